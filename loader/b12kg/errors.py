@@ -1,0 +1,44 @@
+"""Errors that carry where the problem is (file, claim, line) and how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["B12kgError", "CurationError", "StoreError"]
+
+
+@dataclass
+class B12kgError(Exception):
+    """Base error: a message, and the fix a user can apply."""
+
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+@dataclass
+class CurationError(B12kgError):
+    """A problem in a curated claims file, located by file, line and claim id."""
+
+    file: Path | None = None
+    line: int | None = None
+    claim: str | None = None
+
+    def __str__(self) -> str:
+        where = str(self.file) if self.file else "<input>"
+        if self.line:
+            where += f":{self.line}"
+        if self.claim:
+            where += f" (claim {self.claim})"
+        return f"{where}: {B12kgError.__str__(self)}"
+
+
+@dataclass
+class StoreError(B12kgError):
+    """A problem talking to a triple store or SPARQL endpoint."""

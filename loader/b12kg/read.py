@@ -1,0 +1,797 @@
+"""Read stage: parse a curated claims file and its source text into checked, typed records with offsets."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from b12kg.errors import CurationError
+from b12kg.vocab import Curie, is_valid_iri, parse_curie
+
+__all__ = [
+    "Span",
+    "Sentence",
+    "Window",
+    "Frequency",
+    "Text2",
+    "Term",
+    "Journal",
+    "CitedIssue",
+    "Reference",
+    "Section",
+    "Claim",
+    "NonClaim",
+    "Document",
+    "read_document",
+    "claim_files",
+    "split_sentences",
+    "TERM_KINDS",
+    "MODALITIES",
+    "ANCHORS",
+    "UNITS",
+]
+
+SCHEMA = "b12kg-claims/1"
+TERM_KINDS = ("condition", "manifestation", "substance", "diet", "intervention", "age-group", "population",
+              "setting", "cause", "concept", "mechanism", "modifier", "frequency", "onset", "anatomy")
+MODALITIES = ("asserted", "hedged", "hypothesis", "definition", "recommendation")
+ANCHORS = ("birth", "treatment-start", "treatment-end")
+UNITS = ("day", "week", "month", "year")
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_ISSN = re.compile(r"\d{4}-\d{3}[\dX]")
+_DOI = re.compile(r"10\.\d{4,9}/\S+")
+_CONTEXT_CHARS = 32  # characters of oa:prefix / oa:suffix kept around each quote
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the source text: [start, end) in Unicode code points."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    line: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Text2:
+    """A phrase in Arabic (the text's words) and English."""
+
+    ar: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Window:
+    anchor: str
+    text: str
+    lower: Decimal | None = None
+    upper: Decimal | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Frequency:
+    words: Text2
+    category: Curie | None = None
+    proportion: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    curie: Curie
+    kind: str
+    label: Text2
+    text_labels: tuple[str, ...] = ()
+    note: str | None = None
+    exact_match: tuple[Curie, ...] = ()
+    related: tuple[Curie, ...] = ()
+    components: tuple[Curie, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Journal:
+    key: str
+    title: str
+    issn: str
+    eissn: str | None
+    publisher: str
+    nlm_abbreviation: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class CitedIssue:
+    key: str
+    journal: Journal
+    year: int
+    month: int
+    cited_as: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Reference:
+    key: str
+    title: str
+    journal: str
+    year: int
+    doi: str
+    pmid: str | None
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    heading: Sentence | None
+    heading_gloss: str | None
+    population: Curie | None
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    line: int
+    section: Section
+    quote: Span
+    prefix: str
+    suffix: str
+    gloss: str
+    subject: Curie
+    relation: Curie
+    object: Curie
+    modality: str
+    source: str  # "document" or a key of Document.sources
+    sentences: tuple[int, ...]
+    hedge: Text2 | None = None
+    frequency: Frequency | None = None
+    population: Curie | None = None
+    setting: Curie | None = None
+    onset: Window | None = None
+    resolution: Window | None = None
+    onset_category: Curie | None = None
+    body_sites: tuple[Curie, ...] = ()
+    severity: Curie | None = None
+    temporal_pattern: Curie | None = None
+    condition_context: Curie | None = None
+    intervention: Curie | None = None
+    object_description: Text2 | None = None
+    curator_inference: str | None = None
+    note: str | None = None
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NonClaim:
+    span: Span
+    reason: str
+
+
+@dataclass
+class Document:
+    id: str
+    path: Path
+    text_path: Path
+    text: str
+    sha256: str
+    language: str
+    title: Text2
+    translation_of: dict[str, str]
+    author: str
+    note: str | None
+    journals: dict[str, Journal]
+    sources: dict[str, CitedIssue]
+    references: dict[str, Reference]
+    terms: dict[str, Term]
+    sections: list[Section]
+    claims: list[Claim]
+    non_claims: list[NonClaim]
+    sentences: list[Sentence]
+    lines: int = 0
+    term_lines: dict[str, int] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+
+class _Map(dict[str, Any]):
+    """A YAML mapping that remembers the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CurationError(f"cannot read the claims file: {exc}", fix="check the path and that it is UTF-8",
+                            file=path) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise CurationError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                            fix="correct the YAML syntax at that line (indentation, quotes, colons)",
+                            file=path, line=line) from exc
+    if node is None:
+        raise CurationError("the claims file is empty", fix="start from an existing claims file", file=path)
+    return _construct(node, path)
+
+
+def _construct(node: yaml.Node, path: Path) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        result = _Map()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = _construct(key_node, path)
+            if not isinstance(key, str):
+                raise CurationError(f"mapping key {key!r} is not a string", fix="quote the key",
+                                    file=path, line=key_node.start_mark.line + 1)
+            if key in result:
+                raise CurationError(f"duplicate key {key!r}", fix="remove or rename one of them",
+                                    file=path, line=key_node.start_mark.line + 1)
+            result[key] = _construct(value_node, path)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, path) for item in node.value]
+    return yaml.SafeLoader("").construct_object(node, deep=True)
+
+
+# ---------------------------------------------------------------- field access with good messages
+
+
+class _Ctx:
+    """Where we are in the file, for messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def error(self, message: str, fix: str, line: int | None = None, claim: str | None = None) -> CurationError:
+        return CurationError(message, fix=fix, file=self.path, line=line, claim=claim)
+
+    def fields(self, value: Any, what: str, required: tuple[str, ...], optional: tuple[str, ...],
+               line: int | None = None, claim: str | None = None) -> _Map:
+        if not isinstance(value, _Map):
+            raise self.error(f"{what} must be a mapping", fix=f"write {what} as 'key: value' lines",
+                             line=line, claim=claim)
+        allowed = set(required) | set(optional)
+        for key in value:
+            if key not in allowed:
+                raise self.error(f"unknown field {key!r} in {what}",
+                                 fix=f"remove it or use one of: {', '.join(sorted(allowed))}",
+                                 line=value.key_lines.get(key, value.line), claim=claim)
+        for key in required:
+            if key not in value or value[key] in (None, ""):
+                raise self.error(f"missing field {key!r} in {what}", fix=f"add '{key}: ...' to {what}",
+                                 line=value.line, claim=claim)
+        return value
+
+    def string(self, m: _Map, key: str, claim: str | None = None) -> str:
+        value = m[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(f"field {key!r} must be non-empty text", fix=f"write {key} as text",
+                             line=m.key_lines.get(key, m.line), claim=claim)
+        return value
+
+    def curie(self, m: _Map, key: str, claim: str | None = None, value: Any = None) -> Curie:
+        raw = m[key] if value is None else value
+        try:
+            return parse_curie(raw)
+        except ValueError as exc:
+            raise self.error(f"field {key!r}: {exc}", fix="write a CURIE with a known prefix and a well-formed ID",
+                             line=m.key_lines.get(key, m.line), claim=claim) from exc
+
+    def curies(self, m: _Map, key: str, claim: str | None = None) -> tuple[Curie, ...]:
+        raw = m.get(key) or []
+        if not isinstance(raw, list):
+            raise self.error(f"field {key!r} must be a list", fix=f"write {key}: [A:1, B:2]",
+                             line=m.key_lines.get(key, m.line), claim=claim)
+        return tuple(self.curie(m, key, claim, value=item) for item in raw)
+
+    def text2(self, m: _Map, key: str, claim: str | None = None, extra: tuple[str, ...] = ()) -> _Map:
+        value = self.fields(m[key], f"{key!r}", ("ar", "en"), extra, line=m.key_lines.get(key, m.line),
+                            claim=claim)
+        for lang in ("ar", "en"):
+            self.string(value, lang, claim)
+        return value
+
+    def decimal(self, m: _Map, key: str, claim: str | None = None) -> Decimal:
+        raw = m[key]
+        try:
+            if isinstance(raw, bool):
+                raise InvalidOperation
+            number = Decimal(str(raw))
+        except InvalidOperation as exc:
+            raise self.error(f"field {key!r} must be a number, not {raw!r}", fix=f"write {key} as a number",
+                             line=m.key_lines.get(key, m.line), claim=claim) from exc
+        if number < 0:
+            raise self.error(f"field {key!r} must not be negative ({number})", fix="use a number >= 0",
+                             line=m.key_lines.get(key, m.line), claim=claim)
+        return number
+
+    def integer(self, m: _Map, key: str, low: int, high: int) -> int:
+        raw = m[key]
+        if not isinstance(raw, int) or isinstance(raw, bool) or not low <= raw <= high:
+            raise self.error(f"field {key!r} must be a whole number from {low} to {high}, not {raw!r}",
+                             fix=f"write {key} as a whole number", line=m.key_lines.get(key, m.line))
+        return raw
+
+    def ident(self, m: _Map, key: str, what: str) -> str:
+        value = m[key]
+        if not isinstance(value, str) or not _ID.fullmatch(value):
+            raise self.error(f"{what} id {value!r} is not a slug", fix="use lower-case letters, digits and hyphens",
+                             line=m.key_lines.get(key, m.line))
+        return value
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+_SENTENCE = re.compile(r"[^.]+(?:\.(?!\d)|$)")
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of the text: each line is split after a full stop that is not inside a number."""
+    sentences: list[Sentence] = []
+    offset = 0
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        for match in _SENTENCE.finditer(line):
+            raw = match.group()
+            stripped = raw.strip()
+            if stripped:
+                start = offset + match.start() + (len(raw) - len(raw.lstrip()))
+                sentences.append(Sentence(len(sentences) + 1, line_number, start, start + len(stripped), stripped))
+        offset += len(line) + 1
+    return sentences
+
+
+def _occurrences(text: str, needle: str) -> list[int]:
+    found: list[int] = []
+    start = text.find(needle)
+    while start != -1:
+        found.append(start)
+        start = text.find(needle, start + 1)
+    return found
+
+
+class _Locator:
+    """Finds quotes in the source text and the sentences they lie in (sentences sorted by offset)."""
+
+    def __init__(self, ctx: _Ctx, text: str, sentences: list[Sentence]) -> None:
+        self.ctx, self.text, self.sentences = ctx, text, sentences
+        self._starts = [s.start for s in sentences]
+
+    def find(self, quote: Any, occurrence: Any, line: int, claim: str | None, what: str) -> Span:
+        if not isinstance(quote, str) or not quote:
+            raise self.ctx.error(f"{what} must be non-empty text", fix="copy the exact words from the source",
+                                 line=line, claim=claim)
+        hits = _occurrences(self.text, quote)
+        if not hits:
+            raise self.ctx.error(f"{what} is not an exact substring of the source text: {quote!r}",
+                                 fix="copy the words exactly from the source (same letters, spaces, punctuation)",
+                                 line=line, claim=claim)
+        if occurrence is None:
+            if len(hits) > 1:
+                raise self.ctx.error(f"{what} occurs {len(hits)} times in the source: {quote!r}",
+                                     fix=f"add 'occurrence: N' (1 to {len(hits)}) or lengthen the quote",
+                                     line=line, claim=claim)
+            start = hits[0]
+        else:
+            if not isinstance(occurrence, int) or isinstance(occurrence, bool) or not 1 <= occurrence <= len(hits):
+                raise self.ctx.error(f"occurrence {occurrence!r} is out of range: the quote occurs {len(hits)} "
+                                     f"time(s)", fix=f"use a whole number from 1 to {len(hits)}",
+                                     line=line, claim=claim)
+            start = hits[occurrence - 1]
+        return Span(start, start + len(quote), quote)
+
+    def sentences_of(self, span: Span) -> tuple[Sentence, ...]:
+        import bisect
+
+        first = max(bisect.bisect_right(self._starts, span.start) - 1, 0)
+        found = []
+        for sentence in self.sentences[first:]:
+            if sentence.start >= span.end:
+                break
+            if sentence.end > span.start:
+                found.append(sentence)
+        return tuple(found)
+
+
+# ---------------------------------------------------------------- the reader
+
+
+def claim_files(directory: Path) -> list[Path]:
+    """The curated claims files in a folder, one per source document, in name order."""
+    return sorted(directory.glob("*.claims.yaml"))
+
+
+def read_document(path: Path) -> Document:
+    """Read and check one curated claims file (and the source text it names)."""
+    ctx = _Ctx(path)
+    data = _load_yaml(path)
+    top = ctx.fields(data, "the file", ("schema", "document", "terms", "sections"),
+                     ("journals", "sources", "references", "non_claims"))
+    if top["schema"] != SCHEMA:
+        raise ctx.error(f"unsupported schema {top['schema']!r}", fix=f"set 'schema: {SCHEMA}'",
+                        line=top.key_lines["schema"])
+
+    meta = ctx.fields(top["document"], "document",
+                      ("id", "text", "sha256", "language", "title", "translation_of", "author"), ("note",))
+    doc_id = ctx.ident(meta, "id", "document")
+    text_path = (path.parent / ctx.string(meta, "text")).resolve()
+    try:
+        text = text_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ctx.error(f"cannot read the source text {text_path}: {exc}",
+                        fix="check 'document: text:' (a path relative to the claims file)",
+                        line=meta.key_lines["text"]) from exc
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if digest != meta["sha256"]:
+        raise ctx.error(f"the source text has sha256 {digest}, the claims file expects {meta['sha256']}",
+                        fix="restore the source text, or re-check every quote and update 'sha256'",
+                        line=meta.key_lines["sha256"])
+    translation = ctx.fields(meta["translation_of"], "document.translation_of", ("iri", "title", "language"), ())
+    if not is_valid_iri(translation["iri"]):
+        raise ctx.error(f"malformed IRI {translation['iri']!r}", fix="write an absolute IRI such as https://...",
+                        line=translation.key_lines["iri"])
+    title = ctx.text2(meta, "title")
+
+    sentences = split_sentences(text)
+    locator = _Locator(ctx, text, sentences)
+
+    journals = _read_journals(ctx, top.get("journals") or _Map())
+    sources = _read_sources(ctx, top.get("sources") or _Map(), journals, locator)
+    references = _read_references(ctx, top.get("references") or _Map())
+    terms = _read_terms(ctx, top["terms"], text)
+
+    non_claims = []
+    for item in top.get("non_claims") or []:
+        entry = ctx.fields(item, "a non_claims entry", ("quote", "reason"), ("occurrence",))
+        span = locator.find(entry["quote"], entry.get("occurrence"), entry.line, None, "non-claim quote")
+        non_claims.append(NonClaim(span, ctx.string(entry, "reason")))
+
+    lines = text.split("\n")
+    sections: list[Section] = []
+    claims: list[Claim] = []
+    seen_ids: dict[str, int] = {}
+    if not isinstance(top["sections"], list):
+        raise ctx.error("'sections' must be a list", fix="write sections as '- id: ...' items",
+                        line=top.key_lines["sections"])
+    for raw_section in top["sections"]:
+        entry = ctx.fields(raw_section, "a section", ("id", "claims"), ("heading", "heading_gloss", "population"))
+        heading = None
+        if entry.get("heading") is not None:
+            wanted = entry["heading"]
+            numbers = [n for n, line in enumerate(lines, start=1) if line.strip() == wanted]
+            if len(numbers) != 1:
+                raise ctx.error(f"heading {wanted!r} is not exactly one whole line of the source",
+                                fix="copy the heading line exactly", line=entry.key_lines["heading"])
+            heading = next(s for s in sentences if s.line == numbers[0])
+            if "heading_gloss" not in entry:
+                raise ctx.error("a section with a heading needs 'heading_gloss' (the heading in English)",
+                                fix="add 'heading_gloss: ...'", line=entry.line)
+        population = ctx.curie(entry, "population") if entry.get("population") else None
+        section = Section(ctx.ident(entry, "id", "section"), heading, entry.get("heading_gloss"), population)
+        sections.append(section)
+        if not isinstance(entry["claims"], list):
+            raise ctx.error("'claims' must be a list", fix="write claims as '- id: ...' items",
+                            line=entry.key_lines["claims"])
+        for raw_claim in entry["claims"]:
+            claim = _read_claim(ctx, raw_claim, section, locator, sources, references)
+            if claim.id in seen_ids:
+                raise ctx.error(f"duplicate claim id {claim.id!r} (first at line {seen_ids[claim.id]})",
+                                fix="give each claim a unique id", line=claim.line, claim=claim.id)
+            seen_ids[claim.id] = claim.line
+            claims.append(claim)
+
+    document = Document(doc_id, path, text_path, text, digest, ctx.string(meta, "language"), Text2(title["ar"],
+                        title["en"]), dict(translation), ctx.string(meta, "author"), meta.get("note"), journals,
+                        sources, references, terms, sections, claims, non_claims, sentences, len(lines),
+                        {curie: term.line for curie, term in terms.items()})
+    _check_terms_used(ctx, document)
+    _check_coverage(ctx, document)
+    return document
+
+
+def _read_journals(ctx: _Ctx, raw: Any) -> dict[str, Journal]:
+    journals = {}
+    block = ctx.fields(raw, "journals", (), tuple(raw) if isinstance(raw, _Map) else ())
+    for key, value in block.items():
+        entry = ctx.fields(value, f"journal {key!r}", ("title", "issn", "publisher", "nlm_abbreviation"),
+                           ("eissn", "note"))
+        for field_name in ("issn", "eissn"):
+            if field_name in entry and not _ISSN.fullmatch(str(entry[field_name])):
+                raise ctx.error(f"journal {key!r}: {field_name} {entry[field_name]!r} is not an ISSN (NNNN-NNNC)",
+                                fix="write the ISSN as four digits, a hyphen, three digits and a check digit",
+                                line=entry.key_lines[field_name])
+        journals[key] = Journal(key, entry["title"], entry["issn"], entry.get("eissn"), entry["publisher"],
+                                entry["nlm_abbreviation"], entry.get("note"))
+    return journals
+
+
+def _read_sources(ctx: _Ctx, raw: Any, journals: dict[str, Journal], locator: _Locator) -> dict[str, CitedIssue]:
+    sources = {}
+    block = ctx.fields(raw, "sources", (), tuple(raw) if isinstance(raw, _Map) else ())
+    for key, value in block.items():
+        if key == "document" or not _ID.fullmatch(key):
+            raise ctx.error(f"source key {key!r} is not allowed", fix="use a slug other than 'document'",
+                            line=block.key_lines[key])
+        entry = ctx.fields(value, f"source {key!r}", ("journal", "year", "month", "cited_as"), ())
+        if entry["journal"] not in journals:
+            raise ctx.error(f"source {key!r} names journal {entry['journal']!r}, which is not declared",
+                            fix=f"declare it under 'journals' (known: {', '.join(journals) or 'none'})",
+                            line=entry.key_lines["journal"])
+        cited_all: list[Span] = []
+        for phrase in entry["cited_as"] if isinstance(entry["cited_as"], list) else [entry["cited_as"]]:
+            hits = _occurrences(locator.text, phrase) if isinstance(phrase, str) and phrase else []
+            if not hits:
+                raise ctx.error(f"source {key!r}: cited_as {phrase!r} is not in the source text",
+                                fix="copy the citation's words exactly from the source",
+                                line=entry.key_lines["cited_as"])
+            cited_all.extend(Span(h, h + len(phrase), phrase) for h in hits)
+        sources[key] = CitedIssue(key, journals[entry["journal"]], ctx.integer(entry, "year", 1800, 2100),
+                                  ctx.integer(entry, "month", 1, 12), tuple(cited_all))
+    return sources
+
+
+def _read_references(ctx: _Ctx, raw: Any) -> dict[str, Reference]:
+    references = {}
+    block = ctx.fields(raw, "references", (), tuple(raw) if isinstance(raw, _Map) else ())
+    for key, value in block.items():
+        entry = ctx.fields(value, f"reference {key!r}", ("title", "journal", "year", "doi"), ("pmid",))
+        if not _DOI.fullmatch(str(entry["doi"])):
+            raise ctx.error(f"reference {key!r}: {entry['doi']!r} is not a DOI", fix="write it as 10.NNNN/...",
+                            line=entry.key_lines["doi"])
+        pmid = entry.get("pmid")
+        if pmid is not None and not re.fullmatch(r"[1-9]\d*", str(pmid)):
+            raise ctx.error(f"reference {key!r}: {pmid!r} is not a PMID", fix="write the PubMed ID digits",
+                            line=entry.key_lines["pmid"])
+        references[key] = Reference(key, entry["title"], entry["journal"], ctx.integer(entry, "year", 1800, 2100),
+                                    str(entry["doi"]), None if pmid is None else str(pmid))
+    return references
+
+
+def _read_terms(ctx: _Ctx, raw: Any, text: str) -> dict[str, Term]:
+    terms = {}
+    block = ctx.fields(raw, "terms", (), tuple(raw) if isinstance(raw, _Map) else ())
+    for key, value in block.items():
+        line = block.key_lines[key]
+        try:
+            curie = parse_curie(key)
+        except ValueError as exc:
+            raise ctx.error(f"term {exc}", fix="write the term key as a CURIE", line=line) from exc
+        entry = ctx.fields(value, f"term {key}", ("kind", "label"),
+                           ("text_labels", "note", "exact_match", "related", "components"), line=line)
+        if entry["kind"] not in TERM_KINDS:
+            raise ctx.error(f"term {key}: unknown kind {entry['kind']!r}", fix=f"use one of: {', '.join(TERM_KINDS)}",
+                            line=entry.key_lines["kind"])
+        label = ctx.text2(entry, "label")
+        text_labels = tuple(entry.get("text_labels") or ())
+        for phrase in text_labels:
+            if not isinstance(phrase, str) or phrase not in text:
+                raise ctx.error(f"term {key}: text label {phrase!r} is not in the source text",
+                                fix="text_labels must be the text's own words, copied exactly",
+                                line=entry.key_lines["text_labels"])
+        terms[str(curie)] = Term(curie, entry["kind"], Text2(label["ar"], label["en"]), text_labels,
+                                 entry.get("note"), ctx.curies(entry, "exact_match"), ctx.curies(entry, "related"),
+                                 ctx.curies(entry, "components"), line)
+    return terms
+
+
+_CLAIM_REQUIRED = ("id", "quote", "gloss", "subject", "relation", "object", "modality", "source")
+_CLAIM_OPTIONAL = ("occurrence", "hedge", "frequency", "population", "setting", "onset", "resolution",
+                   "onset_category", "body_sites", "severity", "temporal_pattern", "condition_context", "intervention",
+                   "object_description", "curator_inference", "note", "references")
+
+
+def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, sources: dict[str, CitedIssue],
+                references: dict[str, Reference]) -> Claim:
+    claim_id = raw.get("id") if isinstance(raw, _Map) else None
+    label = claim_id if isinstance(claim_id, str) else None
+    entry = ctx.fields(raw, "a claim", _CLAIM_REQUIRED, _CLAIM_OPTIONAL, claim=label)
+    cid = ctx.ident(entry, "id", "claim")
+    line = entry.line
+
+    span = locator.find(entry["quote"], entry.get("occurrence"), entry.key_lines["quote"], cid, "quote")
+    sentences = locator.sentences_of(span)
+    context_start, context_end = sentences[0].start, sentences[-1].end
+    context = locator.text[context_start:context_end]
+
+    modality = entry["modality"]
+    if modality not in MODALITIES:
+        raise ctx.error(f"unknown modality {modality!r}", fix=f"use one of: {', '.join(MODALITIES)}",
+                        line=entry.key_lines["modality"], claim=cid)
+    hedge = None
+    if "hedge" in entry:
+        h = ctx.text2(entry, "hedge", cid)
+        if h["ar"] not in context:
+            raise ctx.error(f"hedge {h['ar']!r} is not in the claim's sentence",
+                            fix="the hedge must be the text's own words from the quoted sentence",
+                            line=entry.key_lines["hedge"], claim=cid)
+        hedge = Text2(h["ar"], h["en"])
+    if modality in ("hedged", "hypothesis") and hedge is None:
+        raise ctx.error(f"a {modality} claim must keep its hedge words", fix="add 'hedge: {ar: ..., en: ...}'",
+                        line=line, claim=cid)
+    if modality == "asserted" and hedge is not None:
+        raise ctx.error("an asserted claim has no hedge", fix="set 'modality: hedged' or remove 'hedge'",
+                        line=entry.key_lines["hedge"], claim=cid)
+
+    source = entry["source"]
+    if source != "document":
+        if source not in sources:
+            raise ctx.error(f"claim cites source {source!r}, which is not declared",
+                            fix=f"declare it under 'sources' or use 'document' (declared: "
+                                f"{', '.join(sources) or 'none'})", line=entry.key_lines["source"], claim=cid)
+        if not any(context_start <= c.start and c.end <= context_end for c in sources[source].cited_as):
+            raise ctx.error(f"source {source!r} is not cited in the claim's sentence",
+                            fix="attribute the claim to 'document', or quote the sentence that cites the source",
+                            line=entry.key_lines["source"], claim=cid)
+
+    frequency = None
+    if "frequency" in entry:
+        f = ctx.text2(entry, "frequency", cid, extra=("category", "proportion"))
+        if f["ar"] not in context:
+            raise ctx.error(f"frequency words {f['ar']!r} are not in the claim's sentence",
+                            fix="keep the text's own frequency words", line=entry.key_lines["frequency"], claim=cid)
+        category = ctx.curie(f, "category", cid) if "category" in f else None
+        proportion = ctx.decimal(f, "proportion", cid) if "proportion" in f else None
+        if (category is None) != (proportion is None):
+            raise ctx.error("a frequency category needs the number the text gives, and a number needs its category",
+                            fix="set both 'category' and 'proportion', or neither (words like 'common' stay words)",
+                            line=entry.key_lines["frequency"], claim=cid)
+        if proportion is not None and proportion > 1:
+            raise ctx.error(f"proportion {proportion} is above 1", fix="write a proportion from 0 to 1 (0.5 = half)",
+                            line=entry.key_lines["frequency"], claim=cid)
+        frequency = Frequency(Text2(f["ar"], f["en"]), category, proportion)
+
+    windows = {}
+    for key in ("onset", "resolution"):
+        if key in entry:
+            windows[key] = _read_window(ctx, entry, key, span.text, cid)
+
+    refs = tuple(entry.get("references") or ())
+    for ref in refs:
+        if ref not in references:
+            raise ctx.error(f"reference {ref!r} is not declared", fix="declare it under 'references'",
+                            line=entry.key_lines["references"], claim=cid)
+
+    description = None
+    if "object_description" in entry:
+        d = ctx.text2(entry, "object_description", cid)
+        if d["ar"] not in context:
+            raise ctx.error(f"object description {d['ar']!r} is not in the claim's sentence",
+                            fix="use the text's own words", line=entry.key_lines["object_description"], claim=cid)
+        description = Text2(d["ar"], d["en"])
+
+    def opt(key: str) -> Curie | None:
+        return ctx.curie(entry, key, cid) if entry.get(key) else None
+
+    text = locator.text
+    return Claim(
+        id=cid, line=line, section=section, quote=span,
+        prefix=text[max(0, span.start - _CONTEXT_CHARS):span.start], suffix=text[span.end:span.end + _CONTEXT_CHARS],
+        gloss=ctx.string(entry, "gloss", cid), subject=ctx.curie(entry, "subject", cid),
+        relation=ctx.curie(entry, "relation", cid), object=ctx.curie(entry, "object", cid), modality=modality,
+        source=source, sentences=tuple(s.index for s in sentences), hedge=hedge, frequency=frequency,
+        population=opt("population") or section.population, setting=opt("setting"), onset=windows.get("onset"),
+        resolution=windows.get("resolution"), onset_category=opt("onset_category"),
+        body_sites=ctx.curies(entry, "body_sites", cid), severity=opt("severity"),
+        temporal_pattern=opt("temporal_pattern"), condition_context=opt("condition_context"),
+        intervention=opt("intervention"), object_description=description,
+        curator_inference=entry.get("curator_inference"), note=entry.get("note"), references=refs,
+    )
+
+
+def _read_window(ctx: _Ctx, entry: _Map, key: str, quote: str, cid: str) -> Window:
+    w = ctx.fields(entry[key], f"{key!r}", ("anchor", "text"), ("lower", "upper", "unit"),
+                   line=entry.key_lines[key], claim=cid)
+    if w["anchor"] not in ANCHORS:
+        raise ctx.error(f"{key}: unknown anchor event {w['anchor']!r}", fix=f"use one of: {', '.join(ANCHORS)}",
+                        line=w.key_lines["anchor"], claim=cid)
+    if w["text"] not in quote:
+        raise ctx.error(f"{key}: window text {w['text']!r} is not in the quote",
+                        fix="copy the window's words from the quote", line=w.key_lines["text"], claim=cid)
+    lower = ctx.decimal(w, "lower", cid) if "lower" in w else None
+    upper = ctx.decimal(w, "upper", cid) if "upper" in w else None
+    unit = w.get("unit")
+    if (lower is not None or upper is not None) and unit not in UNITS:
+        raise ctx.error(f"{key}: a window with bounds needs a unit, not {unit!r}",
+                        fix=f"add 'unit:' with one of: {', '.join(UNITS)}", line=w.line, claim=cid)
+    if lower is None and upper is None and unit is not None:
+        raise ctx.error(f"{key}: a unit without bounds", fix="remove 'unit' or add 'lower'/'upper'",
+                        line=w.key_lines["unit"], claim=cid)
+    if lower is not None and upper is not None and lower > upper:
+        raise ctx.error(f"{key}: the window starts after it ends ({lower} > {upper} {unit})",
+                        fix="swap 'lower' and 'upper'", line=w.line, claim=cid)
+    return Window(w["anchor"], w["text"], lower, upper, unit)
+
+
+# Which term kinds each claim field accepts.
+_FIELD_KINDS: dict[str, tuple[str, ...]] = {
+    "population": ("age-group", "population"),
+    "setting": ("setting",),
+    "onset_category": ("onset",),
+    "body_sites": ("anatomy",),
+    "severity": ("modifier",),
+    "temporal_pattern": ("modifier",),
+    "condition_context": ("condition",),
+    "intervention": ("intervention",),
+    "frequency": ("frequency",),
+}
+
+
+def _claim_terms(claim: Claim) -> Iterator[tuple[str, Curie]]:
+    yield "subject", claim.subject
+    yield "object", claim.object
+    for name in ("population", "setting", "onset_category", "severity", "temporal_pattern", "condition_context",
+                 "intervention"):
+        value = getattr(claim, name)
+        if value is not None:
+            yield name, value
+    for site in claim.body_sites:
+        yield "body_sites", site
+    if claim.frequency and claim.frequency.category:
+        yield "frequency", claim.frequency.category
+
+
+def _check_terms_used(ctx: _Ctx, document: Document) -> None:
+    for claim in document.claims:
+        for name, curie in _claim_terms(claim):
+            term = document.terms.get(str(curie))
+            if term is None:
+                raise ctx.error(f"{name} {curie} is not declared under 'terms'",
+                                fix=f"add a 'terms:' entry for {curie} with its kind and English and Arabic labels",
+                                line=claim.line, claim=claim.id)
+            kinds = _FIELD_KINDS.get(name)
+            if kinds and term.kind not in kinds:
+                raise ctx.error(f"{name} {curie} is a {term.kind} term", fix=f"use a term of kind {' or '.join(kinds)}",
+                                line=claim.line, claim=claim.id)
+        if claim.relation.prefix not in ("RO", "b12o"):
+            raise ctx.error(f"relation {claim.relation} is not an RO or b12o relation",
+                            fix="use a relation the ontology declares (b12o:Relation members)",
+                            line=claim.line, claim=claim.id)
+    for term in document.terms.values():
+        for curie in term.components + term.related:
+            if curie.prefix == "b12" and str(curie) not in document.terms:
+                raise ctx.error(f"term {term.curie} refers to {curie}, which is not declared",
+                                fix=f"add a 'terms:' entry for {curie}", line=term.line)
+
+
+def _check_coverage(ctx: _Ctx, document: Document) -> None:
+    covered: set[int] = set()
+    for claim in document.claims:
+        covered.update(claim.sentences)
+    for section in document.sections:
+        if section.heading is not None:
+            covered.add(section.heading.index)
+    starts = {s.index: s for s in document.sentences}
+    for non_claim in document.non_claims:
+        for sentence in document.sentences:
+            if sentence.start < non_claim.span.end and non_claim.span.start < sentence.end:
+                covered.add(sentence.index)
+    for index, sentence in starts.items():
+        if index not in covered:
+            raise ctx.error(f"sentence {index} (source line {sentence.line}) is not accounted for: "
+                            f"{sentence.text[:60]!r}",
+                            fix="add a claim whose quote lies in it, or list it under 'non_claims' with a reason")
