@@ -510,7 +510,7 @@ def read_document(path: Path) -> Document:
                         sources, references, terms, sections, claims, non_claims, sentences, len(lines),
                         {curie: term.line for curie, term in terms.items()})
     _check_terms_used(ctx, document)
-    _check_coverage(ctx, document)
+    _check_coverage(ctx, document, top.key_lines.get("non_claims", top.key_lines["sections"]))
     return document
 
 
@@ -778,7 +778,7 @@ def _check_terms_used(ctx: _Ctx, document: Document) -> None:
                                 fix=f"add a 'terms:' entry for {curie}", line=term.line)
 
 
-def _check_coverage(ctx: _Ctx, document: Document) -> None:
+def _check_coverage(ctx: _Ctx, document: Document, line: int) -> None:
     covered: set[int] = set()
     for claim in document.claims:
         covered.update(claim.sentences)
@@ -794,4 +794,5 @@ def _check_coverage(ctx: _Ctx, document: Document) -> None:
         if index not in covered:
             raise ctx.error(f"sentence {index} (source line {sentence.line}) is not accounted for: "
                             f"{sentence.text[:60]!r}",
-                            fix="add a claim whose quote lies in it, or list it under 'non_claims' with a reason")
+                            fix="add a claim whose quote lies in it, or list it under 'non_claims' with a reason",
+                            line=line)

@@ -1,0 +1,51 @@
+"""Shared fixtures: the real curated document, and one fresh build of it per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from b12kg.build import build
+from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, PROJECT
+from b12kg.read import Document, claim_files, read_document
+
+SHARED = PROJECT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def documents() -> list[Document]:
+    return [read_document(path) for path in claim_files(CURATED_DIR)]
+
+
+@pytest.fixture(scope="session")
+def document(documents: list[Document]) -> Document:
+    (doc,) = [d for d in documents if d.id == "b12-involuntary-movements-ar"]
+    return doc
+
+
+@pytest.fixture(scope="session")
+def fresh_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build of the current sources into a temporary folder (graphs and ontology RDF/XML)."""
+    out = tmp_path_factory.mktemp("build")
+    build(out_dir=out, ontology_out=out / "b12kg.owl")
+    return out
+
+
+@pytest.fixture()
+def curated_copy(tmp_path: Path) -> Path:
+    """A writable copy of graphs/curated, for tests that break the input on purpose."""
+    target = tmp_path / "curated"
+    shutil.copytree(CURATED_DIR, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def committed() -> Path:
+    return GRAPHS_DIR
+
+
+@pytest.fixture(scope="session")
+def ontology_dir() -> Path:
+    return ONTOLOGY_DIR

@@ -1,0 +1,133 @@
+"""The build: reproducible bytes, committed outputs up to date, formats that agree, atomic replacement."""
+
+from __future__ import annotations
+
+import difflib
+import filecmp
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import rdflib
+from rdflib.compare import graph_diff, isomorphic, to_isomorphic
+
+from b12kg.build import OUTPUT_NAMES, build
+from b12kg.errors import CurationError
+from b12kg.paths import ONTOLOGY_DIR
+
+REBUILD = "run `b12kg build` and commit graphs/ and ontology/b12kg.owl"
+
+
+def _graph_diff_message(expected: rdflib.Graph, actual: rdflib.Graph) -> str:
+    _, only_expected, only_actual = graph_diff(to_isomorphic(expected), to_isomorphic(actual))
+    lines = [f"- {' '.join(t.n3() for t in triple)}" for triple in sorted(only_expected)[:20]]
+    lines += [f"+ {' '.join(t.n3() for t in triple)}" for triple in sorted(only_actual)[:20]]
+    return "\n".join(lines)
+
+
+def test_two_builds_are_byte_identical(fresh_build: Path, tmp_path: Path) -> None:
+    build(out_dir=tmp_path, ontology_out=tmp_path / "b12kg.owl")
+    for name in [*OUTPUT_NAMES.values(), "b12kg.owl"]:
+        assert (fresh_build / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_canonical_files_are_sorted_and_duplicate_free(fresh_build: Path) -> None:
+    for name in ("b12kg.nt", "b12kg.nq"):
+        lines = [line for line in (fresh_build / name).read_text(encoding="utf-8").splitlines()
+                 if not line.startswith("#")]
+        assert len(lines) == len(set(lines))
+        assert "_:" not in "".join(line.split('"')[0] for line in lines)  # no blank nodes
+
+
+@pytest.mark.parametrize("name", ["b12kg.nt", "b12kg.nq", "b12kg.coverage.tsv"])
+def test_committed_canonical_outputs_are_up_to_date(fresh_build: Path, committed: Path, name: str) -> None:
+    expected = (fresh_build / name).read_text(encoding="utf-8").splitlines()
+    actual = (committed / name).read_text(encoding="utf-8").splitlines() if (committed / name).exists() else []
+    diff = list(difflib.unified_diff(actual, expected, "committed", "fresh build", lineterm="", n=0))
+    assert not diff, f"graphs/{name} is stale — {REBUILD}:\n" + "\n".join(diff[:40])
+
+
+@pytest.mark.parametrize("name,fmt", [("b12kg.ttl", "turtle"), ("b12kg.jsonld", "json-ld")])
+def test_committed_graph_outputs_are_up_to_date(fresh_build: Path, committed: Path, name: str, fmt: str) -> None:
+    expected = rdflib.Graph().parse(fresh_build / name, format=fmt)
+    actual = rdflib.Graph().parse(committed / name, format=fmt)
+    assert isomorphic(expected, actual), f"graphs/{name} is stale — {REBUILD}:\n" + \
+        _graph_diff_message(expected, actual)
+
+
+def test_committed_trig_and_ontology_are_up_to_date(fresh_build: Path, committed: Path) -> None:
+    fresh = rdflib.Dataset().parse(fresh_build / "b12kg.trig", format="trig")
+    old = rdflib.Dataset().parse(committed / "b12kg.trig", format="trig")
+    assert sorted(map(str, fresh.quads())) == sorted(map(str, old.quads())), f"graphs/b12kg.trig is stale — {REBUILD}"
+    assert filecmp.cmp(fresh_build / "b12kg.owl", ONTOLOGY_DIR / "b12kg.owl", shallow=False), \
+        f"ontology/b12kg.owl is stale — {REBUILD}"
+
+
+def test_all_serialisations_are_isomorphic_and_parse_in_both_libraries(fresh_build: Path) -> None:
+    canonical = rdflib.Graph().parse(fresh_build / "b12kg.nt", format="nt")
+    for name, fmt in (("b12kg.ttl", "turtle"), ("b12kg.jsonld", "json-ld")):
+        other = rdflib.Graph().parse(fresh_build / name, format=fmt)
+        assert isomorphic(canonical, other), name + "\n" + _graph_diff_message(canonical, other)
+    datasets = {}
+    for name, fmt in (("b12kg.nq", "nquads"), ("b12kg.trig", "trig")):
+        ds = rdflib.Dataset().parse(fresh_build / name, format=fmt)
+        datasets[name] = sorted(str(q) for q in ds.quads())
+        default = rdflib.Graph()
+        for s, p, o, g in ds.quads():
+            if g is None or g == rdflib.graph.DATASET_DEFAULT_GRAPH_ID:
+                default.add((s, p, o))
+        assert isomorphic(default, canonical), name
+    assert datasets["b12kg.nq"] == datasets["b12kg.trig"]
+    counts = {}
+    for name in ("b12kg.ttl", "b12kg.nt", "b12kg.jsonld", "b12kg.nq", "b12kg.trig"):
+        counts[name] = len(list(pyoxigraph.parse(path=str(fresh_build / name))))
+    assert counts["b12kg.ttl"] == counts["b12kg.nt"] == counts["b12kg.jsonld"] == len(canonical)
+    assert counts["b12kg.nq"] == counts["b12kg.trig"] == len(datasets["b12kg.nq"]) > len(canonical)
+
+
+def test_arabic_survives_every_round_trip_byte_for_byte(fresh_build: Path, document) -> None:  # type: ignore[no-untyped-def]
+    quote = document.claims[0].quote.text
+    for name in ("b12kg.ttl", "b12kg.nt", "b12kg.jsonld", "b12kg.nq", "b12kg.trig"):
+        values = {q.object.value for q in pyoxigraph.parse(path=str(fresh_build / name))
+                  if isinstance(q.object, pyoxigraph.Literal)}
+        assert quote in values, name
+        assert document.text in values, name
+
+
+def test_each_claim_has_its_own_assertion_and_provenance_graph(fresh_build: Path, document) -> None:  # type: ignore[no-untyped-def]
+    ds = rdflib.Dataset().parse(fresh_build / "b12kg.nq", format="nquads")
+    names = {str(g) for _, _, _, g in ds.quads() if g is not None and g != rdflib.graph.DATASET_DEFAULT_GRAPH_ID}
+    for claim in document.claims:
+        base = f"https://w3id.org/b12kg/id/claim/{claim.id}"
+        assert {base + "/assertion", base + "/provenance"} <= names
+        assertion = ds.graph(rdflib.URIRef(base + "/assertion"))
+        assert set(assertion) == {(rdflib.URIRef(claim.subject.iri), rdflib.URIRef(claim.relation.iri),
+                                   rdflib.URIRef(claim.object.iri))}
+
+
+def test_a_failed_build_leaves_the_last_good_outputs_intact(curated_copy: Path, tmp_path: Path) -> None:
+    out = tmp_path / "graphs"
+    build(curated_dir=curated_copy, out_dir=out, ontology_out=out / "b12kg.owl")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    claims = next(curated_copy.glob("*.claims.yaml"))
+    claims.write_text(claims.read_text(encoding="utf-8").replace("relation: RO:0002200", "relation: RO:12", 1),
+                      encoding="utf-8")
+    with pytest.raises(CurationError):
+        build(curated_dir=curated_copy, out_dir=out, ontology_out=out / "b12kg.owl")
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before  # same files, same bytes, no temporary files left behind
+
+
+def test_an_error_while_writing_removes_the_temporary_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import b12kg.build as build_module
+
+    build(out_dir=tmp_path, ontology_out=tmp_path / "b12kg.owl")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full (simulated by the test)")
+
+    monkeypatch.setattr(build_module, "write_jsonld", broken)
+    with pytest.raises(OSError, match="disk full"):
+        build(out_dir=tmp_path, ontology_out=tmp_path / "b12kg.owl")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
