@@ -12,7 +12,7 @@ from typing import Callable, TypeVar
 import click
 
 from b12kg import __version__
-from b12kg.errors import B12kgError, CurationError, StoreError
+from b12kg.errors import B12kgError
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, in_checkout
 
 __all__ = ["main", "EXIT_CODES"]
@@ -31,11 +31,7 @@ F = TypeVar("F", bound=Callable[..., object])
 
 def _fail(exc: B12kgError) -> None:
     click.secho(f"error: {exc}", fg="red", err=True)
-    if isinstance(exc, CurationError):
-        sys.exit(1)
-    if isinstance(exc, StoreError):
-        sys.exit(4)
-    sys.exit(5 if "install" in exc.fix or "run `b12kg build`" in exc.fix else 1)
+    sys.exit(exc.exit_code)
 
 
 def _progress(message: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["B12kgError", "CurationError", "StoreError"]
+__all__ = ["B12kgError", "CurationError", "StoreError", "MissingPrerequisite"]
 
 
 @dataclass
@@ -14,6 +14,8 @@ class B12kgError(Exception):
 
     message: str
     fix: str = ""
+
+    exit_code = 1  # the CLI's exit status for this kind of error (see b12kg.cli.EXIT_CODES)
 
     def __str__(self) -> str:
         text = self.message
@@ -42,3 +44,12 @@ class CurationError(B12kgError):
 @dataclass
 class StoreError(B12kgError):
     """A problem talking to a triple store or SPARQL endpoint."""
+
+    exit_code = 4
+
+
+@dataclass
+class MissingPrerequisite(B12kgError):
+    """Something the environment lacks: Java for HermiT, a built graph, an installed package."""
+
+    exit_code = 5

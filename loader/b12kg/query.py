@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from b12kg.errors import B12kgError
+from b12kg.errors import B12kgError, MissingPrerequisite
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.vocab import OUTPUT_PREFIXES, compact
 
@@ -34,7 +34,7 @@ def open_store(graphs_dir: Path = GRAPHS_DIR):  # type: ignore[no-untyped-def]
 
     path = graphs_dir / DATASET_FILE
     if not path.is_file():
-        raise B12kgError(f"the built graph {path} is missing", fix="run `b12kg build` first")
+        raise MissingPrerequisite(f"the built graph {path} is missing", fix="run `b12kg build` first")
     store = Store()
     store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
     return store

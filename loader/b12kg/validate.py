@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from b12kg.errors import B12kgError, CurationError
+from b12kg.errors import B12kgError, MissingPrerequisite, CurationError
 from b12kg.hpo import HpoRelease, hpo_release
 from b12kg.read import Claim, Document
 from b12kg.vocab import Curie
@@ -118,7 +118,7 @@ def run_hermit(graph_file: Path) -> HermitReport:
     import owlready2
 
     if shutil.which(owlready2.JAVA_EXE) is None:
-        raise B12kgError("Java is not installed, and HermiT (through owlready2) needs it",
+        raise MissingPrerequisite("Java is not installed, and HermiT (through owlready2) needs it",
                          fix="install a Java runtime: apt-get install -y default-jre-headless")
     started = time.monotonic()
     world = owlready2.World()

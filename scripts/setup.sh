@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set up what b12kg needs on a fresh machine that has Python and apt: a virtual environment in .venv holding
+# b12kg and its dependencies (from PyPI), and a Java runtime for the HermiT reasoner (from Debian).
+# Safe to run again: it adds only what is missing. Usage: scripts/setup.sh [EXTRAS], e.g. scripts/setup.sh '[test]'
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+EXTRAS="${1:-}"
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else echo "setup: root is needed for: $*" >&2; return 1; fi
+}
+APT_UPDATED=0
+apt_install() {
+  if [ "$APT_UPDATED" -eq 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv with $PY"
+  "$PY" -m venv .venv 2>/dev/null || { rm -rf .venv; apt_install python3-venv; "$PY" -m venv .venv; }
+fi
+if ! command -v java >/dev/null 2>&1; then
+  echo "setup: installing a Java runtime for HermiT (Debian default-jre-headless)"
+  apt_install default-jre-headless
+fi
+echo "setup: installing b12kg${EXTRAS} and its dependencies into .venv"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${EXTRAS}" 2> >(grep -v "^WARNING: Location" >&2)

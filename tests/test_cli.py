@@ -1,0 +1,53 @@
+"""The command line, run as a user runs it (a real subprocess on the real files where it matters)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from b12kg.cli import EXIT_CODES, main
+
+
+def test_help_explains_the_commands_and_exit_codes() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for word in ("build", "validate", "query", "stats", "all", "Exit codes"):
+        assert word in result.output
+    assert set(EXIT_CODES) == {0, 1, 2, 3, 4, 5}
+
+
+def test_query_inline_sparql_in_three_formats(fresh_build: Path) -> None:
+    sparql = ("PREFIX b12o: <https://w3id.org/b12kg/ontology#> "
+              "SELECT (COUNT(?c) AS ?claims) WHERE { ?c a b12o:HealthClaim }")
+    table = CliRunner().invoke(main, ["query", sparql, "--graphs", str(fresh_build)])
+    assert table.exit_code == 0 and "34" in table.output and "(1 row)" in table.output
+    csv_out = CliRunner().invoke(main, ["query", sparql, "--format", "csv", "--graphs", str(fresh_build)])
+    assert csv_out.output.splitlines() == ["claims", "34"]
+    js = CliRunner().invoke(main, ["query", sparql, "--format", "json", "--graphs", str(fresh_build)])
+    assert json.loads(js.output)["results"]["bindings"][0]["claims"]["value"] == "34"
+
+
+def test_query_errors_exit_non_zero_with_a_fix(fresh_build: Path, tmp_path: Path) -> None:
+    bad = CliRunner().invoke(main, ["query", "SELECT ?x WHERE { ?x", "--graphs", str(fresh_build)])
+    assert bad.exit_code == 1 and "not valid SPARQL" in bad.output
+    missing = CliRunner().invoke(main, ["query", "01", "--graphs", str(tmp_path)])
+    assert missing.exit_code == 5 and "run `b12kg build` first" in missing.output
+
+
+def test_stats_reports_claims_by_modality_and_source(fresh_build: Path) -> None:
+    result = CliRunner().invoke(main, ["stats", "--graphs", str(fresh_build)])
+    assert result.exit_code == 0
+    assert "claims:                  34" in result.output
+    assert "hypothesis      3" in result.output
+    assert "Pediatrics, February 1997 issue" in result.output
+
+
+def test_validate_runs_in_a_subprocess_on_the_committed_files() -> None:
+    result = subprocess.run([sys.executable, "-m", "b12kg", "validate"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "built graphs: up to date" in result.stdout
+    assert "HermiT on ontology + data: consistent" in result.stdout

@@ -1,0 +1,83 @@
+"""The ontology: labelled in both languages, defined, well-headed; HermiT finds it and the data consistent."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib import OWL, RDF, RDFS, SKOS, URIRef
+
+from b12kg.validate import run_hermit
+
+B12O = "https://w3id.org/b12kg/ontology#"
+
+
+@pytest.fixture(scope="module")
+def ontology(ontology_dir: Path) -> rdflib.Graph:
+    return rdflib.Graph().parse(ontology_dir / "b12kg.ttl", format="turtle")
+
+
+def _langs(graph: rdflib.Graph, node: URIRef, prop: URIRef) -> set[str]:
+    return {o.language for o in graph.objects(node, prop) if isinstance(o, rdflib.Literal)}
+
+
+def test_every_class_and_property_has_english_and_arabic_labels_and_a_definition(ontology: rdflib.Graph) -> None:
+    kinds = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+    terms = {s for kind in kinds for s in ontology.subjects(RDF.type, kind) if isinstance(s, URIRef)}
+    ours = {t for t in terms if str(t).startswith(B12O)}
+    assert len(ours) > 60
+    for term in terms:
+        assert {"en", "ar"} <= _langs(ontology, term, RDFS.label), term
+        assert "en" in _langs(ontology, term, SKOS.definition), term
+    for term in ours:  # the ontology's own terms are defined in both languages
+        assert {"en", "ar"} <= _langs(ontology, term, SKOS.definition), term
+
+
+def test_object_properties_of_the_claim_have_domain_and_range(ontology: rdflib.Graph) -> None:
+    for prop in ontology.subjects(RDF.type, OWL.ObjectProperty):
+        if str(prop).startswith(B12O) and (prop, RDF.type, URIRef(B12O + "Relation")) not in ontology:
+            assert ontology.value(prop, RDFS.domain) is not None or ontology.value(prop, RDFS.range) is not None, prop
+
+
+def test_ontology_header(ontology: rdflib.Graph) -> None:
+    header = URIRef("https://w3id.org/b12kg/ontology")
+    assert (header, RDF.type, OWL.Ontology) in ontology
+    assert ontology.value(header, OWL.versionIRI) == URIRef("https://w3id.org/b12kg/ontology/0.1.0")
+    for prop in (rdflib.DCTERMS.title, rdflib.DCTERMS.description):
+        assert {"en", "ar"} <= _langs(ontology, header, prop)
+    assert ontology.value(header, rdflib.DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
+    assert ontology.value(header, rdflib.DCTERMS.creator) is not None
+
+
+def test_every_ontology_term_the_data_uses_is_declared(ontology: rdflib.Graph, fresh_build: Path) -> None:
+    data = rdflib.Graph().parse(fresh_build / "b12kg.nt", format="nt")
+    used = {t for triple in data for t in triple if isinstance(t, URIRef) and str(t).startswith(B12O)}
+    declared = set(ontology.subjects())
+    assert used - declared == set()
+
+
+def _quiet_hermit(path: Path):  # type: ignore[no-untyped-def]
+    with contextlib.redirect_stderr(io.StringIO()):
+        return run_hermit(path)
+
+
+def test_hermit_finds_the_ontology_consistent(fresh_build: Path) -> None:
+    report = _quiet_hermit(fresh_build / "b12kg.owl")
+    assert report.consistent and report.unsatisfiable == ()
+
+
+def test_hermit_finds_ontology_and_data_consistent(fresh_build: Path) -> None:
+    report = _quiet_hermit(fresh_build / "b12kg.nt")
+    assert report.consistent and report.unsatisfiable == ()
+
+
+def test_hermit_would_catch_a_contradiction(fresh_build: Path, tmp_path: Path) -> None:
+    """The check can fail: a claim node that is also a sentence (disjoint classes) makes HermiT say so."""
+    broken = tmp_path / "broken.nt"
+    claim = "<https://w3id.org/b12kg/id/claim/children-tremors>"
+    broken.write_text((fresh_build / "b12kg.nt").read_text(encoding="utf-8") +
+                      f"{claim} <{RDF.type}> <{B12O}Sentence> .\n", encoding="utf-8")
+    assert not _quiet_hermit(broken).consistent

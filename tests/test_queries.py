@@ -1,0 +1,84 @@
+"""The query library: every real queries/NN-slug.rq runs on two engines and matches the result file beside it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from b12kg.paths import QUERIES_DIR
+from b12kg.query import format_answer, library_queries, open_store, run_sparql
+
+QUERIES = library_queries(QUERIES_DIR)
+REGENERATE = "if the change to the graph is intended, regenerate with `b12kg query {name} --format json > {file}`"
+
+
+_NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in ("decimal", "integer", "double", "float", "int", "long",
+                                                             "nonNegativeInteger")}
+
+
+def _value(term: dict[str, str]) -> str:
+    """Numbers compare by value: engines may write 3.0 as "3" (a documented engine difference)."""
+    if term.get("datatype") in _NUMERIC:
+        return format(Decimal(term["value"]).normalize(), "f")
+    return term["value"]
+
+
+def _normalise(bindings: list[dict[str, dict[str, str]]], variables: list[str]) -> list[tuple]:
+    rows = []
+    for binding in bindings:
+        row = []
+        for var in variables:
+            term = binding.get(var)
+            row.append(None if term is None else (term["type"].replace("typed-literal", "literal"), _value(term),
+                                                  term.get("xml:lang"), term.get("datatype")))
+        rows.append(tuple(row))
+    return rows
+
+
+def _rdflib_results(dataset: rdflib.Dataset, sparql: str) -> dict:
+    result = dataset.query(sparql)
+    return json.loads(result.serialize(format="json"))
+
+
+@pytest.fixture(scope="module")
+def stores(fresh_build: Path):  # type: ignore[no-untyped-def]
+    dataset = rdflib.Dataset()
+    dataset.parse(fresh_build / "b12kg.nq", format="nquads")
+    return open_store(fresh_build), dataset
+
+
+def test_the_library_has_queries() -> None:
+    assert len(QUERIES) >= 3
+
+
+@pytest.mark.parametrize("query_file", QUERIES, ids=[q.stem for q in QUERIES])
+def test_query_matches_expected_results_on_both_engines(query_file: Path, stores) -> None:  # type: ignore[no-untyped-def]
+    sparql = query_file.read_text(encoding="utf-8")
+    header = [line for line in sparql.splitlines() if line.startswith("#")]
+    assert any("Question:" in line for line in header), "the header states the question in plain words"
+    assert re.search(r"^PREFIX ", sparql, re.M), "explicit PREFIXes"
+    expected_file = query_file.with_suffix(".srj")
+    assert expected_file.is_file(), f"no expected results beside {query_file.name}"
+    expected = json.loads(expected_file.read_text(encoding="utf-8"))
+    variables = expected["head"]["vars"]
+    ordered = bool(re.search(r"\bORDER\s+BY\b", sparql, re.I))
+
+    oxigraph_store, rdflib_dataset = stores
+    answer = json.loads(format_answer(run_sparql(oxigraph_store, sparql), "json"))
+    via_rdflib = _rdflib_results(rdflib_dataset, sparql)
+    hint = REGENERATE.format(name=query_file.stem, file=expected_file.relative_to(QUERIES_DIR.parent))
+    for engine, got in (("pyoxigraph", answer), ("rdflib", via_rdflib)):
+        assert got["head"]["vars"] == variables, engine
+        want = _normalise(expected["results"]["bindings"], variables)
+        have = _normalise(got["results"]["bindings"], variables)
+        if ordered:
+            assert have == want, f"{engine} differs from {expected_file.name}; {hint}"
+        else:
+            assert Counter(have) == Counter(want), f"{engine} differs from {expected_file.name}; {hint}"
+    assert expected["results"]["bindings"], "an expected result with no rows proves nothing"
