@@ -189,11 +189,10 @@ def run_all(ctx: click.Context) -> None:
     ctx.invoke(validate, graphs_dir=GRAPHS_DIR, no_reasoner=False)
     click.secho("== stats", bold=True)
     ctx.invoke(stats, graphs_dir=GRAPHS_DIR)
-    from b12kg.query import library_queries
+    from b12kg.query import library_queries, query_question
 
     for path in library_queries():
         if path.stem.split("-", 1)[0] in EXAMPLES:
-            question = next((line[1:].strip() for line in path.read_text(encoding="utf-8").splitlines()
-                             if line.startswith("#") and "Question:" in line), path.stem)
+            question = query_question(path.read_text(encoding="utf-8")) or path.stem
             click.secho(f"== {path.name}: {question}", bold=True)
             ctx.invoke(query, query=str(path), fmt="table", graphs_dir=GRAPHS_DIR)

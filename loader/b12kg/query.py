@@ -13,7 +13,8 @@ from b12kg.errors import B12kgError, MissingPrerequisite
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.vocab import OUTPUT_PREFIXES, compact
 
-__all__ = ["Answer", "open_store", "run_sparql", "resolve_query", "format_answer", "FORMATS", "library_queries"]
+__all__ = ["Answer", "open_store", "run_sparql", "resolve_query", "format_answer", "FORMATS", "library_queries",
+           "query_question"]
 
 FORMATS = ("table", "csv", "json")
 DATASET_FILE = "b12kg.nq"
@@ -42,6 +43,22 @@ def open_store(graphs_dir: Path = GRAPHS_DIR):  # type: ignore[no-untyped-def]
 
 def library_queries(queries_dir: Path = QUERIES_DIR) -> list[Path]:
     return sorted(queries_dir.glob("[0-9][0-9]-*.rq"))
+
+
+def query_question(sparql: str) -> str:
+    """The plain-English question in a library query's header (the '# Question:' line and its continuation)."""
+    parts: list[str] = []
+    for line in sparql.splitlines():
+        if not line.startswith("#"):
+            break
+        body = line[1:].strip()
+        if body.startswith("Question:"):
+            parts.append(body[len("Question:"):].strip())
+        elif parts and line.startswith("#  ") and ":" not in body.split(" ", 1)[0]:
+            parts.append(body)
+        elif parts:
+            break
+    return " ".join(parts)
 
 
 def resolve_query(text_or_path: str, queries_dir: Path = QUERIES_DIR) -> tuple[str, str]:
