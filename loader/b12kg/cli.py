@@ -57,6 +57,7 @@ def main() -> None:
     Typical use:
       b12kg all                  build, validate, and answer a few example questions
       b12kg build                compile ontology/ + graphs/curated/*.claims.yaml into graphs/
+      b12kg reason               write what HermiT infers (class hierarchy, types) to graphs/b12kg-inferred.*
       b12kg validate             check IDs and run the HermiT reasoner on ontology + data
       b12kg query 01             run queries/01-*.rq on the built graph (or a .rq file, or inline SPARQL)
       b12kg stats                triples, claims by modality and source, terms by ontology
@@ -89,6 +90,36 @@ def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None)
     click.echo(f"built {result.claims} claims from {result.documents} document(s): {result.triples} triples, "
                f"{result.quads} quads ({modalities}) in {time.monotonic() - started:.2f} s")
     for path in result.files:
+        click.echo(f"  wrote {path}")
+
+
+@main.command()
+@click.option("--engine", type=click.Choice(["hermit", "owl-rl"]), default="hermit", show_default=True,
+              help="hermit: the OWL 2 DL reasoner owlready2 ships (needs Java); owl-rl: pure-Python OWL 2 RL (owlrl).")
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graph (b12kg.nt); the inferred graph is written here.")
+def reason(*, engine: str, graphs_dir: Path) -> None:
+    """Materialise what the reasoner infers (class hierarchy, instance types) into graphs/b12kg-inferred.*.
+
+    Stores without a reasoner then answer hierarchy questions by loading the inferred graph beside the asserted one.
+    """
+    from b12kg.reason import hermit_inference, owlrl_inference, write_inferred
+
+    try:
+        source = graphs_dir / "b12kg.nt"
+        if not source.is_file():
+            from b12kg.errors import MissingPrerequisite
+
+            raise MissingPrerequisite(f"the built graph {source} is missing", fix="run `b12kg build` first")
+        _progress(f"classifying {source.name} with {engine}")
+        inference = (hermit_inference if engine == "hermit" else owlrl_inference)(source)
+        paths = write_inferred(inference, out_dir=graphs_dir)
+    except B12kgError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{engine} inferred {len(inference.subclass)} subclass and {len(inference.types)} type triples "
+               "beyond the asserted graph")
+    for path in paths:
         click.echo(f"  wrote {path}")
 
 
@@ -182,9 +213,11 @@ EXAMPLES = ("01", "02", "03")
 @main.command(name="all")
 @click.pass_context
 def run_all(ctx: click.Context) -> None:
-    """Run the whole pipeline in order: build, validate (with HermiT), stats, and a few example questions."""
+    """Run the whole pipeline in order: build, reason, validate (with HermiT), stats, and example questions."""
     click.secho("== build", bold=True)
     ctx.invoke(build, curated_dir=CURATED_DIR, out_dir=None, ontology_out=None)
+    click.secho("== reason", bold=True)
+    ctx.invoke(reason, engine="hermit", graphs_dir=GRAPHS_DIR)
     click.secho("== validate", bold=True)
     ctx.invoke(validate, graphs_dir=GRAPHS_DIR, no_reasoner=False)
     click.secho("== stats", bold=True)

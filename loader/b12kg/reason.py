@@ -1,0 +1,150 @@
+"""Reason stage: materialise the class hierarchy and instance types that HermiT (or OWL 2 RL) infers."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
+
+from b12kg import __version__
+from b12kg.errors import B12kgError, MissingPrerequisite
+from b12kg.formats import canonical_rows, staged_files, write_ntriples, write_turtle
+from b12kg.paths import GRAPHS_DIR
+from b12kg.vocab import NS
+
+__all__ = ["Inference", "hermit_inference", "owlrl_inference", "write_inferred", "INFERRED_NAMES", "ENGINES"]
+
+INFERRED_NAMES = ("b12kg-inferred.nt", "b12kg-inferred.ttl")
+ENGINES = ("hermit", "owl-rl")
+_SUBCLASS = NS["rdfs"] + "subClassOf"
+_TYPE = NS["rdf"] + "type"
+_IMPORTS = NS["owl"] + "imports"
+# Built-in OWL/RDFS vocabulary is not part of the hierarchy we materialise.
+_BUILTIN = (NS["owl"], NS["rdfs"], NS["rdf"], NS["xsd"])
+_AXIOM = re.compile(r"^(SubClassOf|Type)\( <([^>]+)> <([^>]+)> \)$")
+
+
+@dataclass
+class Inference:
+    """Entailed rdfs:subClassOf (between named classes) and rdf:type (of named individuals) triples, closed
+    transitively, with what was asserted already removed."""
+
+    engine: str
+    subclass: set[tuple[str, str]]
+    types: set[tuple[str, str]]
+
+    def triples(self) -> set[tuple[str, str, str]]:
+        return {(s, _SUBCLASS, o) for s, o in self.subclass} | {(s, _TYPE, o) for s, o in self.types}
+
+
+def _asserted(graph_file: Path) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    sub, types = set(), set()
+    for quad in parse(path=str(graph_file), format=RdfFormat.N_TRIPLES):
+        if isinstance(quad.object, NamedNode):
+            if quad.predicate.value == _SUBCLASS:
+                sub.add((quad.subject.value, quad.object.value))
+            elif quad.predicate.value == _TYPE:
+                types.add((quad.subject.value, quad.object.value))
+    return sub, types
+
+
+def _close(direct_sub: set[tuple[str, str]], direct_types: set[tuple[str, str]]) -> tuple[set, set]:
+    parents: dict[str, set[str]] = {}
+    for child, parent in direct_sub:
+        parents.setdefault(child, set()).add(parent)
+
+    def ancestors(cls: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [cls]
+        while stack:
+            for parent in parents.get(stack.pop(), ()):
+                if parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+        return seen
+
+    sub = {(c, a) for c in parents for a in ancestors(c) if a != c}
+    types = {(i, a) for i, c in direct_types for a in {c} | ancestors(c)}
+    keep = lambda iri: not iri.startswith(_BUILTIN)  # noqa: E731
+    return ({(c, a) for c, a in sub if keep(c) and keep(a)}, {(i, c) for i, c in types if keep(c)})
+
+
+def hermit_inference(graph_file: Path) -> Inference:
+    """Run HermiT (the jar that owlready2 ships) to classify classes (-c) and instances (-I) of an N-Triples file.
+
+    owlready2's own Python view cannot hold terms used both as class and as individual (OWL 2 punning, which the
+    graph uses for HPO terms), so the taxonomy is read from HermiT's output directly; the owl:imports are dropped
+    from the input because the release already merges the import modules.
+    """
+    import owlready2
+
+    java = shutil.which(owlready2.JAVA_EXE)
+    if java is None:
+        raise MissingPrerequisite("Java is not installed, and HermiT needs it",
+                                  fix="apt-get install -y default-jre-headless, or use --engine owl-rl")
+    hermit = Path(owlready2.__file__).parent / "hermit"
+    with tempfile.TemporaryDirectory(prefix="b12kg-hermit-") as tmp:
+        source = Path(tmp) / "input.nt"
+        with graph_file.open(encoding="utf-8") as src, source.open("w", encoding="utf-8") as dst:
+            dst.writelines(line for line in src if f"<{_IMPORTS}>" not in line)
+        output = Path(tmp) / "taxonomy.txt"
+        command = [java, "-Xmx2000M", "-cp", f"{hermit}:{hermit / 'HermiT.jar'}",
+                   "org.semanticweb.HermiT.cli.CommandLine", "-c", "-I", "-o", str(output), source.as_uri()]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise B12kgError(f"HermiT failed on {graph_file}: {done.stderr.strip()[-800:]}",
+                             fix="run `b12kg validate` to see whether the graph is inconsistent")
+        direct_sub, direct_types = set(), set()
+        for line in output.read_text(encoding="utf-8").splitlines():
+            match = _AXIOM.match(line.strip())
+            if match:
+                (direct_sub if match.group(1) == "SubClassOf" else direct_types).add((match.group(2), match.group(3)))
+    asserted_sub, asserted_types = _asserted(graph_file)
+    sub, types = _close(direct_sub | asserted_sub, direct_types)
+    return Inference("hermit", sub - asserted_sub, types - asserted_types)
+
+
+def owlrl_inference(graph_file: Path) -> Inference:
+    """OWL 2 RL materialisation with owlrl (pure Python, no Java), reduced to the same kinds of triples."""
+    import owlrl
+    import rdflib
+
+    graph = rdflib.Graph()
+    graph.parse(graph_file, format="nt")
+    classes = {str(s) for s in graph.subjects(rdflib.RDF.type, rdflib.OWL.Class) if isinstance(s, rdflib.URIRef)}
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(graph)
+    asserted_sub, asserted_types = _asserted(graph_file)
+    sub, types = set(), set()
+    for s, o in graph.subject_objects(rdflib.RDFS.subClassOf):
+        if isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.URIRef) and s != o and str(s) in classes \
+                and str(o) in classes:
+            sub.add((str(s), str(o)))
+    for s, o in graph.subject_objects(rdflib.RDF.type):
+        if isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.URIRef) and str(o) in classes:
+            types.add((str(s), str(o)))
+    keep = lambda iri: not iri.startswith(_BUILTIN)  # noqa: E731
+    return Inference("owl-rl", {(s, o) for s, o in sub if keep(s) and keep(o)} - asserted_sub,
+                     {(s, o) for s, o in types if keep(o)} - asserted_types)
+
+
+def write_inferred(inference: Inference, *, out_dir: Path = GRAPHS_DIR) -> list[Path]:
+    """Write the inferred triples as canonical N-Triples and Turtle, atomically."""
+    graph = DefaultGraph()
+    rows = canonical_rows(Quad(NamedNode(s), NamedNode(p), NamedNode(o), graph) for s, p, o in inference.triples())
+    header = [f"b12kg inferred graph ({inference.engine}) — GENERATED by `b12kg reason` (b12kg {__version__}); do not",
+              "edit. What the reasoner entails beyond the asserted graph (graphs/b12kg.nt): rdfs:subClassOf between",
+              "named classes and rdf:type of named individuals, closed transitively. Load it beside the asserted",
+              "graph to answer hierarchy questions without a reasoner."]
+    targets = [out_dir / name for name in INFERRED_NAMES]
+    with staged_files(targets) as files:
+        write_ntriples(files[targets[0]], rows, header)
+        write_turtle(files[targets[1]], rows, header)
+    return targets
+
+
