@@ -172,22 +172,51 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
         _fail(exc)
 
 
+def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--param")
+        values[name.strip()] = value
+    return values
+
+
 @main.command()
 @click.argument("query")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A value for a parameter the query declares ('# Param:' in its header); bound as an RDF term "
+                   "through VALUES, never pasted into the query. Repeat for several.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
               help="table: aligned, IRIs shortened; csv; json: SPARQL 1.1 query results JSON.")
+@click.option("--endpoint", metavar="URL", default=None,
+              help="Send the query to this SPARQL 1.1 endpoint (through SPARQLWrapper) instead of the embedded store.")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for an endpoint.")
+@click.option("--inferred/--asserted", "inferred", default=None,
+              help="Add the reasoner's inferences (graphs/b12kg-inferred.nt) to the embedded store, or not "
+                   "[default: as the query's 'Needs:' header says].")
 @click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
               show_default=True, help="Folder holding the built graphs.")
-def query(*, query: str, fmt: str, graphs_dir: Path) -> None:
-    """Run QUERY on the built graph in the embedded store (pyoxigraph).
+def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None, timeout: float,
+          inferred: bool | None, graphs_dir: Path) -> None:
+    """Run QUERY on the built graph in the embedded store (pyoxigraph), or on a SPARQL endpoint.
 
     QUERY is a .rq file, the name or number of a query in queries/ (e.g. 01), or inline SPARQL.
+
+    \b
+    Examples:
+      b12kg query 04 --param age_group=obo:NCIT_C27956
+      b12kg query 05 --param within_days=30 --format csv
+      b12kg query queries/01-manifestations.rq --endpoint http://127.0.0.1:7878/query
     """
-    from b12kg.query import format_answer, open_store, resolve_query, run_sparql
+    from b12kg.query import format_answer, open_store, prepare, run_remote, run_sparql
 
     try:
-        _, text = resolve_query(query)
-        answer = run_sparql(open_store(graphs_dir), text)
+        _, text, needs = prepare(query, _parse_params(params))
+        if endpoint:
+            answer = run_remote(endpoint, text, timeout=timeout)
+        else:
+            answer = run_sparql(open_store(graphs_dir, inferred=needs if inferred is None else inferred), text)
     except B12kgError as exc:
         _fail(exc)
         return
@@ -228,4 +257,5 @@ def run_all(ctx: click.Context) -> None:
         if path.stem.split("-", 1)[0] in EXAMPLES:
             question = query_question(path.read_text(encoding="utf-8")) or path.stem
             click.secho(f"== {path.name}: {question}", bold=True)
-            ctx.invoke(query, query=str(path), fmt="table", graphs_dir=GRAPHS_DIR)
+            ctx.invoke(query, query=str(path), params=(), fmt="table", endpoint=None, timeout=60.0, inferred=None,
+                       graphs_dir=GRAPHS_DIR)

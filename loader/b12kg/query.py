@@ -5,19 +5,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Sequence
 
-from b12kg.errors import B12kgError, MissingPrerequisite
+from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
-from b12kg.vocab import OUTPUT_PREFIXES, compact
+from b12kg.vocab import CURIE_PREFIXES, OUTPUT_PREFIXES, compact, is_valid_iri
 
-__all__ = ["Answer", "open_store", "run_sparql", "resolve_query", "format_answer", "FORMATS", "library_queries",
-           "query_question"]
+__all__ = ["Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
+           "library_queries", "query_question", "query_params", "bind_params", "needs_inferred", "prepare"]
 
 FORMATS = ("table", "csv", "json")
 DATASET_FILE = "b12kg.nq"
+INFERRED_FILE = "b12kg-inferred.nt"
+_PARAM = re.compile(r"^#\s*Param:\s*(\w+)\s+(iri|string|decimal|integer)\s+\((optional|default ([^)]+))\)\s*-\s*(.*)$")
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_WHERE = re.compile(r"^\s*WHERE\s*\{", re.I | re.M)
 
 
 @dataclass
@@ -29,8 +35,9 @@ class Answer:
     boolean: bool | None = None
 
 
-def open_store(graphs_dir: Path = GRAPHS_DIR):  # type: ignore[no-untyped-def]
-    """An in-memory pyoxigraph store holding the release dataset (default graph and named graphs)."""
+def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False):  # type: ignore[no-untyped-def]
+    """An in-memory pyoxigraph store holding the release dataset (default graph and named graphs), and with
+    ``inferred`` the reasoner's inferences (graphs/b12kg-inferred.nt) added to the default graph."""
     from pyoxigraph import RdfFormat, Store
 
     path = graphs_dir / DATASET_FILE
@@ -38,7 +45,93 @@ def open_store(graphs_dir: Path = GRAPHS_DIR):  # type: ignore[no-untyped-def]
         raise MissingPrerequisite(f"the built graph {path} is missing", fix="run `b12kg build` first")
     store = Store()
     store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
+    if inferred:
+        extra = graphs_dir / INFERRED_FILE
+        if not extra.is_file():
+            raise MissingPrerequisite(f"the inferred graph {extra} is missing", fix="run `b12kg reason` first")
+        store.bulk_load(path=str(extra), format=RdfFormat.N_TRIPLES)
     return store
+
+
+@dataclass(frozen=True)
+class Param:
+    """A value a library query takes (declared in its header as '# Param: name type (default X|optional) - ...')."""
+
+    name: str
+    kind: str  # iri, string, decimal, integer
+    default: str | None
+    description: str
+
+
+def query_params(sparql: str) -> list[Param]:
+    found = []
+    for line in sparql.splitlines():
+        match = _PARAM.match(line.strip())
+        if match:
+            found.append(Param(match.group(1), match.group(2), match.group(4), match.group(5).strip()))
+    return found
+
+
+def needs_inferred(sparql: str) -> bool:
+    """True when the query's header says it needs the inferred graph."""
+    return any(line.startswith("#") and "Needs:" in line and "inferred graph" in line for line in sparql.splitlines())
+
+
+def _term(param: Param, value: str) -> str:
+    """The value as an RDF term in N-Triples syntax — never pasted into the query as text."""
+    from pyoxigraph import Literal, NamedNode
+
+    if param.kind == "iri":
+        iri = value[1:-1] if value.startswith("<") and value.endswith(">") else value
+        prefix, _, local = iri.partition(":")
+        if prefix in OUTPUT_PREFIXES and not local.startswith("//"):
+            iri = OUTPUT_PREFIXES[prefix] + local
+        elif prefix in CURIE_PREFIXES and not local.startswith("//"):
+            iri = CURIE_PREFIXES[prefix].expansion + local
+        if not is_valid_iri(iri):
+            raise B12kgError(f"parameter {param.name}: {value!r} is not an IRI or a known CURIE",
+                             fix="give an IRI such as http://purl.obolibrary.org/obo/NCIT_C16423 or a CURIE such as "
+                                 "obo:NCIT_C16423 or NCIT:C16423")
+        return str(NamedNode(iri))
+    if param.kind in ("decimal", "integer"):
+        try:
+            number = Decimal(value)
+        except InvalidOperation as exc:
+            raise B12kgError(f"parameter {param.name}: {value!r} is not a number", fix="give a number") from exc
+        if param.kind == "integer":
+            if number != number.to_integral_value():
+                raise B12kgError(f"parameter {param.name}: {value!r} is not a whole number", fix="give a whole number")
+            return str(Literal(str(int(number)), datatype=NamedNode(_XSD + "integer")))
+        return str(Literal(format(number, "f"), datatype=NamedNode(_XSD + "decimal")))
+    return str(Literal(value))
+
+
+def bind_params(sparql: str, values: dict[str, str]) -> str:
+    """Append a VALUES clause binding each declared parameter (given value, else its default) as an RDF term."""
+    params = {p.name: p for p in query_params(sparql)}
+    for name in values:
+        if name not in params:
+            known = ", ".join(params) or "none"
+            raise B12kgError(f"the query takes no parameter {name!r}", fix=f"use one of: {known}")
+    bound = [(p, values.get(p.name, p.default)) for p in params.values()]
+    bound = [(p, v) for p, v in bound if v is not None]
+    if not bound:
+        return sparql
+    names = " ".join(f"?{p.name}" for p, _ in bound)
+    terms = " ".join(_term(p, v) for p, v in bound)
+    # Inside the WHERE group, first: joined before grouping and filtering on every engine (a trailing VALUES
+    # clause is not treated alike by all engines).
+    where = _WHERE.search(sparql)
+    if where is None:
+        raise B12kgError("a query with parameters needs a 'WHERE {' clause", fix="add WHERE { ... } to the query")
+    return f"{sparql[:where.end()]}\n  VALUES ({names}) {{ ({terms}) }}{sparql[where.end():]}"
+
+
+def prepare(text_or_path: str, values: dict[str, str] | None = None,
+            queries_dir: Path = QUERIES_DIR) -> tuple[str, str, bool]:
+    """(name, runnable SPARQL with parameters bound, whether it needs the inferred graph)."""
+    name, sparql = resolve_query(text_or_path, queries_dir)
+    return name, bind_params(sparql, values or {}), needs_inferred(sparql)
 
 
 def library_queries(queries_dir: Path = QUERIES_DIR) -> list[Path]:
@@ -92,6 +185,59 @@ def run_sparql(store, sparql: str) -> Answer:  # type: ignore[no-untyped-def]
         rows = [[solution[v] for v in variables] for solution in result]
         return Answer(variables, rows)
     raise B12kgError("only SELECT and ASK queries are supported here", fix="rewrite the query as SELECT")
+
+
+def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
+    """Send a query to any SPARQL 1.1 endpoint through SPARQLWrapper (POST, JSON results)."""
+    from urllib.error import HTTPError, URLError
+
+    from pyoxigraph import Literal, NamedNode
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+    client = SPARQLWrapper(endpoint)
+    client.setMethod(POST)  # POST: long queries do not hit URL length limits
+    client.setReturnFormat(JSON)
+    client.setTimeout(int(timeout))
+    client.setQuery(sparql)
+    try:
+        result = client.queryAndConvert()
+    except SPARQLWrapperException as exc:
+        raise StoreError(f"the endpoint {endpoint} answered an error: {exc}".strip(),
+                         fix="check the query, and that the URL is the endpoint's query URL") from exc
+    except HTTPError as exc:
+        raise StoreError(f"the endpoint {endpoint} answered HTTP {exc.code} {exc.reason}",
+                         fix="check the URL (for `b12kg serve` it ends in /query)") from exc
+    except (URLError, ConnectionError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise StoreError(f"cannot reach the endpoint {endpoint}: {reason}",
+                         fix="start it (`b12kg serve`) or check the host and port") from exc
+    if not isinstance(result, dict):
+        raise StoreError(f"the endpoint {endpoint} did not answer with SPARQL JSON results",
+                         fix="use the endpoint's SPARQL query URL")
+    if "boolean" in result:
+        return Answer([], [], bool(result["boolean"]))
+    variables = result["head"]["vars"]
+    rows: list[list[object | None]] = []
+    for binding in result["results"]["bindings"]:
+        row: list[object | None] = []
+        for var in variables:
+            term = binding.get(var)
+            if term is None:
+                row.append(None)
+            elif term["type"] == "uri":
+                row.append(NamedNode(term["value"]))
+            elif term["type"] in ("literal", "typed-literal"):
+                if "xml:lang" in term:
+                    row.append(Literal(term["value"], language=term["xml:lang"]))
+                elif "datatype" in term:
+                    row.append(Literal(term["value"], datatype=NamedNode(term["datatype"])))
+                else:
+                    row.append(Literal(term["value"]))
+            else:
+                row.append(Literal(term["value"]))
+        rows.append(row)
+    return Answer(variables, rows)
 
 
 def _cell(term: object | None, *, short: bool) -> str:
