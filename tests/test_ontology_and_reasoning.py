@@ -81,3 +81,35 @@ def test_hermit_would_catch_a_contradiction(fresh_build: Path, tmp_path: Path) -
     broken.write_text((fresh_build / "b12kg.nt").read_text(encoding="utf-8") +
                       f"{claim} <{RDF.type}> <{B12O}Sentence> .\n", encoding="utf-8")
     assert not _quiet_hermit(broken, fresh_build / "imports").consistent
+
+
+def test_committed_inferred_graph_is_hermits_and_up_to_date(fresh_build: Path, committed: Path, tmp_path: Path) -> None:
+    from b12kg.reason import hermit_inference, write_inferred
+
+    inference = hermit_inference(fresh_build / "b12kg.nt")
+    write_inferred(inference, out_dir=tmp_path)
+    for name in ("b12kg-inferred.nt", "b12kg-inferred.ttl"):
+        assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), \
+            f"graphs/{name} is stale — run `b12kg reason` and commit graphs/"
+    # the hierarchy HPO gives is in it: tremor and chorea are kinds of abnormality of the nervous system
+    obo = "http://purl.obolibrary.org/obo/"
+    assert (obo + "HP_0001337", obo + "HP_0000707") in inference.subclass
+    assert (obo + "HP_0002072", obo + "HP_0000707") in inference.subclass
+
+
+def test_owl_rl_and_hermit_infer_the_same_hierarchy(fresh_build: Path) -> None:
+    """The pure-Python OWL 2 RL path (owlrl) and HermiT agree on the class hierarchy and on instance types.
+
+    They could differ: OWL 2 RL does not reason by cases (no union or existential reasoning on the super-class
+    side), so an ontology using owl:unionOf or someValuesFrom superclasses would give HermiT more subclass
+    triples. This ontology and its import modules use only named subclasses, domains, ranges, disjointness and
+    functional properties, where both are complete, so the sets must be equal.
+    """
+    from b12kg.reason import hermit_inference, owlrl_inference
+
+    hermit = hermit_inference(fresh_build / "b12kg.nt")
+    rl = owlrl_inference(fresh_build / "b12kg.nt")
+    assert hermit.subclass, "HermiT inferred no subclass triples: the comparison would prove nothing"
+    assert rl.subclass == hermit.subclass, (sorted(rl.subclass - hermit.subclass)[:10],
+                                            sorted(hermit.subclass - rl.subclass)[:10])
+    assert rl.types == hermit.types, (sorted(rl.types - hermit.types)[:10], sorted(hermit.types - rl.types)[:10])

@@ -5,46 +5,18 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import rdflib
 
 from b12kg.paths import QUERIES_DIR
+
+from results import normalise as _normalise
 from b12kg.query import format_answer, library_queries, open_store, prepare, run_sparql
 
 QUERIES = library_queries(QUERIES_DIR)
 REGENERATE = "if the change to the graph is intended, regenerate with `b12kg query {name} --format json > {file}`"
-
-
-_NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in ("decimal", "integer", "double", "float", "int", "long",
-                                                             "nonNegativeInteger")}
-
-
-def _value(term: dict[str, str]) -> str:
-    """Numbers compare by value: engines may write 3.0 as "3" (a documented engine difference)."""
-    if term.get("datatype") in _NUMERIC:
-        return format(Decimal(term["value"]).normalize(), "f")
-    return term["value"]
-
-
-def _datatype(term: dict[str, str]) -> str | None:
-    """Numbers compare as numbers: pyoxigraph answers xsd:nonNegativeInteger values as xsd:integer, rdflib
-    keeps the declared type (a documented engine difference)."""
-    return "number" if term.get("datatype") in _NUMERIC else term.get("datatype")
-
-
-def _normalise(bindings: list[dict[str, dict[str, str]]], variables: list[str]) -> list[tuple]:
-    rows = []
-    for binding in bindings:
-        row = []
-        for var in variables:
-            term = binding.get(var)
-            row.append(None if term is None else (term["type"].replace("typed-literal", "literal"), _value(term),
-                                                  term.get("xml:lang"), _datatype(term)))
-        rows.append(tuple(row))
-    return rows
 
 
 def _rdflib_results(dataset: rdflib.Dataset, sparql: str) -> dict:

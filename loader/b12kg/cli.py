@@ -61,6 +61,7 @@ def main() -> None:
       b12kg validate             check IDs and run the HermiT reasoner on ontology + data
       b12kg query 01             run queries/01-*.rq on the built graph (or a .rq file, or inline SPARQL)
       b12kg stats                triples, claims by modality and source, terms by ontology
+      b12kg serve                a read-only SPARQL endpoint on 127.0.0.1 (the Oxigraph server)
     """
 
 
@@ -234,6 +235,54 @@ def stats(*, graphs_dir: Path) -> None:
         click.echo(format_stats(graph_stats(graphs_dir)), nl=False)
     except B12kgError as exc:
         _fail(exc)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
+@click.option("--port", type=int, default=7878, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--location", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Oxigraph database folder to create and keep [default: a temporary folder, removed on exit].")
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graphs.")
+def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path) -> None:
+    """Serve the built graphs as a read-only SPARQL 1.1 endpoint (the Oxigraph server), until Ctrl-C.
+
+    The dataset (default graph and per-claim named graphs) is loaded with the inferred graph added to the default
+    graph, so hierarchy questions work without a reasoner. Query it with `b12kg query ... --endpoint URL`, any
+    SPARQL client, or the query page in a browser.
+    """
+    import signal
+    import tempfile
+
+    from b12kg.serve import load_location, start_endpoint
+
+    temporary = None
+    try:
+        if location is None:
+            temporary = tempfile.TemporaryDirectory(prefix="b12kg-serve-")
+            location = Path(temporary.name)
+        elif location.exists() and any(location.iterdir()):
+            raise B12kgError(f"{location} is not empty", fix="give a new or empty folder, or leave out --location")
+        _progress(f"loading {graphs_dir} into {location}")
+        load_location(location, graphs_dir)
+        endpoint = start_endpoint(location, host=host, port=port or None)
+    except B12kgError as exc:
+        if temporary:
+            temporary.cleanup()
+        _fail(exc)
+        return
+    click.echo(f"SPARQL endpoint: {endpoint.query_url}")
+    click.echo(f"query page:      {endpoint.base}/")
+    click.echo("press Ctrl-C to stop")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        endpoint.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        endpoint.stop()
+        if temporary:
+            temporary.cleanup()
 
 
 EXAMPLES = ("01", "02", "03")

@@ -192,14 +192,19 @@ def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
     from urllib.error import HTTPError, URLError
 
     from pyoxigraph import Literal, NamedNode
-    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+    from SPARQLWrapper import JSON, POST, POSTDIRECTLY, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(endpoint)
-    client.setMethod(POST)  # POST: long queries do not hit URL length limits
+    # POST with the query as the body (application/sparql-query): long queries do not hit URL length limits,
+    # and the text reaches the server untouched (SPARQLWrapper's form encoding mis-sent a query holding a comment).
+    client.setMethod(POST)
+    client.setRequestMethod(POSTDIRECTLY)
     client.setReturnFormat(JSON)
     client.setTimeout(int(timeout))
-    client.setQuery(sparql)
+    # Whole-line comments are dropped before sending: SPARQLWrapper guesses the query form from the first keyword
+    # it finds, and a header comment such as "involuntary movements" made it guess MOVE (an update).
+    client.setQuery("\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#")))
     try:
         result = client.queryAndConvert()
     except SPARQLWrapperException as exc:

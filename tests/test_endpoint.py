@@ -1,0 +1,80 @@
+"""A real Oxigraph server on 127.0.0.1, started by the test: the whole query library answers the same there."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from b12kg.cli import main
+from b12kg.paths import QUERIES_DIR
+from b12kg.query import library_queries
+from b12kg.serve import Endpoint, free_port, load_location, start_endpoint
+
+from results import normalise
+
+QUERIES = library_queries(QUERIES_DIR)
+
+
+@pytest.fixture(scope="module")
+def endpoint(fresh_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
+    from b12kg.reason import hermit_inference, write_inferred
+
+    write_inferred(hermit_inference(fresh_build / "b12kg.nt"), out_dir=fresh_build)
+    location = tmp_path_factory.mktemp("oxigraph")
+    load_location(location, fresh_build)
+    server = start_endpoint(location, host="127.0.0.1")
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("query_file", QUERIES, ids=[q.stem for q in QUERIES])
+def test_library_query_through_the_endpoint(endpoint: Endpoint, query_file: Path) -> None:
+    result = CliRunner().invoke(main, ["query", str(query_file), "--endpoint", endpoint.query_url, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    got = json.loads(result.output)
+    expected = json.loads(query_file.with_suffix(".srj").read_text(encoding="utf-8"))
+    variables = expected["head"]["vars"]
+    assert got["head"]["vars"] == variables
+    want = normalise(expected["results"]["bindings"], variables)
+    have = normalise(got["results"]["bindings"], variables)
+    if re.search(r"\bORDER\s+BY\b", query_file.read_text(encoding="utf-8"), re.I):
+        assert have == want
+    else:
+        assert Counter(have) == Counter(want)
+
+
+def test_endpoint_binds_parameters_too(endpoint: Endpoint) -> None:
+    result = CliRunner().invoke(main, ["query", "04", "--param", "age_group=NCIT:C17600", "--format", "csv",
+                                       "--endpoint", endpoint.query_url])
+    assert result.exit_code == 0, result.output
+    rows = result.output.splitlines()[1:]
+    assert rows and all(row.startswith("Adult,") for row in rows)
+
+
+def test_endpoint_is_read_only(endpoint: Endpoint) -> None:
+    import urllib.request
+    from urllib.error import HTTPError
+
+    request = urllib.request.Request(f"{endpoint.base}/update", data=b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+                                     headers={"Content-Type": "application/sparql-update"}, method="POST")
+    with pytest.raises(HTTPError):
+        urllib.request.urlopen(request, timeout=10)
+
+
+def test_a_refused_connection_is_reported_with_exit_code_4() -> None:
+    url = f"http://127.0.0.1:{free_port()}/query"  # nothing listens there
+    result = CliRunner().invoke(main, ["query", "01", "--endpoint", url, "--timeout", "5"])
+    assert result.exit_code == 4
+    assert "cannot reach the endpoint" in result.output and "fix:" in result.output
+
+
+def test_a_wrong_url_is_reported(endpoint: Endpoint) -> None:
+    result = CliRunner().invoke(main, ["query", "01", "--endpoint", f"{endpoint.base}/no-such-path"])
+    assert result.exit_code == 4
+    assert "404" in result.output or "error" in result.output
