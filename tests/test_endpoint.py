@@ -78,3 +78,28 @@ def test_a_wrong_url_is_reported(endpoint: Endpoint) -> None:
     result = CliRunner().invoke(main, ["query", "01", "--endpoint", f"{endpoint.base}/no-such-path"])
     assert result.exit_code == 4
     assert "404" in result.output or "error" in result.output
+
+
+def test_b12kg_serve_prints_its_url_answers_and_stops(fresh_build: Path, endpoint: Endpoint) -> None:
+    """`b12kg serve` as a user runs it: a real process on 127.0.0.1 that prints the URL, answers, and stops."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "b12kg", "serve", "--port", "0", "--graphs", str(fresh_build)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = ""
+        deadline = time.monotonic() + 60
+        while "SPARQL endpoint:" not in line and time.monotonic() < deadline:
+            line = process.stdout.readline() if process.stdout else ""
+            assert line or process.poll() is None, process.stderr.read() if process.stderr else ""
+        url = line.split("SPARQL endpoint:", 1)[1].strip()
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/query")
+        result = CliRunner().invoke(main, ["query", "10", "--endpoint", url, "--format", "csv"])
+        assert result.exit_code == 0 and "hedged" in result.output
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode is not None

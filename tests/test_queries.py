@@ -16,6 +16,26 @@ from results import normalise as _normalise
 from b12kg.query import format_answer, library_queries, open_store, prepare, run_sparql
 
 QUERIES = library_queries(QUERIES_DIR)
+MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
+QT = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
+
+
+def _manifest() -> list[tuple[Path, list[str], Path]]:
+    """(query file, data file names, result file) for each manifest entry, in manifest order."""
+    base = QUERIES_DIR.as_uri() + "/"
+    graph = rdflib.Graph().parse(QUERIES_DIR / "manifest.ttl", format="turtle", publicID=base + "manifest.ttl")
+    (manifest,) = graph.subjects(rdflib.RDF.type, MF.Manifest)
+    entries = []
+    for entry in rdflib.collection.Collection(graph, graph.value(manifest, MF.entries)):
+        action = graph.value(entry, MF.action)
+        query = Path(str(graph.value(action, QT.query)).removeprefix("file://"))
+        data = sorted(Path(str(d)).name for d in graph.objects(action, QT.data))
+        result = Path(str(graph.value(entry, MF.result)).removeprefix("file://"))
+        entries.append((query, data, result))
+    return entries
+
+
+ENTRIES = _manifest()
 REGENERATE = "if the change to the graph is intended, regenerate with `b12kg query {name} --format json > {file}`"
 
 
@@ -48,18 +68,23 @@ def stores(inferred_build: Path):  # type: ignore[no-untyped-def]
             for inferred in (False, True)}
 
 
-def test_the_library_has_queries() -> None:
+def test_the_library_has_queries_and_the_manifest_lists_each_once() -> None:
     assert len(QUERIES) >= 20
+    assert [query for query, _, _ in ENTRIES] == QUERIES
+    for query, data, result in ENTRIES:
+        assert result == query.with_suffix(".srj") and result.is_file()
+        wanted = ["b12kg-inferred.nt", "b12kg.nq"] if prepare(str(query))[2] else ["b12kg.nq"]
+        assert data == wanted, f"{query.name}: the manifest's data must match the query's 'Needs:' header"
 
 
-@pytest.mark.parametrize("query_file", QUERIES, ids=[q.stem for q in QUERIES])
-def test_query_matches_expected_results_on_both_engines(query_file: Path, stores) -> None:  # type: ignore[no-untyped-def]
-    _, sparql, needs_inferred = prepare(str(query_file))  # parameters bound to their defaults
+@pytest.mark.parametrize("query_file,data,expected_file", ENTRIES, ids=[q.stem for q, _, _ in ENTRIES])
+def test_query_matches_expected_results_on_both_engines(query_file: Path, data: list[str], expected_file: Path,
+                                                         stores) -> None:  # type: ignore[no-untyped-def]
+    _, sparql, _ = prepare(str(query_file))  # parameters bound to their defaults
+    needs_inferred = "b12kg-inferred.nt" in data
     header = [line for line in sparql.splitlines() if line.startswith("#")]
     assert any("Question:" in line for line in header), "the header states the question in plain words"
     assert re.search(r"^PREFIX ", sparql, re.M), "explicit PREFIXes"
-    expected_file = query_file.with_suffix(".srj")
-    assert expected_file.is_file(), f"no expected results beside {query_file.name}"
     expected = json.loads(expected_file.read_text(encoding="utf-8"))
     variables = expected["head"]["vars"]
     ordered = bool(re.search(r"\bORDER\s+BY\b", sparql, re.I))
