@@ -62,6 +62,7 @@ def main() -> None:
       b12kg query 01             run queries/01-*.rq on the built graph (or a .rq file, or inline SPARQL)
       b12kg stats                triples, claims by modality and source, terms by ontology
       b12kg serve                a read-only SPARQL endpoint on 127.0.0.1 (the Oxigraph server)
+      b12kg load                 load the release into a SPARQL 1.1 store (Oxigraph, Virtuoso, ...)
     """
 
 
@@ -283,6 +284,121 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path) -> N
         endpoint.stop()
         if temporary:
             temporary.cleanup()
+
+
+def _password(user: str | None, env_name: str) -> str | None:
+    """The store password: from the environment variable, else a hidden prompt on a terminal; never an option."""
+    import os
+
+    if not user:
+        return None
+    if env_name in os.environ:
+        return os.environ[env_name]
+    if sys.stdin.isatty():
+        return click.prompt(f"password for {user}", hide_input=True, err=True)
+    raise B12kgError(f"a password is needed for user {user!r}",
+                     fix=f"set the environment variable {env_name} (or name another with --password-env)")
+
+
+@main.command()
+@click.option("--store", "store_type", type=click.Choice(["oxigraph", "virtuoso", "generic"]), default="generic",
+              show_default=True, help="Store type, for its usual URLs under --url (generic: give the URLs).")
+@click.option("--url", default=None, help="Base URL of the store, e.g. http://127.0.0.1:7878 (oxigraph) or "
+                                          "http://127.0.0.1:8890 (virtuoso); for generic, the query URL.")
+@click.option("--query-url", default=None, help="SPARQL 1.1 query endpoint (overrides the preset).")
+@click.option("--update-url", default=None, help="SPARQL 1.1 update endpoint (overrides the preset).")
+@click.option("--gsp-url", default=None, help="Graph Store HTTP Protocol endpoint (overrides the preset).")
+@click.option("--gsp-graph-param", default=None, help="Query parameter naming the graph at --gsp-url "
+                                                      "[graph; Virtuoso: graph-uri].")
+@click.option("--mode", type=click.Choice(["replace", "append"]), default="replace", show_default=True,
+              help="replace: stage, check, swap atomically (the store keeps its old graphs until the new ones are "
+                   "complete); append: add the triples to whatever the graphs hold.")
+@click.option("--method", type=click.Choice(["auto", "gsp", "update"]), default="auto", show_default=True,
+              help="gsp: Graph Store PUT/POST of N-Triples (fast); update: batched INSERT DATA; auto: gsp if known.")
+@click.option("--batch-size", type=click.IntRange(1), default=None, help="Triples per request [50000; Virtuoso "
+                                                                          "20000; INSERT DATA at most 1000].")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for each request.")
+@click.option("--retries", type=click.IntRange(0), default=3, show_default=True,
+              help="Retries, with backoff, on connection errors and 5xx answers (never on 4xx).")
+@click.option("--user", default=None, help="User for a store behind authentication.")
+@click.option("--password-env", default="B12KG_STORE_PASSWORD", show_default=True,
+              help="Environment variable holding the password (else you are prompted); never on the command line.")
+@click.option("--auth", type=click.Choice(["digest", "basic"]), default="digest", show_default=True,
+              help="HTTP authentication scheme (Virtuoso's *-auth endpoints use digest).")
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (only for a store you trust).")
+@click.option("--inferred/--no-inferred", default=True, show_default=True,
+              help="Also load graphs/b12kg-inferred.nt into its graph.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="After loading: per-graph counts, Arabic literals byte for byte, and the query library.")
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graphs.")
+def load(*, store_type: str, url: str | None, query_url: str | None, update_url: str | None, gsp_url: str | None,
+         gsp_graph_param: str | None, mode: str, method: str, batch_size: int | None, timeout: float, retries: int,
+         user: str | None, password_env: str, auth: str, insecure: bool, inferred: bool, verify: bool,
+         graphs_dir: Path) -> None:
+    """Load the release into a triple store that speaks SPARQL 1.1, in the store's named graphs.
+
+    \b
+    Graphs in the store:  https://w3id.org/b12kg/graph/asserted   the release's default graph
+                          https://w3id.org/b12kg/graph/inferred   graphs/b12kg-inferred.nt
+                          https://w3id.org/b12kg/graph/catalog    which graphs the release holds
+                          https://w3id.org/b12kg/id/claim/<id>/assertion|provenance   per claim
+    \b
+    Examples:
+      b12kg load --store oxigraph --url http://127.0.0.1:7878
+      B12KG_STORE_PASSWORD=... b12kg load --store virtuoso --url http://127.0.0.1:8890 --user dba
+    """
+    from b12kg.load import load_release, store_preset, verify_store
+
+    try:
+        if not (url or query_url):
+            raise B12kgError("no store given", fix="pass --store TYPE --url BASE_URL, or --query-url URL")
+        config = store_preset(store_type, url or query_url or "", user=user, timeout=timeout, retries=retries,
+                              auth=auth, verify_tls=not insecure, method=method, batch_size=batch_size,
+                              query_url=query_url, update_url=update_url, gsp_url=gsp_url,
+                              gsp_graph_param=gsp_graph_param)
+        config.password = _password(user, password_env)
+        if insecure:
+            import ssl
+            import urllib.request
+
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=context)))
+        click.echo(f"loading {graphs_dir} into {config.describe()} ({mode}, method {method})")
+        report = load_release(config, graphs_dir, mode=mode, inferred=inferred, progress=_progress)
+        _print_counts(report.graphs)
+        if report.removed:
+            click.echo(f"removed {len(report.removed)} graph(s) the previous release had and this one has not")
+        click.echo(f"loaded in {report.seconds:.1f} s")
+        if not report.ok():
+            click.secho("the store's counts differ from the release's", fg="red", err=True)
+            sys.exit(3)
+        if verify:
+            result = verify_store(config, graphs_dir, inferred=inferred, progress=_progress)
+            same = sum(result.queries.values())
+            click.echo(f"verified: counts {'match' if all(a == b for a, b in result.counts.values()) else 'DIFFER'}; "
+                       f"Arabic literals {'byte-identical' if result.arabic_identical else 'DIFFER'}; "
+                       f"query library {same}/{len(result.queries)} same answers")
+            if not result.ok():
+                different = [name for name, ok in result.queries.items() if not ok]
+                click.secho(f"verification failed{': ' + ', '.join(different) if different else ''}", fg="red",
+                            err=True)
+                sys.exit(3)
+    except B12kgError as exc:
+        _fail(exc)
+
+
+def _print_counts(graphs: dict[str, tuple[int, int]]) -> None:
+    claims = {g: c for g, c in graphs.items() if "/id/claim/" in g}
+    for graph, (release, stored) in graphs.items():
+        if graph not in claims:
+            click.echo(f"  {graph}: {release} triples in the release, {stored} in the store")
+    if claims:
+        release = sum(r for r, _ in claims.values())
+        stored = sum(s for _, s in claims.values())
+        click.echo(f"  {len(claims)} per-claim graphs: {release} triples in the release, {stored} in the store")
 
 
 EXAMPLES = ("01", "02", "03")
