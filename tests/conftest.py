@@ -49,3 +49,13 @@ def committed() -> Path:
 @pytest.fixture(scope="session")
 def ontology_dir() -> Path:
     return ONTOLOGY_DIR
+
+
+@pytest.fixture(scope="session")
+def inferred_build(fresh_build: Path) -> Path:
+    """The fresh build with its HermiT inferences written beside it (as `b12kg reason` does)."""
+    from b12kg.reason import hermit_inference, write_inferred
+
+    if not (fresh_build / "b12kg-inferred.nt").is_file():
+        write_inferred(hermit_inference(fresh_build / "b12kg.nt"), out_dir=fresh_build)
+    return fresh_build

@@ -22,12 +22,9 @@ QUERIES = library_queries(QUERIES_DIR)
 
 
 @pytest.fixture(scope="module")
-def endpoint(fresh_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
-    from b12kg.reason import hermit_inference, write_inferred
-
-    write_inferred(hermit_inference(fresh_build / "b12kg.nt"), out_dir=fresh_build)
+def endpoint(inferred_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     location = tmp_path_factory.mktemp("oxigraph")
-    load_location(location, fresh_build)
+    load_location(location, inferred_build)
     server = start_endpoint(location, host="127.0.0.1")
     yield server
     server.stop()
@@ -80,14 +77,14 @@ def test_a_wrong_url_is_reported(endpoint: Endpoint) -> None:
     assert "404" in result.output or "error" in result.output
 
 
-def test_b12kg_serve_prints_its_url_answers_and_stops(fresh_build: Path, endpoint: Endpoint) -> None:
+def test_b12kg_serve_prints_its_url_answers_and_stops(inferred_build: Path, endpoint: Endpoint) -> None:
     """`b12kg serve` as a user runs it: a real process on 127.0.0.1 that prints the URL, answers, and stops."""
     import signal
     import subprocess
     import sys
     import time
 
-    process = subprocess.Popen([sys.executable, "-m", "b12kg", "serve", "--port", "0", "--graphs", str(fresh_build)],
+    process = subprocess.Popen([sys.executable, "-m", "b12kg", "serve", "--port", "0", "--graphs", str(inferred_build)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = ""

@@ -44,15 +44,6 @@ def _rdflib_results(dataset: rdflib.Dataset, sparql: str) -> dict:
     return json.loads(result.serialize(format="json"))
 
 
-@pytest.fixture(scope="module")
-def inferred_build(fresh_build: Path) -> Path:
-    """The fresh build with its HermiT inferences written beside it (as `b12kg reason` does)."""
-    from b12kg.reason import hermit_inference, write_inferred
-
-    write_inferred(hermit_inference(fresh_build / "b12kg.nt"), out_dir=fresh_build)
-    return fresh_build
-
-
 def _rdflib_dataset(folder: Path, inferred: bool) -> rdflib.Dataset:
     dataset = rdflib.Dataset()
     dataset.parse(folder / "b12kg.nq", format="nquads")

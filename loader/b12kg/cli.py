@@ -401,6 +401,32 @@ def _print_counts(graphs: dict[str, tuple[int, int]]) -> None:
         click.echo(f"  {len(claims)} per-claim graphs: {release} triples in the release, {stored} in the store")
 
 
+@main.command(name="export-load-script")
+@click.option("--store", "store", type=click.Choice(["virtuoso", "oxigraph", "jena", "graphdb"]), required=True,
+              help="Whose bulk loader the script drives.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the data files and the script into.")
+@click.option("--inferred/--no-inferred", default=True, show_default=True, help="Include the inferred graph.")
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graphs.")
+def export_load_script(*, store: str, out_dir: Path, inferred: bool, graphs_dir: Path) -> None:
+    """Write the release, in the store graph layout, and the commands for a store's own bulk loader.
+
+    For large stores: Virtuoso (ld_dir with .graph files, rdf_loader_run), Oxigraph (oxigraph load --graph),
+    Jena (tdb2.tdbloader) and GraphDB (importrdf). Bulk loads are not atomic for readers; `b12kg load` is.
+    """
+    from b12kg.recipes import export_load_script as export
+
+    try:
+        written = export(store, out_dir, graphs_dir, inferred=inferred)
+    except B12kgError as exc:
+        _fail(exc)
+        return
+    for path in written:
+        click.echo(f"  wrote {path}")
+    click.echo(f"run: bash {out_dir / 'load.sh'}  (see its header for arguments)")
+
+
 EXAMPLES = ("01", "02", "03")
 
 

@@ -1,0 +1,177 @@
+"""`b12kg load` into real stores the tests start: the Oxigraph server (PyPI) and Virtuoso (Debian)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from b12kg.cli import main
+from b12kg.errors import StoreError
+from b12kg.load import (ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, STAGING_BASE, StoreConfig, _count,
+                        _graphs_with_prefix, _sparql, load_release, release_graphs, store_preset, verify_store)
+from b12kg.recipes import export_load_script
+from b12kg.serve import free_port
+
+from stores import OxigraphServer, VirtuosoServer
+
+SECRET = "not-the-password-3f9c"
+
+
+@dataclass
+class Store:
+    kind: str
+    server: OxigraphServer | VirtuosoServer
+
+    def config(self, **options: object) -> StoreConfig:
+        options = {"timeout": 30, **options}
+        if self.kind == "virtuoso":
+            config = store_preset("virtuoso", self.server.url, user="dba", **options)
+            config.password = "dba"
+            return config
+        return store_preset("oxigraph", self.server.url, **options)
+
+    def cli(self, *extra: str) -> list[str]:
+        args = ["load", "--store", self.kind, "--url", self.server.url, "--timeout", "30"]
+        return args + (["--user", "dba"] if self.kind == "virtuoso" else []) + list(extra)
+
+    def env(self, password: str = "dba") -> dict[str, str]:
+        return {"B12KG_STORE_PASSWORD": password} if self.kind == "virtuoso" else {}
+
+
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    folder = tmp_path_factory.mktemp(request.param)
+    if request.param == "oxigraph":
+        server: OxigraphServer | VirtuosoServer = OxigraphServer(folder / "db")
+    else:
+        server = VirtuosoServer(folder / "db", allowed=tmp_path_factory.getbasetemp())
+    server.start()
+    yield Store(request.param, server)
+    server.stop()
+
+
+def _clear(config: StoreConfig) -> None:
+    graphs = _graphs_with_prefix(config, "https://w3id.org/b12kg/")
+    if graphs:
+        _sparql(config, " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs), update=True)
+
+
+def _counts(config: StoreConfig, graphs: list[str]) -> dict[str, int]:
+    return {g: _count(config, g) for g in graphs}
+
+
+def test_first_load_verifies_and_a_reload_is_idempotent(store: Store, inferred_build: Path) -> None:
+    config = store.config()
+    _clear(config)
+    first = CliRunner().invoke(main, store.cli("--graphs", str(inferred_build)), env=store.env())
+    assert first.exit_code == 0, first.output
+    assert "Arabic literals byte-identical" in first.output
+    assert "query library 24/24 same answers" in first.output
+    release = release_graphs(inferred_build)
+    counts = _counts(config, list(release))
+    assert counts == {g: len(lines) for g, lines in release.items()}
+    again = CliRunner().invoke(main, store.cli("--graphs", str(inferred_build)), env=store.env())
+    assert again.exit_code == 0, again.output
+    assert _counts(config, list(release)) == counts
+    assert _graphs_with_prefix(config, STAGING_BASE) == []  # no staging graph is left behind
+
+
+def test_append_adds_the_release_to_what_is_there(store: Store, inferred_build: Path) -> None:
+    config = store.config()
+    _clear(config)
+    report = load_release(config, inferred_build, mode="append")
+    assert report.ok() and all(release == stored for release, stored in report.graphs.values())
+    again = load_release(config, inferred_build, mode="append")  # the same triples again: sets do not grow
+    assert again.graphs == report.graphs
+    check = verify_store(config, inferred_build)
+    assert check.ok(), check
+
+
+def test_insert_data_path_loads_the_same(store: Store, inferred_build: Path) -> None:
+    """The SPARQL Update fallback (batched INSERT DATA through SPARQLWrapper) for stores without the GSP."""
+    config = store.config(method="update", batch_size=500)
+    _clear(config)
+    report = load_release(config, inferred_build)
+    assert report.ok()
+    assert verify_store(config, inferred_build).arabic_identical
+
+
+def test_a_refused_connection_exits_4_with_a_message() -> None:
+    result = CliRunner().invoke(main, ["load", "--store", "oxigraph", "--url", f"http://127.0.0.1:{free_port()}",
+                                       "--retries", "1", "--timeout", "5"])
+    assert result.exit_code == 4
+    assert "cannot reach" in result.output and "fix:" in result.output
+
+
+def test_a_wrong_url_exits_4_with_a_message(store: Store, inferred_build: Path) -> None:
+    args = store.cli("--graphs", str(inferred_build))
+    args[args.index("--url") + 1] = store.server.url + "/no-such-path"
+    result = CliRunner().invoke(main, args, env=store.env())
+    assert result.exit_code == 4, result.output
+    assert "404" in result.output or "does not exist" in result.output
+
+
+@pytest.mark.parametrize("store", ["virtuoso"], indirect=True)  # the Oxigraph server has no authentication
+def test_a_wrong_password_exits_4_and_is_never_printed(store: Store, inferred_build: Path) -> None:
+    result = CliRunner().invoke(main, store.cli("--graphs", str(inferred_build), "--retries", "0"),
+                                env=store.env(SECRET))
+    assert result.exit_code == 4, result.output
+    assert "refused the credentials" in result.output
+    assert SECRET not in result.output
+
+
+def test_a_server_killed_mid_replace_keeps_the_previous_graphs(store: Store, inferred_build: Path) -> None:
+    config = store.config(retries=1, timeout=5)
+    _clear(config)
+    previous = load_release(config, inferred_build, inferred=False)  # the release without its inferred graph
+    assert previous.ok() and INFERRED_GRAPH not in previous.graphs
+
+    def kill_when_staging_inferred(message: str) -> None:
+        if message.startswith(f"staging <{INFERRED_GRAPH}>"):
+            store.server.kill()
+
+    with pytest.raises(StoreError) as failure:
+        load_release(config, inferred_build, inferred=True, progress=kill_when_staging_inferred)
+    assert "nothing was replaced" in failure.value.message
+    store.server.start()  # restart on the same data folder
+    assert _count(config, ASSERTED_GRAPH) == previous.graphs[ASSERTED_GRAPH][1]
+    assert _count(config, CATALOG_GRAPH) == previous.graphs[CATALOG_GRAPH][1]
+    assert _count(config, INFERRED_GRAPH) == 0  # the interrupted load's new graph never reached readers
+    rerun = load_release(config, inferred_build, inferred=True)
+    assert rerun.ok() and rerun.graphs[INFERRED_GRAPH][1] > 0
+    assert _graphs_with_prefix(config, STAGING_BASE) == []
+
+
+def test_bulk_recipe_loads_the_release(store: Store, inferred_build: Path, tmp_path: Path) -> None:
+    release = release_graphs(inferred_build)
+    recipe = tmp_path / "recipe"
+    export_load_script(store.kind, recipe, inferred_build)
+    if store.kind == "virtuoso":
+        config = store.config()
+        _clear(config)
+        done = subprocess.run(["bash", str(recipe / "load.sh"), str(store.server.sql_port), "dba"],
+                              env={**os.environ, "VIRTUOSO_PASSWORD": "dba"}, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+    else:
+        location = tmp_path / "bulk-db"
+        done = subprocess.run(["bash", str(recipe / "load.sh"), str(location)], capture_output=True, text=True,
+                              timeout=600, env={**os.environ, "PATH": f"{Path(__import__('sys').executable).parent}:"
+                                                                        f"{os.environ['PATH']}"})
+        assert done.returncode == 0, done.stderr
+        server = OxigraphServer(location).start()
+        try:
+            config = store_preset("oxigraph", server.url)
+            assert _counts(config, list(release)) == {g: len(lines) for g, lines in release.items()}
+            assert verify_store(config, inferred_build).ok()
+        finally:
+            server.stop()
+        return
+    assert _counts(config, list(release)) == {g: len(lines) for g, lines in release.items()}
+    assert verify_store(config, inferred_build).ok()
