@@ -49,12 +49,19 @@ def test_a_malformed_iri_is_refused(value: str) -> None:
         prepare("04", {"age_group": value})
 
 
-def test_numbers_are_checked_and_compared_as_numbers(store) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_are_checked_and_compared_as_numbers(store, document) -> None:  # type: ignore[no-untyped-def]
+    from b12kg.model import DAYS_PER_UNIT
+
     with pytest.raises(B12kgError, match="is not a number"):
         prepare("05", {"within_days": "7; DROP ALL"})
-    week = run_sparql(store, prepare("05", {"within_days": "7"})[1]).rows
-    year = run_sparql(store, prepare("05", {"within_days": "365"})[1]).rows
-    assert len(week) == 1 and len(year) == 2  # 3 days vs 2 months (60.9 days), compared as numbers
+    starts = {c.id: c.onset.lower * DAYS_PER_UNIT[c.onset.unit] for c in document.claims
+              if c.onset and c.onset.lower is not None and c.onset.unit}
+    for days in ("7", "59", "61", "365"):
+        rows = run_sparql(store, prepare("05", {"within_days": days})[1]).rows
+        assert sorted(str(row[0].value) for row in rows) == sorted(i for i, d in starts.items() if d <= int(days))
+    # "2 months" (60.9 days) falls between 59 and 61 days: the comparison is on numbers, not on "2" vs "59"
+    assert len(run_sparql(store, prepare("05", {"within_days": "59"})[1]).rows) < \
+        len(run_sparql(store, prepare("05", {"within_days": "61"})[1]).rows)
 
 
 def test_unknown_parameter_is_an_error_naming_the_known_ones() -> None:

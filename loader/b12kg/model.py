@@ -270,7 +270,7 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
         add(c, b("hedgeText"), _ar(claim.hedge.ar))
         add(c, b("hedgeText"), _en(claim.hedge.en))
     for name, prop in (("population", "population"), ("setting", "setting"), ("onset_category", "onsetCategory"),
-                       ("severity", "severity"), ("temporal_pattern", "temporalPattern"),
+                       ("condition_severity", "conditionSeverity"), ("condition_duration", "conditionDuration"),
                        ("condition_context", "conditionContext"), ("intervention", "intervention")):
         value = getattr(claim, name)
         if value is not None:
@@ -280,6 +280,9 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
     if claim.object_description:
         add(c, b("objectDescription"), _ar(claim.object_description.ar))
         add(c, b("objectDescription"), _en(claim.object_description.en))
+    if claim.qualifier:
+        add(c, b("qualifierText"), _ar(claim.qualifier.ar))
+        add(c, b("qualifierText"), _en(claim.qualifier.en))
     if claim.frequency:
         f = NamedNode(iri + "/frequency")
         add(c, b("frequency"), f)

@@ -168,11 +168,12 @@ class Claim:
     resolution: Window | None = None
     onset_category: Curie | None = None
     body_sites: tuple[Curie, ...] = ()
-    severity: Curie | None = None
-    temporal_pattern: Curie | None = None
+    condition_severity: Curie | None = None
+    condition_duration: Curie | None = None
     condition_context: Curie | None = None
     intervention: Curie | None = None
     object_description: Text2 | None = None
+    qualifier: Text2 | None = None
     curator_inference: str | None = None
     note: str | None = None
     references: tuple[str, ...] = ()
@@ -605,8 +606,8 @@ def _read_terms(ctx: _Ctx, raw: Any, text: str) -> dict[str, Term]:
 
 _CLAIM_REQUIRED = ("id", "quote", "gloss", "subject", "relation", "object", "modality", "source")
 _CLAIM_OPTIONAL = ("occurrence", "hedge", "frequency", "population", "setting", "onset", "resolution",
-                   "onset_category", "body_sites", "severity", "temporal_pattern", "condition_context", "intervention",
-                   "object_description", "curator_inference", "note", "references")
+                   "onset_category", "body_sites", "condition_severity", "condition_duration", "condition_context",
+                   "intervention", "object_description", "qualifier", "curator_inference", "note", "references")
 
 
 def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, sources: dict[str, CitedIssue],
@@ -680,13 +681,17 @@ def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, source
             raise ctx.error(f"reference {ref!r} is not declared", fix="declare it under 'references'",
                             line=entry.key_lines["references"], claim=cid)
 
-    description = None
-    if "object_description" in entry:
-        d = ctx.text2(entry, "object_description", cid)
-        if d["ar"] not in context:
-            raise ctx.error(f"object description {d['ar']!r} is not in the claim's sentence",
-                            fix="use the text's own words", line=entry.key_lines["object_description"], claim=cid)
-        description = Text2(d["ar"], d["en"])
+    description, qualifier = None, None
+    for key in ("object_description", "qualifier"):
+        if key in entry:
+            d = ctx.text2(entry, key, cid)
+            if d["ar"] not in context:
+                raise ctx.error(f"{key.replace('_', ' ')} {d['ar']!r} is not in the claim's sentence",
+                                fix="use the text's own words", line=entry.key_lines[key], claim=cid)
+            if key == "qualifier":
+                qualifier = Text2(d["ar"], d["en"])
+            else:
+                description = Text2(d["ar"], d["en"])
 
     def opt(key: str) -> Curie | None:
         return ctx.curie(entry, key, cid) if entry.get(key) else None
@@ -700,9 +705,9 @@ def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, source
         source=source, sentences=tuple(s.index for s in sentences), hedge=hedge, frequency=frequency,
         population=opt("population") or section.population, setting=opt("setting"), onset=windows.get("onset"),
         resolution=windows.get("resolution"), onset_category=opt("onset_category"),
-        body_sites=ctx.curies(entry, "body_sites", cid), severity=opt("severity"),
-        temporal_pattern=opt("temporal_pattern"), condition_context=opt("condition_context"),
-        intervention=opt("intervention"), object_description=description,
+        body_sites=ctx.curies(entry, "body_sites", cid), condition_severity=opt("condition_severity"),
+        condition_duration=opt("condition_duration"), condition_context=opt("condition_context"),
+        intervention=opt("intervention"), object_description=description, qualifier=qualifier,
         curator_inference=entry.get("curator_inference"), note=entry.get("note"), references=refs,
     )
 
@@ -737,8 +742,8 @@ _FIELD_KINDS: dict[str, tuple[str, ...]] = {
     "setting": ("setting",),
     "onset_category": ("onset",),
     "body_sites": ("anatomy",),
-    "severity": ("modifier",),
-    "temporal_pattern": ("modifier",),
+    "condition_severity": ("modifier",),
+    "condition_duration": ("modifier",),
     "condition_context": ("condition",),
     "intervention": ("intervention",),
     "frequency": ("frequency",),
@@ -748,7 +753,8 @@ _FIELD_KINDS: dict[str, tuple[str, ...]] = {
 def _claim_terms(claim: Claim) -> Iterator[tuple[str, Curie]]:
     yield "subject", claim.subject
     yield "object", claim.object
-    for name in ("population", "setting", "onset_category", "severity", "temporal_pattern", "condition_context",
+    for name in ("population", "setting", "onset_category", "condition_severity", "condition_duration",
+                 "condition_context",
                  "intervention"):
         value = getattr(claim, name)
         if value is not None:

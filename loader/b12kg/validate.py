@@ -55,7 +55,7 @@ def _curies_of(document: Document) -> Iterator[tuple[Curie, int, str | None]]:
 
 def _claim_curies(claim: Claim) -> Iterator[Curie]:
     yield from (claim.subject, claim.relation, claim.object)
-    for value in (claim.population, claim.setting, claim.onset_category, claim.severity, claim.temporal_pattern,
+    for value in (claim.population, claim.setting, claim.onset_category, claim.condition_severity, claim.condition_duration,
                   claim.condition_context, claim.intervention):
         if value is not None:
             yield value
