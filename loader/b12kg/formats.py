@@ -128,41 +128,47 @@ def write_trig(out: IO[str], rows: Sequence[Row], header: Sequence[str]) -> None
 # ------------------------------------------------------------------ JSON-LD
 
 
-def _jsonld_iri(iri: str, prefixes: dict[str, str]) -> str:
+def _jsonld_iri(iri: str, prefixes: dict[str, str], cache: dict[str, str] | None = None) -> str:
+    if cache is not None and iri in cache:
+        return cache[iri]
     best = None
     for prefix, ns in prefixes.items():
         if iri.startswith(ns) and len(iri) > len(ns) and (best is None or len(ns) > len(prefixes[best])):
             best = prefix
-    return f"{best}:{iri[len(prefixes[best]):]}" if best else iri
+    short = f"{best}:{iri[len(prefixes[best]):]}" if best else iri
+    if cache is not None:
+        cache[iri] = short
+    return short
 
 
-def _jsonld_value(term: NamedNode | Literal, prefixes: dict[str, str]) -> object:
+def _jsonld_value(term: NamedNode | Literal, prefixes: dict[str, str], cache: dict[str, str]) -> object:
     if isinstance(term, NamedNode):
-        return {"@id": _jsonld_iri(term.value, prefixes)}
+        return {"@id": _jsonld_iri(term.value, prefixes, cache)}
     if term.language:
         return {"@value": term.value, "@language": term.language}
     if term.datatype.value != _XSD + "string":
-        return {"@value": term.value, "@type": _jsonld_iri(term.datatype.value, prefixes)}
+        return {"@value": term.value, "@type": _jsonld_iri(term.datatype.value, prefixes, cache)}
     return term.value
 
 
 def write_jsonld(out: IO[str], rows: Sequence[Row], context: dict[str, object]) -> None:
     """A JSON-LD document: the curated @context inline, and one node object per subject in sorted order."""
     prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#", "_"))}
+    cache: dict[str, str] = {}
     out.write('{\n  "@context": ')
     out.write(json.dumps(context, ensure_ascii=False, indent=2).replace("\n", "\n  "))
     out.write(',\n  "@graph": [')
     first = True
     for _, group in groupby(rows, key=lambda r: r.s):
         members = list(group)
-        node: dict[str, object] = {"@id": _jsonld_iri(members[0].quad.subject.value, prefixes)}
+        node: dict[str, object] = {"@id": _jsonld_iri(members[0].quad.subject.value, prefixes, cache)}
         for _, objects in groupby(members, key=lambda r: r.p):
             same = list(objects)
             iri = same[0].quad.predicate.value
             if iri == _RDF_TYPE:
-                node["@type"] = [_jsonld_iri(r.quad.object.value, prefixes) for r in same]
+                node["@type"] = [_jsonld_iri(r.quad.object.value, prefixes, cache) for r in same]
             else:
-                node[_jsonld_iri(iri, prefixes)] = [_jsonld_value(r.quad.object, prefixes) for r in same]
+                node[_jsonld_iri(iri, prefixes, cache)] = [_jsonld_value(r.quad.object, prefixes, cache) for r in same]
         out.write("" if first else ",")
         first = False
         out.write("\n    " + json.dumps(node, ensure_ascii=False, sort_keys=True))

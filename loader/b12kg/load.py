@@ -122,37 +122,72 @@ def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> d
 # ---------------------------------------------------------------- HTTP with retries and clear errors
 
 
-def _opener(config: StoreConfig, url: str) -> urllib.request.OpenerDirector:
+def _opener(config: StoreConfig) -> urllib.request.OpenerDirector:
     handlers: list[urllib.request.BaseHandler] = []
     if not config.verify_tls:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
         handlers.append(urllib.request.HTTPSHandler(context=context))
-    if config.user:
-        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        manager.add_password(None, url, config.user, config.password or "")
-        handler = urllib.request.HTTPDigestAuthHandler(manager) if config.auth == "digest" else \
-            urllib.request.HTTPBasicAuthHandler(manager)
-        handlers.append(handler)
     return urllib.request.build_opener(*handlers)
 
 
-class _Retryable(Exception):
-    pass
+_CHALLENGES: dict[str, dict[str, str]] = {}
+
+
+def _authorization(config: StoreConfig, method: str, url: str, *, fresh: bool = False) -> str | None:
+    """The Authorization header for a request, computed before it is sent.
+
+    urllib answers a digest challenge by sending the request again, body and all; a server that refuses the first,
+    unauthenticated request early (Virtuoso does) closes the connection while a large body is still being sent,
+    and the upload dies with a broken pipe. So the challenge is fetched once with a body-less request, and every
+    request carries its answer from the start.
+    """
+    import base64
+
+    if not config.user:
+        return None
+    if config.auth == "basic":
+        token = base64.b64encode(f"{config.user}:{config.password or ''}".encode()).decode("ascii")
+        return f"Basic {token}"
+    key = urllib.parse.urlsplit(url)._replace(query="", fragment="").geturl()
+    challenge = None if fresh else _CHALLENGES.get(key)
+    if challenge is None:
+        probe = urllib.request.Request(url, method="GET")
+        try:
+            with _opener(config).open(probe, timeout=config.timeout):
+                return None  # the URL needs no authentication
+        except urllib.error.HTTPError as exc:
+            header = exc.headers.get("WWW-Authenticate", "") if exc.code == 401 else ""
+            if not header.lower().startswith("digest "):
+                return None
+            challenge = urllib.request.parse_keqv_list(urllib.request.parse_http_list(header[7:]))
+            _CHALLENGES[key] = challenge
+    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    manager.add_password(None, url, config.user, config.password or "")
+    request = urllib.request.Request(url, method=method, data=b"" if method != "GET" else None)
+    answer = urllib.request.HTTPDigestAuthHandler(manager).get_authorization(request, challenge)
+    return f"Digest {answer}" if answer else None
 
 
 def _request(config: StoreConfig, method: str, url: str, body: bytes | None = None,
              headers: dict[str, str] | None = None, what: str = "request") -> tuple[int, bytes]:
     """One HTTP request, retried with backoff on connection errors and 5xx answers (never on 4xx)."""
     attempt = 0
+    fresh = False
     while True:
         request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
         try:
-            with _opener(config, url).open(request, timeout=config.timeout) as response:
+            authorization = _authorization(config, method, url, fresh=fresh)
+            if authorization:
+                request.add_unredirected_header("Authorization", authorization)
+            with _opener(config).open(request, timeout=config.timeout) as response:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:300].decode("utf-8", errors="replace").strip()
+            if exc.code == 401 and config.user and not fresh:
+                fresh = True  # the server's nonce may have expired: ask for a new challenge once
+                continue
             if exc.code >= 500 and attempt < config.retries:
                 attempt += 1
                 time.sleep(min(0.5 * 2 ** attempt, 8))
@@ -192,7 +227,7 @@ def _http_error(code: int, url: str, what: str, detail: str, config: StoreConfig
 def _sparql(config: StoreConfig, text: str, *, update: bool = False, what: str = "query") -> dict:
     from urllib.error import URLError
 
-    from SPARQLWrapper import BASIC, DIGEST, JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
+    from SPARQLWrapper import JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, SPARQLWrapperException, \
         Unauthorized
 
@@ -205,9 +240,15 @@ def _sparql(config: StoreConfig, text: str, *, update: bool = False, what: str =
         # Virtuoso 7.2 never answers a query POSTed directly as application/sparql-query.
         client.setRequestMethod(POSTDIRECTLY if update else URLENCODED)
         client.setTimeout(int(config.timeout))
-        if config.user:
-            client.setHTTPAuth(DIGEST if config.auth == "digest" else BASIC)
-            client.setCredentials(config.user, config.password or "")
+        try:
+            authorization = _authorization(config, "POST", url, fresh=attempt > 0)
+        except (URLError, ConnectionError, HTTPException, TimeoutError, OSError) as exc:
+            authorization = None
+            if attempt >= config.retries:
+                raise StoreError(f"{what}: cannot reach {url}: {getattr(exc, 'reason', exc)}",
+                                 fix="check that the store is running and the host and port are right") from exc
+        if authorization:  # computed up front, for the reason _authorization gives
+            client.addCustomHttpHeader("Authorization", authorization)
         client.setQuery("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#")))
         if not update:
             client.setReturnFormat(JSON)
@@ -221,6 +262,9 @@ def _sparql(config: StoreConfig, text: str, *, update: bool = False, what: str =
                                  fix="check --query-url: it must be the store's SPARQL query endpoint")
             return result
         except Unauthorized as exc:
+            if attempt < 1 and config.user:
+                attempt += 1  # a stale nonce: fetch a new challenge and try once more
+                continue
             raise _http_error(401, url, what, "", config) from exc
         except EndPointNotFound as exc:
             raise _http_error(404, url, what, "", config) from exc

@@ -214,6 +214,7 @@ class Document:
 
 # libyaml's loader where PyYAML was built with it (several times faster); both keep line marks.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALARS = yaml.constructor.SafeConstructor()  # turns resolved scalar nodes into Python values
 
 
 class _Map(dict[str, Any]):
@@ -260,7 +261,7 @@ def _construct(node: yaml.Node, path: Path) -> Any:
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, path) for item in node.value]
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+    return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
 
 
 # ---------------------------------------------------------------- field access with good messages

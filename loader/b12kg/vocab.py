@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "BASE",
@@ -118,6 +119,7 @@ def is_valid_iri(text: object) -> bool:
 _LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_\-]*[A-Za-z0-9_])?")
 
 
+@lru_cache(maxsize=1 << 20)  # the same IRIs recur on every line of a large graph
 def compact(iri: str) -> str | None:
     """The ``prefix:local`` form of an IRI under OUTPUT_PREFIXES, or None when no safe form exists."""
     best: str | None = None
