@@ -138,7 +138,10 @@ def _hermit_quietly(path: Path):  # type: ignore[no-untyped-def]
               show_default=True, help="Folder holding the built graphs.")
 @click.option("--no-reasoner", is_flag=True, help="Skip HermiT (no Java needed).")
 def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
-    """Check the curated claims and IDs, that the built graphs are up to date, and run HermiT on them."""
+    """Check the curated claims and IDs, that the built graphs are up to date, the SHACL shapes, and HermiT.
+
+    Exit code 3 when the graphs are stale, a SHACL shape is violated, or HermiT finds an inconsistency.
+    """
     import tempfile
 
     from b12kg.build import build as run_build
@@ -160,6 +163,20 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
             click.secho(f"built graphs are stale: {', '.join(stale)} — run `b12kg build`", fg="red", err=True)
             sys.exit(3)
         click.echo("built graphs: up to date")
+        from b12kg.validate import run_shacl
+        from b12kg.vocab import compact
+
+        _progress("SHACL shapes (ontology/shapes.ttl) with pySHACL")
+        violations = run_shacl(graphs_dir / "b12kg.nt")
+        if violations:
+            click.secho(f"SHACL: {len(violations)} violation(s)", fg="red", err=True)
+            for v in violations[:50]:
+                shape = v.shape.rsplit("#", 1)[-1]
+                where = compact(v.focus) or v.focus
+                path = f" {compact(v.path) or v.path}" if v.path else ""
+                click.echo(f"  {shape}: {where}{path}: {v.message}", err=True)
+            sys.exit(3)
+        click.echo("SHACL: the release conforms to every shape")
         if no_reasoner:
             return
         for label, path in (("ontology", ONTOLOGY_DIR / "b12kg.owl"), ("ontology + data", graphs_dir / "b12kg.nt")):

@@ -14,7 +14,7 @@ from b12kg.hpo import HpoRelease, hpo_release
 from b12kg.read import Claim, Document
 from b12kg.vocab import Curie
 
-__all__ = ["check_ids", "relation_curies", "HermitReport", "run_hermit", "FREQUENCY_RANGES"]
+__all__ = ["check_ids", "relation_curies", "HermitReport", "run_hermit", "FREQUENCY_RANGES", "ShaclViolation", "run_shacl"]
 
 # Proportion ranges of the HPO frequency terms, from their definitions in hp.obo (ontology-ids.md §8).
 FREQUENCY_RANGES: dict[str, tuple[Decimal, Decimal]] = {
@@ -143,3 +143,43 @@ def run_hermit(graph_file: Path, imports_dir: Path | None = None) -> HermitRepor
             consistent = False
         unsatisfiable = tuple(sorted(c.iri for c in world.inconsistent_classes())) if consistent else ()
     return HermitReport(consistent, unsatisfiable, time.monotonic() - started)
+
+
+@dataclass(frozen=True)
+class ShaclViolation:
+    shape: str
+    focus: str
+    path: str | None
+    message: str
+
+
+def run_shacl(data_file: Path, shapes_file: Path | None = None) -> list[ShaclViolation]:
+    """Validate a graph file (N-Triples or Turtle; the release carries its ontology) against the SHACL shapes.
+
+    Runs pySHACL with SHACL-AF (SPARQL targets and constraints) and RDFS inference for sh:class.
+    """
+    import pyshacl
+    import rdflib
+
+    from b12kg.paths import ONTOLOGY_DIR
+
+    shapes = rdflib.Graph().parse(shapes_file or ONTOLOGY_DIR / "shapes.ttl", format="turtle")
+    data = rdflib.Graph().parse(data_file, format="nt" if data_file.suffix == ".nt" else "turtle")
+    conforms, report, _ = pyshacl.validate(data, shacl_graph=shapes, advanced=True, inference="none",
+                                           allow_warnings=False)
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    violations = []
+    for result in report.subjects(rdflib.RDF.type, sh.ValidationResult):
+        shape = report.value(result, sh.sourceShape)
+        # a property shape is a blank node: name the node shape that holds it
+        owner = report.value(predicate=sh.property, object=shape) if isinstance(shape, rdflib.BNode) else None
+        owner = owner or shapes.value(predicate=sh.property, object=shape) or shapes.value(predicate=sh.sparql,
+                                                                                           object=shape)
+        named = owner if owner is not None and not isinstance(owner, rdflib.BNode) else shape
+        path = report.value(result, sh.resultPath)
+        violations.append(ShaclViolation(str(named), str(report.value(result, sh.focusNode)),
+                                         None if path is None else str(path),
+                                         str(report.value(result, sh.resultMessage) or "")))
+    if not conforms and not violations:
+        violations.append(ShaclViolation("", "", None, "the graph does not conform (no result detail)"))
+    return sorted(violations, key=lambda v: (v.shape, v.focus, v.path or ""))
