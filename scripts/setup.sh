@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up what b12kg needs on a fresh machine that has Python and apt: a virtual environment in .venv holding
 # b12kg and its dependencies (from PyPI, the Oxigraph server among them), a Java runtime for the HermiT
-# reasoner (from Debian), and with the test extras Virtuoso Open Source 7 (from Debian) for the store tests.
+# reasoner (from Debian), and with the test extras Virtuoso Open Source 7 (for the store tests) and Raptor's rapper (an
+# independent RDF parser), both from Debian.
 # Safe to run again: it adds only what is missing. Usage: scripts/setup.sh [EXTRAS], e.g. scripts/setup.sh '[test]'
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +32,10 @@ fi
 if [[ "$EXTRAS" == *test* ]] && ! command -v virtuoso-t >/dev/null 2>&1; then
   echo "setup: installing Virtuoso Open Source 7 for the store tests (Debian virtuoso-opensource)"
   apt_install virtuoso-opensource
+fi
+if [[ "$EXTRAS" == *test* ]] && ! command -v rapper >/dev/null 2>&1; then
+  echo "setup: installing Raptor (Debian raptor2-utils), the independent RDF parser the tests compare against"
+  apt_install raptor2-utils
 fi
 echo "setup: installing b12kg${EXTRAS} and its dependencies into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${EXTRAS}" 2> >(grep -v "^WARNING: Location" >&2)
