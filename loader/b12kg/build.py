@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from b12kg import __version__
+from b12kg.describe import CHANGELOG, DESCRIPTION_FILE, describe, read_release, write_description
 from b12kg.errors import B12kgError, CurationError
 from b12kg.formats import (
     Row,
@@ -29,7 +30,7 @@ from b12kg.model import document_quads
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
 from b12kg.read import Document, claim_files, read_document
 from b12kg.validate import check_ids, relation_curies
-from b12kg.vocab import ID, NS
+from b12kg.vocab import ID, NS, ONTOLOGY_IRI
 
 __all__ = ["BuildResult", "build", "OUTPUT_NAMES", "read_ontology", "ontology_quads", "load_documents"]
 
@@ -40,6 +41,7 @@ OUTPUT_NAMES = {
     "trig": "b12kg.trig",
     "jsonld": "b12kg.jsonld",
     "coverage": "b12kg.coverage.tsv",
+    "description": DESCRIPTION_FILE,
 }
 ONTOLOGY_SOURCE = "b12kg.ttl"
 ONTOLOGY_RDFXML = "b12kg.owl"
@@ -148,12 +150,26 @@ def _coverage(out, documents: list[Document]) -> None:  # type: ignore[no-untype
                       f"{status}\t{detail}\t{sentence.text}\n")
 
 
+def _ontology_version(ontology: list[Quad]) -> str:
+    """The ontology header's owl:versionInfo, after checking its owl:versionIRI ends with the same version."""
+    header = {q.predicate.value: q.object.value for q in ontology if q.subject.value == ONTOLOGY_IRI}
+    version = header.get(NS["owl"] + "versionInfo")
+    version_iri = header.get(NS["owl"] + "versionIRI", "")
+    if version is None or version_iri != f"{ONTOLOGY_IRI}/{version}":
+        raise B12kgError(f"ontology/{ONTOLOGY_SOURCE}: owl:versionIRI <{version_iri}> does not match owl:versionInfo "
+                         f"{version!r}", fix=f"set owl:versionIRI <{ONTOLOGY_IRI}/VERSION> and owl:versionInfo "
+                         "\"VERSION\" to the version in CHANGELOG.md")
+    return version
+
+
 def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR, out_dir: Path = GRAPHS_DIR,
-          ontology_out_dir: Path | None = None, progress: Progress | None = None) -> BuildResult:
+          ontology_out_dir: Path | None = None, changelog: Path = CHANGELOG,
+          progress: Progress | None = None) -> BuildResult:
     """Read, check, model and write; nothing is replaced unless every output was written in full."""
     say = progress or (lambda message: None)
     say("reading the ontology")
     ontology = read_ontology(ontology_dir)
+    release = read_release(changelog, ontology_version=_ontology_version(ontology))
     relations = relation_curies((q.subject.value, q.predicate.value, getattr(q.object, "value", ""))
                                 for q in ontology)
     say(f"reading curated claims in {curated_dir}")
@@ -199,9 +215,30 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                 _write_rdfxml(files[path], module_rows)
             else:
                 write_turtle(files[path], module_rows, _header(f"import module {path.stem} (Turtle)"))
+        say("describing the dataset (VoID, DCAT, SPARQL service description)")
+        contents = {path.name: _finished(files[path]) for key, path in targets.items() if key != "description"}
+        for path in (owl_path, *modules):
+            contents["ontology/" + path.relative_to(onto_out).as_posix()] = _finished(files[path])
+        contents["ontology/" + ONTOLOGY_SOURCE] = (ontology_dir / ONTOLOGY_SOURCE).read_bytes()
+        named: dict[str, int] = {}
+        for row in rows:
+            if row.g:
+                named[row.g[1:-1]] = named.get(row.g[1:-1], 0) + 1
+        examples = sorted({r.s[1:-1] for r in triples if r.s.startswith(f"<{NS['claim']}")})[:3]
+        write_description(files[targets["description"]],
+                          list(describe(triples, release=release, files=contents, named_graphs=named,
+                                        examples=examples)),
+                          _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, SPARQL "
+                                  "Service Description, figures computed by the build"))
     modalities = Counter(c.modality for d in documents for c in d.claims)
     return BuildResult(len(documents), claims, len(triples), len(rows), [*targets.values(), owl_path, *modules],
                        modalities)
+
+
+def _finished(handle) -> bytes:  # type: ignore[no-untyped-def]
+    """The bytes of a staged output whose writing is done."""
+    handle.flush()
+    return Path(handle.name).read_bytes()
 
 
 def _write_rdfxml(out, rows: list[Row]) -> None:  # type: ignore[no-untyped-def]

@@ -183,7 +183,8 @@ def staged_files(targets: Sequence[Path]) -> Iterator[dict[Path, IO[str]]]:
     """Open a temporary file beside each target; on success replace all targets, on error remove the temporaries.
 
     The old outputs stay untouched until every new file is complete, so a failed build leaves the last good
-    outputs in place.
+    outputs in place. Each handle's ``name`` is its temporary file, so a finished file can be read back (for
+    its checksum) before the swap.
     """
     handles: dict[Path, IO[str]] = {}
     temps: dict[Path, str] = {}
@@ -191,8 +192,9 @@ def staged_files(targets: Sequence[Path]) -> Iterator[dict[Path, IO[str]]]:
         for target in targets:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=".b12kg-tmp-", suffix=target.suffix, dir=target.parent)
+            os.close(fd)
             temps[target] = name
-            handles[target] = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+            handles[target] = open(name, "w", encoding="utf-8", newline="\n")  # .name: the temporary path
         yield handles
         for handle in handles.values():
             handle.flush()

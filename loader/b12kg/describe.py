@@ -1,0 +1,244 @@
+"""Describe stage: VoID, DCAT 3 and SPARQL Service Description of the built dataset, with computed figures."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
+
+from b12kg import __version__
+from b12kg.errors import B12kgError
+from b12kg.formats import Row
+from b12kg.paths import PROJECT
+from b12kg.vocab import BASE, ID, NS, ONTOLOGY_IRI
+
+__all__ = ["Release", "read_release", "describe", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE",
+           "SERVE_ENDPOINT", "write_description"]
+
+DESCRIPTION_FILE = "b12kg.void.ttl"
+CHANGELOG = PROJECT / "CHANGELOG.md"
+# Where a release's files are published: the dated release folder under the project's w3id base.
+DOWNLOAD_BASE = BASE + "releases/"
+# The query URL `b12kg serve` prints with its defaults (127.0.0.1, port 7878; see cli.serve).
+SERVE_ENDPOINT = "http://127.0.0.1:7878/query"
+
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+SPDX = "http://spdx.org/rdf/terms#"
+FORMATS = "http://www.w3.org/ns/formats/"
+IANA = "https://www.iana.org/assignments/media-types/"
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+MIT = "http://spdx.org/licenses/MIT"  # SPDX licence list IRI for the MIT licence
+
+# Registered media types (IANA) of the files the build writes.
+MEDIA_TYPES = {
+    ".nt": "application/n-triples",
+    ".nq": "application/n-quads",
+    ".ttl": "text/turtle",
+    ".trig": "application/trig",
+    ".jsonld": "application/ld+json",
+    ".owl": "application/rdf+xml",
+    ".tsv": "text/tab-separated-values",
+}
+
+_RELEASE_LINE = re.compile(r"^## \[(?P<version>\d+\.\d+\.\d+)\] - (?P<date>\d{4}-\d{2}-\d{2})\s*$")
+_ANY_VERSION_LINE = re.compile(r"^## \[")
+
+
+@dataclass(frozen=True)
+class Release:
+    """The newest released version in CHANGELOG.md and its date: the version and issued date of the graph."""
+
+    version: str
+    date: str
+
+    @property
+    def download_base(self) -> str:
+        return f"{DOWNLOAD_BASE}{self.date}/"
+
+
+def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = None) -> Release:
+    """The first `## [X.Y.Z] - YYYY-MM-DD` heading of the changelog, checked against the package version."""
+    try:
+        lines = changelog.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise B12kgError(f"{changelog}: cannot read the changelog: {exc}",
+                         fix="keep CHANGELOG.md (Keep a Changelog form) at the project root") from exc
+    for number, line in enumerate(lines, start=1):
+        if not _ANY_VERSION_LINE.match(line) or line.startswith("## [Unreleased]"):
+            continue
+        match = _RELEASE_LINE.match(line)
+        if match is None:
+            raise B12kgError(f"{changelog}:{number}: release heading {line!r} is not `## [X.Y.Z] - YYYY-MM-DD`",
+                             fix="write the heading as in Keep a Changelog, e.g. `## [0.1.0] - 2026-11-27`")
+        release = Release(match["version"], match["date"])
+        for what, version in (("pyproject.toml / b12kg.__version__", __version__),
+                              ("the ontology's owl:versionInfo", ontology_version)):
+            if version is not None and version != release.version:
+                raise B12kgError(f"{changelog}:{number}: newest release {release.version} but {what} is {version}",
+                                 fix="give the changelog, pyproject.toml, loader/b12kg/__init__.py and "
+                                     "ontology/b12kg.ttl (owl:versionInfo, owl:versionIRI) the same version")
+        return release
+    raise B12kgError(f"{changelog}: no release heading `## [X.Y.Z] - YYYY-MM-DD`",
+                     fix="add the release being built to CHANGELOG.md")
+
+
+def _n(iri: str) -> NamedNode:
+    return NamedNode(iri)
+
+
+def _int(value: int) -> Literal:
+    return Literal(str(value), datatype=_n(NS["xsd"] + "integer"))
+
+
+def _vocabulary(iri: str) -> str | None:
+    """The vocabulary an IRI belongs to: a known namespace, an OBO ontology PURL, or None for our own data."""
+    if iri.startswith(NS["obo"]):
+        local = iri[len(NS["obo"]):]
+        return f"{NS['obo']}{local.split('_', 1)[0].lower()}.owl" if "_" in local else None
+    if iri.startswith(ID):
+        return None
+    if iri.startswith(NS["b12o"]):
+        return ONTOLOGY_IRI
+    for ns in NS.values():
+        if iri.startswith(ns):
+            return ns
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1] if cut > 0 else None
+
+
+def _key(iri: str) -> str:
+    return hashlib.sha256(iri.encode("utf-8")).hexdigest()[:12]
+
+
+def describe(rows: Sequence[Row], *, release: Release, files: dict[str, bytes], named_graphs: dict[str, int],
+             examples: Sequence[str]) -> Iterator[Quad]:
+    """VoID + DCAT + SD quads for the default-graph rows, the files written (name -> bytes) and named graphs."""
+    rdf_type, g = _n(NS["rdf"] + "type"), DefaultGraph()
+    dataset = _n(ID + "dataset")
+
+    def q(s: NamedNode, p: str, o: NamedNode | Literal) -> Quad:
+        return Quad(s, _n(p), o, g)
+
+    subjects: set[str] = set()
+    objects: set[str] = set()
+    properties: dict[str, int] = defaultdict(int)
+    classes: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        subjects.add(row.s)
+        objects.add(row.o)
+        properties[row.p] += 1
+        if row.p == f"<{NS['rdf']}type>" and row.o.startswith("<"):
+            classes[row.o].add(row.s)
+
+    yield q(dataset, rdf_type.value, _n(VOID + "Dataset"))
+    yield q(dataset, rdf_type.value, _n(DCAT + "Dataset"))
+    yield q(dataset, NS["dcterms"] + "title", Literal("b12kg: claims of a health article on vitamin B12 deficiency "
+                                                      "and involuntary movements", language="en"))
+    yield q(dataset, NS["dcterms"] + "title", Literal("b12kg: ادعاءات مقالة صحية عن نقص فيتامين ب 12 والحركات "
+                                                      "غير الطوعية", language="ar"))
+    yield q(dataset, NS["dcterms"] + "description", Literal(
+        "Every claim of the source article as a statement node with its qualifiers (age group, frequency, time "
+        "windows, body sites, modality), who asserts it, and the exact Arabic quote behind it.", language="en"))
+    yield q(dataset, NS["dcterms"] + "license", _n(CC_BY))
+    yield q(dataset, NS["dcterms"] + "rights", Literal(
+        "Graph data and ontology: CC BY 4.0. Code (b12kg): MIT. The quoted Arabic source text is third-party text, "
+        "quoted for provenance only; its rights stay with its publisher (graphs/curated/sources/README.md).",
+        language="en"))
+    yield q(dataset, NS["dcterms"] + "issued", Literal(release.date, datatype=_n(NS["xsd"] + "date")))
+    yield q(dataset, DCAT + "version", Literal(release.version))
+    yield q(dataset, NS["dcterms"] + "conformsTo", _n(ONTOLOGY_IRI))
+    yield q(dataset, VOID + "uriSpace", Literal(ID))
+    yield q(dataset, VOID + "triples", _int(len(rows)))
+    yield q(dataset, VOID + "distinctSubjects", _int(len(subjects)))
+    yield q(dataset, VOID + "distinctObjects", _int(len(objects)))
+    yield q(dataset, VOID + "properties", _int(len(properties)))
+    yield q(dataset, VOID + "classes", _int(len(classes)))
+    yield q(dataset, VOID + "entities", _int(len({s for s in subjects if s.startswith(f"<{ID}")})))
+    for example in examples:
+        yield q(dataset, VOID + "exampleResource", _n(example))
+    # vocabularies of the properties and classes, and the OBO ontologies whose terms are values (HPO, UBERON ...)
+    vocabularies = {_vocabulary(p[1:-1]) for p in properties} | {_vocabulary(c[1:-1]) for c in classes} | \
+        {_vocabulary(o[1:-1]) for o in objects if o.startswith(f"<{NS['obo']}")}
+    for vocabulary in sorted(v for v in vocabularies if v):
+        yield q(dataset, VOID + "vocabulary", _n(vocabulary))
+    for cls, members in classes.items():
+        part = _n(f"{ID}dataset/class-partition/{_key(cls)}")
+        yield q(dataset, VOID + "classPartition", part)
+        yield q(part, VOID + "class", _n(cls[1:-1]))
+        yield q(part, VOID + "entities", _int(len(members)))
+    for prop, count in properties.items():
+        part = _n(f"{ID}dataset/property-partition/{_key(prop)}")
+        yield q(dataset, VOID + "propertyPartition", part)
+        yield q(part, VOID + "property", _n(prop[1:-1]))
+        yield q(part, VOID + "triples", _int(count))
+
+    software = _n(ID + "software/b12kg")
+    yield q(software, rdf_type.value, _n(NS["prov"] + "SoftwareAgent"))
+    yield q(software, NS["rdfs"] + "label", Literal(f"b12kg {__version__} (the build software)", language="en"))
+    yield q(software, NS["dcterms"] + "license", _n(MIT))
+    yield q(dataset, NS["prov"] + "wasAttributedTo", software)
+
+    for name, data in sorted(files.items()):
+        dist = _n(f"{ID}dataset/distribution/{name}")
+        url = _n(release.download_base + name)
+        yield q(dataset, DCAT + "distribution", dist)
+        if name.endswith((".nt", ".nq")):
+            yield q(dataset, VOID + "dataDump", url)
+        yield q(dist, rdf_type.value, _n(DCAT + "Distribution"))
+        yield q(dist, NS["dcterms"] + "title", Literal(name))
+        yield q(dist, DCAT + "downloadURL", url)
+        yield q(dist, DCAT + "mediaType", _n(IANA + MEDIA_TYPES[Path(name).suffix]))
+        yield q(dist, DCAT + "byteSize", Literal(str(len(data)), datatype=_n(NS["xsd"] + "nonNegativeInteger")))
+        yield q(dist, NS["dcterms"] + "license", _n(CC_BY))
+        yield q(dist, NS["dcterms"] + "issued", Literal(release.date, datatype=_n(NS["xsd"] + "date")))
+        checksum = _n(f"{ID}dataset/distribution/{name}/sha256")
+        yield q(dist, SPDX + "checksum", checksum)
+        yield q(checksum, rdf_type.value, _n(SPDX + "Checksum"))
+        yield q(checksum, SPDX + "algorithm", _n(SPDX + "checksumAlgorithm_sha256"))
+        yield q(checksum, SPDX + "checksumValue", Literal(hashlib.sha256(data).hexdigest(),
+                                                          datatype=_n(NS["xsd"] + "hexBinary")))
+
+    service = _n(ID + "dataset/service")
+    yield q(service, rdf_type.value, _n(SD + "Service"))
+    yield q(service, NS["rdfs"] + "comment", Literal(
+        "The read-only SPARQL 1.1 endpoint of `b12kg serve` (Oxigraph server) with its default host and port; "
+        "--host/--port change the URL. Its default graph is the release's default graph plus the inferred graph "
+        "(b12kg-inferred.nt); each claim's assertion and provenance graphs are named graphs.", language="en"))
+    yield q(service, SD + "endpoint", _n(SERVE_ENDPOINT))
+    yield q(service, SD + "supportedLanguage", _n(SD + "SPARQL11Query"))
+    for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                "N-Triples", "Turtle"):
+        yield q(service, SD + "resultFormat", _n(FORMATS + fmt))
+    served = _n(ID + "dataset/service/dataset")
+    yield q(service, SD + "defaultDataset", served)
+    yield q(served, rdf_type.value, _n(SD + "Dataset"))
+    default = _n(ID + "dataset/service/default-graph")
+    yield q(served, SD + "defaultGraph", default)
+    yield q(default, rdf_type.value, _n(SD + "Graph"))
+    yield q(default, NS["prov"] + "wasDerivedFrom", dataset)
+    for name, count in named_graphs.items():
+        entry = _n(f"{ID}dataset/service/named-graph/{_key(name)}")
+        yield q(served, SD + "namedGraph", entry)
+        yield q(entry, rdf_type.value, _n(SD + "NamedGraph"))
+        yield q(entry, SD + "name", _n(name))
+        yield q(entry, VOID + "triples", _int(count))
+
+
+_PREFIXES = {"void": VOID, "dcat": DCAT, "sd": SD, "spdx": SPDX, "dcterms": NS["dcterms"], "prov": NS["prov"],
+             "rdfs": NS["rdfs"], "xsd": NS["xsd"], "b12o": NS["b12o"]}
+
+
+def write_description(out, quads: Sequence[Quad], header: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
+    """Turtle of the description, statements in canonical order so that two builds give the same bytes."""
+    ordered = sorted(quads, key=lambda quad: (str(quad.subject), str(quad.predicate), str(quad.object)))
+    for line in header:
+        out.write(f"# {line}\n")
+    out.write(serialize((quad.triple for quad in ordered), format=RdfFormat.TURTLE,
+                        prefixes=_PREFIXES).decode("utf-8"))
