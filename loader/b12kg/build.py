@@ -12,6 +12,7 @@ from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFor
 
 from b12kg import __version__
 from b12kg.describe import CHANGELOG, DESCRIPTION_FILE, describe, read_release, write_description
+from b12kg.docs import DOCS_FILE, ontology_html
 from b12kg.errors import B12kgError, CurationError
 from b12kg.formats import (
     Row,
@@ -197,11 +198,14 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
     targets = {name: out_dir / filename for name, filename in OUTPUT_NAMES.items()}
     onto_out = ontology_out_dir or ontology_dir
     owl_path = onto_out / ONTOLOGY_RDFXML
+    docs_path = onto_out / DOCS_FILE
+    say("documenting the ontology (pyLODE)")
+    docs = ontology_html(ontology_dir / ONTOLOGY_SOURCE)
     modules = {onto_out / "imports" / f"{name}.{ext}": rows_of for name, rows_of in
                (("hp_import", canonical_rows(hp_module)), ("terms_import", canonical_rows(terms_module)))
                for ext in ("ttl", "owl")}
     say(f"writing {len(triples)} triples and {len(rows)} quads to {out_dir}")
-    with staged_files([*targets.values(), owl_path, *modules]) as files:
+    with staged_files([*targets.values(), owl_path, docs_path, *modules]) as files:
         write_ntriples(files[targets["ntriples"]], triples, _header("graph (canonical N-Triples, default graph)"))
         write_nquads(files[targets["nquads"]], rows, _header("dataset (canonical N-Quads: default graph and "
                                                              "per-claim named graphs)"))
@@ -210,6 +214,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         write_jsonld(files[targets["jsonld"]], triples, context)
         _coverage(files[targets["coverage"]], documents)
         _write_rdfxml(files[owl_path], ontology_rows)
+        files[docs_path].write(docs)
         for path, module_rows in modules.items():
             if path.suffix == ".owl":
                 _write_rdfxml(files[path], module_rows)
@@ -217,7 +222,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                 write_turtle(files[path], module_rows, _header(f"import module {path.stem} (Turtle)"))
         say("describing the dataset (VoID, DCAT, SPARQL service description)")
         contents = {path.name: _finished(files[path]) for key, path in targets.items() if key != "description"}
-        for path in (owl_path, *modules):
+        for path in (owl_path, docs_path, *modules):
             contents["ontology/" + path.relative_to(onto_out).as_posix()] = _finished(files[path])
         contents["ontology/" + ONTOLOGY_SOURCE] = (ontology_dir / ONTOLOGY_SOURCE).read_bytes()
         named: dict[str, int] = {}
@@ -231,7 +236,8 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                           _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, SPARQL "
                                   "Service Description, figures computed by the build"))
     modalities = Counter(c.modality for d in documents for c in d.claims)
-    return BuildResult(len(documents), claims, len(triples), len(rows), [*targets.values(), owl_path, *modules],
+    return BuildResult(len(documents), claims, len(triples), len(rows),
+                       [*targets.values(), owl_path, docs_path, *modules],
                        modalities)
 
 

@@ -64,6 +64,7 @@ def main() -> None:
       b12kg stats                triples, claims by modality and source, terms by ontology
       b12kg serve                a read-only SPARQL endpoint on 127.0.0.1 (the Oxigraph server)
       b12kg load                 load the release into a SPARQL 1.1 store (Oxigraph, Virtuoso, ...)
+      b12kg release              write releases/DATE/: the dated, checksummed release folder
     """
 
 
@@ -470,6 +471,33 @@ def export_cmd(*, curated_dir: Path, out_dir: Path | None) -> None:
         return
     click.echo(f"exported {result.hpoa_rows} HPO annotation rows, {result.nodes} KGX nodes, {result.edges} KGX "
                f"edges, {result.nanopubs} nanopublications to {target}")
+
+
+@main.command(name="release")
+@click.option("--releases", "releases_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder that holds the dated release folders [default: the project's releases/].")
+@click.option("--engine", type=click.Choice(["hermit", "owl-rl"]), default="hermit", show_default=True,
+              help="Reasoner for the release's inferred graph.")
+def release_cmd(*, releases_dir: Path | None, engine: str) -> None:
+    """Write the newest CHANGELOG.md version as releases/DATE/: an immutable, checksummed folder.
+
+    \b
+    It holds a fresh build (all formats, VoID/DCAT description, ontology with docs), the inferred graph, the
+    exports, gzipped N-Triples/N-Quads dumps and SHA256SUMS (check with `sha256sum -c SHA256SUMS`). The version
+    and date come from CHANGELOG.md and must match pyproject.toml and the ontology's owl:versionIRI. Running it
+    again with the same sources changes nothing; with changed sources it stops: add a new version first.
+    """
+    from b12kg.release import RELEASES_DIR, make_release
+
+    try:
+        if releases_dir is None:
+            _default_out()
+        result = make_release(releases_dir=releases_dir or RELEASES_DIR, reasoner=engine, progress=_progress)
+    except B12kgError as exc:
+        _fail(exc)
+        return
+    state = "written" if result.created else "already there, unchanged"
+    click.echo(f"release {result.version} ({result.date}): {result.folder} — {result.files} files, {state}")
 
 
 EXAMPLES = ("01", "02", "03")

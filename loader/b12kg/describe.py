@@ -45,6 +45,7 @@ MEDIA_TYPES = {
     ".jsonld": "application/ld+json",
     ".owl": "application/rdf+xml",
     ".tsv": "text/tab-separated-values",
+    ".html": "text/html",
 }
 
 _RELEASE_LINE = re.compile(r"^## \[(?P<version>\d+\.\d+\.\d+)\] - (?P<date>\d{4}-\d{2}-\d{2})\s*$")

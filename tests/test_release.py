@@ -1,0 +1,90 @@
+"""`b12kg release`: a dated, immutable, checksummed folder whose description and version IRI match its content."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pyoxigraph import RdfFormat, Store
+
+from b12kg.describe import DOWNLOAD_BASE, read_release
+from b12kg.errors import B12kgError
+from b12kg.paths import CURATED_DIR
+from b12kg.release import CHECKSUMS, GZIPPED, make_release
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("releases")
+    result = make_release(releases_dir=root)
+    assert result.created
+    return result.folder
+
+
+def test_the_release_folder_is_dated_and_holds_every_artefact(released: Path) -> None:
+    release = read_release()
+    assert released.name == release.date
+    for name in ("b12kg.nt", "b12kg.nq", "b12kg.ttl", "b12kg.trig", "b12kg.jsonld", "b12kg.void.ttl",
+                 "b12kg-inferred.nt", "b12kg.coverage.tsv", "CHANGELOG.md", CHECKSUMS, "ontology/b12kg.ttl",
+                 "ontology/b12kg.owl", "ontology/shapes.ttl", "ontology/docs/b12kg.html",
+                 "ontology/imports/hp_import.owl", "exports/b12kg.phenotype.hpoa", "exports/kgx/b12kg_edges.tsv",
+                 *(f"{name}.gz" for name in GZIPPED)):
+        assert (released / name).is_file(), name
+    assert len(list((released / "exports" / "nanopubs").glob("*.trig"))) >= 35
+
+
+def test_checksums_verify_with_sha256sum_and_dumps_unzip_to_the_files(released: Path) -> None:
+    done = subprocess.run(["sha256sum", "--check", "--strict", CHECKSUMS], cwd=released, capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    listed = {line.split("  ", 1)[1] for line in (released / CHECKSUMS).read_text(encoding="utf-8").splitlines()}
+    present = {p.relative_to(released).as_posix() for p in released.rglob("*") if p.is_file()} - {CHECKSUMS}
+    assert listed == present
+    for name in GZIPPED:
+        assert gzip.decompress((released / f"{name}.gz").read_bytes()) == (released / name).read_bytes()
+
+
+def test_files_are_read_only(released: Path) -> None:
+    assert all(not p.stat().st_mode & 0o222 for p in released.rglob("*") if p.is_file())
+
+
+def test_version_iri_and_description_match_the_release(released: Path) -> None:
+    release = read_release()
+    ontology = Store()
+    ontology.load(path=str(released / "ontology" / "b12kg.ttl"), format=RdfFormat.TURTLE)
+    (row,) = ontology.query("SELECT ?v ?i { <https://w3id.org/b12kg/ontology> "
+                            "<http://www.w3.org/2002/07/owl#versionIRI> ?v ; "
+                            "<http://www.w3.org/2002/07/owl#versionInfo> ?i }")
+    assert row[0].value == f"https://w3id.org/b12kg/ontology/{release.version}" and row[1].value == release.version
+    description = Store()
+    description.load(path=str(released / "b12kg.void.ttl"), format=RdfFormat.TURTLE)
+    rows = list(description.query("""
+        PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        PREFIX spdx: <http://spdx.org/rdf/terms#>
+        SELECT ?url ?sum { ?d dcat:downloadURL ?url ; spdx:checksum/spdx:checksumValue ?sum }"""))
+    assert len(rows) >= 10
+    for url, digest in rows:
+        prefix = f"{DOWNLOAD_BASE}{release.date}/"
+        assert url.value.startswith(prefix)
+        path = released / url.value[len(prefix):]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest.value, url.value
+
+
+def test_releasing_again_is_a_no_op_and_changed_sources_are_refused(released: Path, tmp_path: Path) -> None:
+    before = (released / CHECKSUMS).read_bytes()
+    again = make_release(releases_dir=released.parent)
+    assert not again.created and (released / CHECKSUMS).read_bytes() == before
+    curated = tmp_path / "curated"
+    shutil.copytree(CURATED_DIR, curated)
+    claims = next(curated.glob("*.claims.yaml"))
+    text = claims.read_text(encoding="utf-8")
+    claims.write_text(text.replace("gloss: ", "gloss: (revised) ", 1), encoding="utf-8")
+    with pytest.raises(B12kgError, match="immutable") as caught:
+        make_release(releases_dir=released.parent, curated_dir=curated)
+    assert "CHANGELOG.md" in caught.value.fix
+    assert (released / CHECKSUMS).read_bytes() == before
+    assert [p.name for p in released.parent.iterdir()] == [released.name], "staging left behind"
