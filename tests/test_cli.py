@@ -51,5 +51,21 @@ def test_stats_reports_claims_by_modality_and_source(fresh_build: Path, document
 def test_validate_runs_in_a_subprocess_on_the_committed_files() -> None:
     result = subprocess.run([sys.executable, "-m", "b12kg", "validate"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "built graphs: up to date" in result.stdout
+    assert "built graphs and exports: up to date" in result.stdout
     assert "HermiT on ontology + data: consistent" in result.stdout
+
+
+def test_validate_exits_3_naming_a_stale_export(tmp_path: Path) -> None:
+    import shutil
+
+    from b12kg.paths import GRAPHS_DIR
+
+    graphs = tmp_path / "graphs"
+    shutil.copytree(GRAPHS_DIR, graphs)
+    edges = graphs / "exports" / "kgx" / "b12kg_edges.tsv"
+    edges.write_text(edges.read_text(encoding="utf-8").replace("manual_agent", "automated_agent", 1), encoding="utf-8")
+    (graphs / "exports" / "nanopubs" / "claim-that-no-longer-exists.trig").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--graphs", str(graphs), "--no-reasoner"])
+    assert result.exit_code == 3
+    assert "graphs/exports/kgx/b12kg_edges.tsv" in result.output
+    assert "nanopubs/claim-that-no-longer-exists.trig" in result.output and "b12kg export" in result.output

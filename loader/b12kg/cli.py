@@ -140,7 +140,7 @@ def _hermit_quietly(path: Path):  # type: ignore[no-untyped-def]
               show_default=True, help="Folder holding the built graphs.")
 @click.option("--no-reasoner", is_flag=True, help="Skip HermiT (no Java needed).")
 def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
-    """Check the curated claims and IDs, that the built graphs are up to date, the SHACL shapes, and HermiT.
+    """Check the curated claims and IDs, that the built graphs and exports are up to date, SHACL shapes, HermiT.
 
     Exit code 3 when the graphs are stale, a SHACL shape is violated, or HermiT finds an inconsistency.
     """
@@ -160,11 +160,24 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
                     .joinpath(*relative.parts[1:])
                 if not committed.is_file() or committed.read_bytes() != path.read_bytes():
                     stale.append(str(relative))
+            from b12kg.export import export as run_export
+
+            exports = run_export(out_dir=fresh / "exports")
+            fresh_names = {p.relative_to(fresh / "exports").as_posix() for p in exports.files}
+            committed_exports = graphs_dir / "exports"
+            old_names = {p.relative_to(committed_exports).as_posix() for p in committed_exports.rglob("*")
+                         if p.is_file()} if committed_exports.is_dir() else set()
+            for name in sorted(fresh_names | old_names):
+                new, old = fresh / "exports" / name, committed_exports / name
+                if not (new.is_file() and old.is_file() and new.read_bytes() == old.read_bytes()):
+                    stale.append(f"graphs/exports/{name}")
         click.echo(f"claims and IDs: ok ({result.claims} claims, every sentence accounted for)")
         if stale:
-            click.secho(f"built graphs are stale: {', '.join(stale)} — run `b12kg build`", fg="red", err=True)
+            shown = ", ".join(stale[:10]) + (f" and {len(stale) - 10} more" if len(stale) > 10 else "")
+            click.secho(f"built graphs are stale: {shown} — run `b12kg build` and `b12kg export` (or `b12kg all`)",
+                        fg="red", err=True)
             sys.exit(3)
-        click.echo("built graphs: up to date")
+        click.echo("built graphs and exports: up to date")
         from b12kg.validate import run_shacl
         from b12kg.vocab import compact
 
