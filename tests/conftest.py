@@ -52,10 +52,14 @@ def ontology_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def inferred_build(fresh_build: Path) -> Path:
-    """The fresh build with its HermiT inferences written beside it (as `b12kg reason` does)."""
+def inferred_build(fresh_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the fresh build with its HermiT inferences written beside it (as `b12kg reason` does).
+
+    A copy, so that the fresh build itself stays exactly what `build` wrote, whatever order tests run in.
+    """
     from b12kg.reason import hermit_inference, write_inferred
 
-    if not (fresh_build / "b12kg-inferred.nt").is_file():
-        write_inferred(hermit_inference(fresh_build / "b12kg.nt"), out_dir=fresh_build)
-    return fresh_build
+    out = tmp_path_factory.mktemp("inferred") / "build"
+    shutil.copytree(fresh_build, out)
+    write_inferred(hermit_inference(out / "b12kg.nt"), out_dir=out)
+    return out

@@ -33,7 +33,8 @@ from b12kg.read import Document, claim_files, read_document
 from b12kg.validate import check_ids, relation_curies
 from b12kg.vocab import ID, NS, ONTOLOGY_IRI
 
-__all__ = ["BuildResult", "build", "OUTPUT_NAMES", "read_ontology", "ontology_quads", "load_documents"]
+__all__ = ["BuildResult", "build", "OUTPUT_NAMES", "read_ontology", "ontology_quads", "ontology_relations",
+           "load_documents"]
 
 OUTPUT_NAMES = {
     "turtle": "b12kg.ttl",
@@ -77,6 +78,11 @@ def read_ontology(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
 
 def ontology_quads(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
     return read_ontology(ontology_dir)
+
+
+def ontology_relations(ontology: list[Quad]) -> set[str]:
+    """The relation CURIEs the ontology allows in a claim's `relation:` field."""
+    return relation_curies((q.subject.value, q.predicate.value, getattr(q.object, "value", "")) for q in ontology)
 
 
 def load_documents(curated_dir: Path, relations: set[str]) -> list[Document]:
@@ -171,8 +177,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
     say("reading the ontology")
     ontology = read_ontology(ontology_dir)
     release = read_release(changelog, ontology_version=_ontology_version(ontology))
-    relations = relation_curies((q.subject.value, q.predicate.value, getattr(q.object, "value", ""))
-                                for q in ontology)
+    relations = ontology_relations(ontology)
     say(f"reading curated claims in {curated_dir}")
     documents = load_documents(curated_dir, relations)
     claims = sum(len(d.claims) for d in documents)

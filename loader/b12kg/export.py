@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Sequence
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg import __version__
-from b12kg.build import load_documents, read_ontology
+from b12kg.build import load_documents, ontology_relations, read_ontology
 from b12kg.describe import CHANGELOG, Release, read_release
 from b12kg.errors import B12kgError
 from b12kg.formats import canonical_rows, staged_files, write_trig
@@ -19,7 +19,6 @@ from b12kg.hpo import HpoRelease, hpo_release
 from b12kg.model import DIRECT_MODALITIES, claim_iri, claim_quads
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
 from b12kg.read import Claim, Document
-from b12kg.validate import relation_curies
 from b12kg.vocab import ID, NS
 
 __all__ = ["HPOA_COLUMNS", "KGX_NODE_COLUMNS", "KGX_EDGE_COLUMNS", "BIOLINK_PREDICATES", "NP", "ExportResult",
@@ -140,7 +139,7 @@ def _write_hpoa(out, rows: Sequence[tuple[str, ...]], *, release: Release, hpo: 
 # ------------------------------------------------------------------ KGX
 
 
-def _compact(curie: str) -> str:
+def _kgx_id(curie: str) -> str:
     """Our own `b12:` terms as full IRIs (KGX accepts IRIs), external ones as their CURIEs."""
     return ID + curie[4:] if curie.startswith("b12:") else curie
 
@@ -167,12 +166,12 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
             original = relation if relation.startswith(("RO:",)) else NS["b12o"] + relation.split(":", 1)[1]
             qualifiers = [str(c) for c in (claim.condition_severity, claim.condition_duration) if c is not None]
             if claim.setting is not None:
-                qualifiers.append(_compact(str(claim.setting)))
+                qualifiers.append(_kgx_id(str(claim.setting)))
             edges.append({
                 "id": claim_iri(claim.id),
-                "subject": _compact(str(claim.subject)),
+                "subject": _kgx_id(str(claim.subject)),
                 "predicate": predicate,
-                "object": _compact(str(claim.object)),
+                "object": _kgx_id(str(claim.object)),
                 "category": ["biolink:DiseaseToPhenotypicFeatureAssociation" if disease_phenotype
                              else "biolink:Association"],
                 "knowledge_level": "knowledge_assertion",
@@ -183,7 +182,7 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
                 "frequency_qualifier": str(claim.frequency.category)
                 if claim.frequency and claim.frequency.category and claim.frequency.proportion is not None else "",
                 "onset_qualifier": str(claim.onset_category) if claim.onset_category else "",
-                "population_context_qualifier": _compact(str(claim.population)) if claim.population else "",
+                "population_context_qualifier": _kgx_id(str(claim.population)) if claim.population else "",
                 "qualifiers": qualifiers,
                 "supporting_text": [claim.quote.text],
             })
@@ -196,7 +195,7 @@ def kgx_nodes(documents: Sequence[Document], edges: Iterable[dict[str, object]])
     nodes: dict[str, dict[str, object]] = {}
     for document in documents:
         for key, term in document.terms.items():
-            node_id = _compact(key)
+            node_id = _kgx_id(key)
             if node_id not in used or node_id in nodes:
                 continue
             nodes[node_id] = {
@@ -305,10 +304,7 @@ def export(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR
            changelog: Path = CHANGELOG, progress: Progress | None = None) -> ExportResult:
     """Write every export atomically; nanopublication files of claims that no longer exist are removed."""
     say = progress or (lambda message: None)
-    ontology = read_ontology(ontology_dir)
-    relations = relation_curies((q.subject.value, q.predicate.value, getattr(q.object, "value", ""))
-                                for q in ontology)
-    documents = load_documents(curated_dir, relations)
+    documents = load_documents(curated_dir, ontology_relations(read_ontology(ontology_dir)))
     release = read_release(changelog)
     hpo = hpo_release()
     say("HPO annotation rows")

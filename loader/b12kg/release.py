@@ -99,10 +99,11 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
         (staging / CHECKSUMS).write_text("".join(f"{digest}  {name}\n" for name, digest in sums.items()),
                                          encoding="utf-8")
         if target.exists():
-            if checksums_of(target) == sums:
+            existing = checksums_of(target)
+            if existing == sums:
                 say(f"{target} already holds this release; nothing changed")
                 return ReleaseResult(target, release.version, release.date, len(sums) + 1, created=False)
-            changed = sorted(n for n, d in sums.items() if checksums_of(target).get(n) != d)
+            changed = sorted(n for n in sums.keys() | existing.keys() if existing.get(n) != sums.get(n))
             raise B12kgError(f"{target} holds release {release.version} with other content ({', '.join(changed[:5])}"
                              f"{' ...' if len(changed) > 5 else ''}); releases are immutable",
                              fix="add a new version heading to CHANGELOG.md (and bump pyproject.toml, "
