@@ -100,3 +100,22 @@ def test_b12kg_serve_prints_its_url_answers_and_stops(inferred_build: Path, endp
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
     assert process.returncode is not None
+
+
+def test_the_service_description_lists_what_the_endpoint_serves(endpoint: Endpoint, inferred_build: Path) -> None:
+    """graphs/b12kg.void.ttl describes `b12kg serve`'s endpoint: its named graphs and their sizes are the served ones."""
+    from pyoxigraph import RdfFormat, Store
+    from SPARQLWrapper import JSON, POST, SPARQLWrapper
+
+    description = Store()
+    description.load(path=str(inferred_build / "b12kg.void.ttl"), format=RdfFormat.TURTLE)
+    stated = {row[0].value: int(row[1].value) for row in description.query("""
+        PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>
+        PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?name ?n { ?s a sd:Service ; sd:defaultDataset/sd:namedGraph [ sd:name ?name ; void:triples ?n ] }""")}
+    client = SPARQLWrapper(endpoint.query_url)
+    client.setMethod(POST)
+    client.setReturnFormat(JSON)
+    client.setQuery("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    served = {b["g"]["value"]: int(b["n"]["value"]) for b in client.queryAndConvert()["results"]["bindings"]}
+    assert stated == served and len(served) >= 70
