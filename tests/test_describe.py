@@ -84,7 +84,8 @@ def test_void_links_vocabularies_examples_dumps_and_uri_space(description: Store
     assert _value(description, "SELECT ?u { b12:dataset void:uriSpace ?u }") == "https://w3id.org/b12kg/id/"
     release = read_release()
     dumps = {row[0].value for row in description.query(PREFIXES + "SELECT ?d { b12:dataset void:dataDump ?d }")}
-    assert dumps == {f"https://w3id.org/b12kg/releases/{release.date}/b12kg.{ext}" for ext in ("nt", "nq")}
+    assert dumps == {f"https://w3id.org/b12kg/releases/{release.date}-v{release.version}/b12kg.{ext}"
+                     for ext in ("nt", "nq")}
 
 
 def test_each_distribution_states_the_bytes_and_checksum_of_its_file(description: Store, fresh_build: Path) -> None:
@@ -107,7 +108,7 @@ def test_each_distribution_states_the_bytes_and_checksum_of_its_file(description
         assert int(size.value) == len(data), name
         assert digest.value == hashlib.sha256(data).hexdigest(), name
         assert media.value.startswith("https://www.iana.org/assignments/media-types/")
-        assert url.value == f"https://w3id.org/b12kg/releases/{release.date}/{name}"
+        assert url.value == f"https://w3id.org/b12kg/releases/{release.date}-v{release.version}/{name}"
         assert licence.value == "https://creativecommons.org/licenses/by/4.0/"
         assert issued.value == release.date and version.value == release.version
     assert {"b12kg.nt", "b12kg.nq", "b12kg.ttl", "b12kg.trig", "b12kg.jsonld", "ontology/b12kg.owl",
@@ -129,7 +130,7 @@ def test_service_description_matches_serve_and_the_named_graphs(description: Sto
     assert SERVE_ENDPOINT == f"http://{host}:{port}/query"
     assert _value(description, "SELECT ?e { ?s a sd:Service ; sd:endpoint ?e }") == SERVE_ENDPOINT
     stated = {row[0].value: int(row[1].value) for row in description.query(PREFIXES + """
-        SELECT ?name ?n { ?s sd:defaultDataset/sd:namedGraph [ sd:name ?name ; void:triples ?n ] }""")}
+        SELECT ?name ?n { ?s sd:defaultDataset/sd:namedGraph [ sd:name ?name ; sd:graph/void:triples ?n ] }""")}
     counted: dict[str, int] = {}
     for quad in parse(path=str(fresh_build / "b12kg.nq"), format=RdfFormat.N_QUADS):
         if hasattr(quad.graph_name, "value"):

@@ -112,7 +112,7 @@ def test_the_service_description_lists_what_the_endpoint_serves(endpoint: Endpoi
     stated = {row[0].value: int(row[1].value) for row in description.query("""
         PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>
         PREFIX void: <http://rdfs.org/ns/void#>
-        SELECT ?name ?n { ?s a sd:Service ; sd:defaultDataset/sd:namedGraph [ sd:name ?name ; void:triples ?n ] }""")}
+        SELECT ?name ?n { ?s a sd:Service ; sd:defaultDataset/sd:namedGraph [ sd:name ?name ; sd:graph/void:triples ?n ] }""")}
     client = SPARQLWrapper(endpoint.query_url)
     client.setMethod(POST)
     client.setReturnFormat(JSON)

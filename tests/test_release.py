@@ -14,7 +14,7 @@ from pyoxigraph import RdfFormat, Store
 from b12kg.describe import DOWNLOAD_BASE, read_release
 from b12kg.errors import B12kgError
 from b12kg.paths import CURATED_DIR
-from b12kg.release import CHECKSUMS, GZIPPED, make_release
+from b12kg.release import CHECKSUMS, GZIPPED, RELEASE_DESCRIPTION, make_release
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_release_folder_is_dated_and_holds_every_artefact(released: Path) -> None:
     release = read_release()
-    assert released.name == release.date
+    assert released.name == f"{release.date}-v{release.version}"
     for name in ("b12kg.nt", "b12kg.nq", "b12kg.ttl", "b12kg.trig", "b12kg.jsonld", "b12kg.void.ttl",
                  "b12kg-inferred.nt", "b12kg.coverage.tsv", "CHANGELOG.md", CHECKSUMS, "ontology/b12kg.ttl",
                  "ontology/b12kg.owl", "ontology/shapes.ttl", "ontology/docs/b12kg.html",
@@ -62,16 +62,25 @@ def test_version_iri_and_description_match_the_release(released: Path) -> None:
     assert row[0].value == f"https://w3id.org/b12kg/ontology/{release.version}" and row[1].value == release.version
     description = Store()
     description.load(path=str(released / "b12kg.void.ttl"), format=RdfFormat.TURTLE)
+    description.load(path=str(released / RELEASE_DESCRIPTION), format=RdfFormat.TURTLE)
     rows = list(description.query("""
         PREFIX dcat: <http://www.w3.org/ns/dcat#>
         PREFIX spdx: <http://spdx.org/rdf/terms#>
         SELECT ?url ?sum { ?d dcat:downloadURL ?url ; spdx:checksum/spdx:checksumValue ?sum }"""))
     assert len(rows) >= 10
+    described = set()
     for url, digest in rows:
-        prefix = f"{DOWNLOAD_BASE}{release.date}/"
+        prefix = f"{DOWNLOAD_BASE}{release.folder}/"
         assert url.value.startswith(prefix)
         path = released / url.value[len(prefix):]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest.value, url.value
+        described.add(url.value[len(prefix):])
+    # every file is a described distribution (the build's own description too, listed by the release's), but
+    # the release description and checksum list themselves and the nanopublications (listed in SHA256SUMS)
+    files = {p.relative_to(released).as_posix() for p in released.rglob("*") if p.is_file()}
+    assert files - described == {RELEASE_DESCRIPTION, CHECKSUMS} | \
+        {f for f in files if f.startswith("exports/nanopubs/")}
+    assert {"b12kg-inferred.nt", "b12kg.nt.gz", "exports/kgx/b12kg_edges.jsonl", "CHANGELOG.md"} <= described
 
 
 def test_releasing_again_is_a_no_op_and_changed_sources_are_refused(released: Path, tmp_path: Path) -> None:

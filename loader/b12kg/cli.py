@@ -64,7 +64,7 @@ def main() -> None:
       b12kg stats                triples, claims by modality and source, terms by ontology
       b12kg serve                a read-only SPARQL endpoint on 127.0.0.1 (the Oxigraph server)
       b12kg load                 load the release into a SPARQL 1.1 store (Oxigraph, Virtuoso, ...)
-      b12kg release              write releases/DATE/: the dated, checksummed release folder
+      b12kg release              write releases/DATE-vVERSION/: the dated, checksummed release folder
     """
 
 
@@ -492,7 +492,7 @@ def export_cmd(*, curated_dir: Path, out_dir: Path | None) -> None:
 @click.option("--engine", type=click.Choice(["hermit", "owl-rl"]), default="hermit", show_default=True,
               help="Reasoner for the release's inferred graph.")
 def release_cmd(*, releases_dir: Path | None, engine: str) -> None:
-    """Write the newest CHANGELOG.md version as releases/DATE/: an immutable, checksummed folder.
+    """Write the newest CHANGELOG.md version as releases/DATE-vVERSION/: an immutable, checksummed folder.
 
     \b
     It holds a fresh build (all formats, VoID/DCAT description, ontology with docs), the inferred graph, the

