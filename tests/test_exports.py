@@ -270,7 +270,7 @@ def test_each_claim_is_one_nanopublication_of_four_graphs(exported: Path, docume
         dataset = rdflib.Dataset()
         dataset.parse(path, format="trig")
         graphs = {g.identifier: g for g in dataset.graphs() if len(g)}
-        assert len(dataset.default_context) == 0, f"{path.name}: triples outside the four graphs"
+        assert len(dataset.default_graph) == 0, f"{path.name}: triples outside the four graphs"
         heads = [g for g in graphs.values() if (None, rdflib.RDF.type, NPNS.Nanopublication) in g]
         assert len(heads) == 1, path.name
         head = heads[0]
