@@ -55,11 +55,11 @@ def main() -> None:
 
     \b
     Typical use:
-      b12kg all                  build, validate, and answer a few example questions
+      b12kg all                  build, export, reason, validate, and answer a few example questions
       b12kg build                compile ontology/ + graphs/curated/*.claims.yaml into graphs/
       b12kg export               HPO annotation rows, KGX (Biolink) nodes/edges, nanopublications
       b12kg reason               write what HermiT infers (class hierarchy, types) to graphs/b12kg-inferred.*
-      b12kg validate             check IDs and run the HermiT reasoner on ontology + data
+      b12kg validate             check IDs, staleness, SHACL shapes, and HermiT on ontology + data
       b12kg query 01             run queries/01-*.rq on the built graph (or a .rq file, or inline SPARQL)
       b12kg stats                triples, claims by modality and source, terms by ontology
       b12kg serve                a read-only SPARQL endpoint on 127.0.0.1 (the Oxigraph server)
