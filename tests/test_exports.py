@@ -277,7 +277,7 @@ def test_each_claim_is_one_nanopublication_of_four_graphs(exported: Path, docume
         np_iri = head.value(None, rdflib.RDF.type, NPNS.Nanopublication)
         parts = {p: head.value(np_iri, NPNS[p]) for p in ("hasAssertion", "hasProvenance", "hasPublicationInfo")}
         assert set(graphs) == {head.identifier, *parts.values()}, f"{path.name}: not exactly four graphs"
-        assertion = graphs[parts["hasAssertion"]]
+        assert len(graphs[parts["hasAssertion"]]) > 0, f"{path.name}: empty assertion"
         provenance = graphs[parts["hasProvenance"]]
         pubinfo = graphs[parts["hasPublicationInfo"]]
         assert (parts["hasAssertion"], None, None) in provenance

@@ -97,6 +97,12 @@ def _exported(claim: Claim) -> bool:
     return claim.modality in DIRECT_MODALITIES
 
 
+def _treatment_bound(claim: Claim) -> bool:
+    """The claim speaks of what happens around treatment (an intervention, or a window counted from it)."""
+    return claim.intervention is not None or claim.resolution is not None or \
+        (claim.onset is not None and claim.onset.anchor.startswith("treatment"))
+
+
 def _aspect(curie: str, hpo: HpoRelease) -> str:
     lineage = hpo.ancestors(curie) | {curie}
     for root, aspect in _ASPECT_ROOTS:
@@ -293,12 +299,6 @@ def nanopub_hash(quads: Iterable[Quad]) -> str:
     """
     lines = sorted(f"{q.subject} {q.predicate} {q.object} {q.graph_name} .\n" for q in quads)
     return hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
-
-
-def _treatment_bound(claim: Claim) -> bool:
-    """The claim speaks of what happens around treatment (an intervention, or a window counted from it)."""
-    return claim.intervention is not None or claim.resolution is not None or \
-        (claim.onset is not None and claim.onset.anchor.startswith("treatment"))
 
 
 def _bare_triple_stands_alone(claim: Claim) -> bool:

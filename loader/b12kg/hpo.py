@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from b12kg.errors import B12kgError, MissingPrerequisite
+from b12kg.errors import MissingPrerequisite
 
 __all__ = ["HpoTerm", "HpoRelease", "hpo_release", "hpo_obo_path"]
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from b12kg.errors import B12kgError, MissingPrerequisite, CurationError
+from b12kg.errors import CurationError, MissingPrerequisite
 from b12kg.hpo import HpoRelease, hpo_release
 from b12kg.read import Claim, Document
 from b12kg.vocab import Curie
