@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from b12kg import __version__
-from b12kg.describe import CHANGELOG, DESCRIPTION_FILE, describe, read_release, write_description
+from b12kg.describe import CHANGELOG, DESCRIPTION_FILE, FileFacts, describe, read_release, write_description
 from b12kg.docs import DOCS_FILE, ontology_html
 from b12kg.errors import B12kgError, CurationError
 from b12kg.formats import (
@@ -229,7 +229,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         contents = {path.name: _finished(files[path]) for key, path in targets.items() if key != "description"}
         for path in (owl_path, docs_path, *modules):
             contents["ontology/" + path.relative_to(onto_out).as_posix()] = _finished(files[path])
-        contents["ontology/" + ONTOLOGY_SOURCE] = (ontology_dir / ONTOLOGY_SOURCE).read_bytes()
+        contents["ontology/" + ONTOLOGY_SOURCE] = FileFacts.of(ontology_dir / ONTOLOGY_SOURCE)
         named: dict[str, int] = {}
         for row in rows:
             if row.g:
@@ -246,10 +246,10 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                        modalities)
 
 
-def _finished(handle) -> bytes:  # type: ignore[no-untyped-def]
-    """The bytes of a staged output whose writing is done."""
+def _finished(handle) -> FileFacts:  # type: ignore[no-untyped-def]
+    """Size and checksum of a staged output whose writing is done."""
     handle.flush()
-    return Path(handle.name).read_bytes()
+    return FileFacts.of(Path(handle.name))
 
 
 def _write_rdfxml(out, rows: list[Row]) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from b12kg.formats import Row
 from b12kg.paths import PROJECT
 from b12kg.vocab import BASE, ID, NS, ONTOLOGY_IRI
 
-__all__ = ["Release", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE",
+__all__ = ["Release", "FileFacts", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE",
            "SERVE_ENDPOINT", "write_description"]
 
 DESCRIPTION_FILE = "b12kg.void.ttl"
@@ -126,7 +126,7 @@ def _key(iri: str) -> str:
     return hashlib.sha256(iri.encode("utf-8")).hexdigest()[:12]
 
 
-def describe(rows: Sequence[Row], *, release: Release, files: dict[str, bytes], named_graphs: dict[str, int],
+def describe(rows: Sequence[Row], *, release: Release, files: dict[str, FileFacts], named_graphs: dict[str, int],
              examples: Sequence[str]) -> Iterator[Quad]:
     """VoID + DCAT + SD quads for the default-graph rows, the files written (name -> bytes) and named graphs."""
     rdf_type, g = _n(NS["rdf"] + "type"), DefaultGraph()
@@ -197,8 +197,8 @@ def describe(rows: Sequence[Row], *, release: Release, files: dict[str, bytes], 
     yield q(software, NS["dcterms"] + "license", _n(MIT))
     yield q(dataset, NS["prov"] + "wasAttributedTo", software)
 
-    for name, data in sorted(files.items()):
-        yield from distribution(name, data, release=release)
+    for name, facts in sorted(files.items()):
+        yield from distribution(name, facts, release=release)
         if name.endswith((".nt", ".nq")):
             yield q(dataset, VOID + "dataDump", _n(release.download_base + name))
 
@@ -231,7 +231,25 @@ def describe(rows: Sequence[Row], *, release: Release, files: dict[str, bytes], 
         yield q(graph, VOID + "triples", _int(count))
 
 
-def distribution(name: str, data: bytes, *, release: Release) -> Iterator[Quad]:
+@dataclass(frozen=True)
+class FileFacts:
+    """What a distribution states about its file: size in bytes and SHA-256."""
+
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> FileFacts:
+        """Read in blocks, so that describing a large dump does not hold it in memory."""
+        digest, size = hashlib.sha256(), 0
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
+        return cls(size, digest.hexdigest())
+
+
+def distribution(name: str, facts: FileFacts, *, release: Release) -> Iterator[Quad]:
     """One DCAT distribution of the dataset: a file of the release, its size, checksum, type and licence."""
     g, rdf_type = DefaultGraph(), NS["rdf"] + "type"
     dist = _n(f"{ID}dataset/distribution/{name}")
@@ -247,15 +265,14 @@ def distribution(name: str, data: bytes, *, release: Release) -> Iterator[Quad]:
         yield Quad(dist, _n(DCAT + "mediaType"), _n(IANA + MEDIA_TYPES[inner.suffix]), g)
     else:  # no registered media type (JSON Lines): say the format in words
         yield Quad(dist, _n(NS["dcterms"] + "format"), Literal(UNREGISTERED_FORMATS[inner.suffix]), g)
-    yield Quad(dist, _n(DCAT + "byteSize"), Literal(str(len(data)), datatype=_n(xsd + "nonNegativeInteger")), g)
+    yield Quad(dist, _n(DCAT + "byteSize"), Literal(str(facts.size), datatype=_n(xsd + "nonNegativeInteger")), g)
     yield Quad(dist, _n(NS["dcterms"] + "license"), _n(CC_BY), g)
     yield Quad(dist, _n(NS["dcterms"] + "issued"), Literal(release.date, datatype=_n(xsd + "date")), g)
     checksum = _n(f"{ID}dataset/distribution/{name}/sha256")
     yield Quad(dist, _n(SPDX + "checksum"), checksum, g)
     yield Quad(checksum, _n(rdf_type), _n(SPDX + "Checksum"), g)
     yield Quad(checksum, _n(SPDX + "algorithm"), _n(SPDX + "checksumAlgorithm_sha256"), g)
-    yield Quad(checksum, _n(SPDX + "checksumValue"), Literal(hashlib.sha256(data).hexdigest(),
-                                                             datatype=_n(xsd + "hexBinary")), g)
+    yield Quad(checksum, _n(SPDX + "checksumValue"), Literal(facts.sha256, datatype=_n(xsd + "hexBinary")), g)
 
 
 _PREFIXES = {"void": VOID, "dcat": DCAT, "sd": SD, "spdx": SPDX, "dcterms": NS["dcterms"], "prov": NS["prov"],

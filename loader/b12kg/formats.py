@@ -10,7 +10,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import IO, Iterable, Iterator, NamedTuple, Sequence
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
 
 from b12kg.vocab import NS, OUTPUT_PREFIXES, compact
 
@@ -31,26 +31,45 @@ _XSD = NS["xsd"]
 
 
 class Row(NamedTuple):
-    """One quad with the canonical N-Triples form of each term; rows sort into canonical order."""
+    """One quad as the canonical N-Triples form of each term; rows sort into canonical order.
+
+    Rows hold strings only (the same IRI string shared by every row that names it), which keeps a large build's
+    memory small; `quad` parses the row back into terms for the few writers that need them.
+    """
 
     s: str
     p: str
     o: str
     g: str  # "" for the default graph
-    quad: Quad
 
     @property
     def line(self) -> str:
         return f"{self.s} {self.p} {self.o} {self.g} .\n" if self.g else f"{self.s} {self.p} {self.o} .\n"
 
+    @property
+    def quad(self) -> Quad:
+        return next(parse(self.line, format=RdfFormat.N_QUADS))
+
+
+def _object_term(term: str) -> NamedNode | Literal:
+    """A row's object as a term: IRIs directly, literals through the N-Triples parser (escapes and all)."""
+    if term.startswith("<"):
+        return NamedNode(term[1:-1])
+    return next(parse(f"<b12kg:s> <b12kg:p> {term} .\n", format=RdfFormat.N_TRIPLES)).object
+
 
 def canonical_rows(quads: Iterable[Quad]) -> list[Row]:
     """All quads, duplicates removed, sorted by (subject, predicate, object, graph) in their N-Triples form."""
-    rows: dict[tuple[str, str, str, str], Quad] = {}
+    rows: set[Row] = set()
+    shared: dict[str, str] = {}  # one string object per distinct IRI, however many rows name it
     for quad in quads:
-        graph = "" if isinstance(quad.graph_name, DefaultGraph) else str(quad.graph_name)
-        rows.setdefault((str(quad.subject), str(quad.predicate), str(quad.object), graph), quad)
-    return [Row(*key, quad) for key, quad in sorted(rows.items(), key=lambda item: item[0])]
+        s, p, o = str(quad.subject), str(quad.predicate), str(quad.object)
+        g = "" if isinstance(quad.graph_name, DefaultGraph) else str(quad.graph_name)
+        s, p, g = shared.setdefault(s, s), shared.setdefault(p, p), shared.setdefault(g, g)
+        if o.startswith("<"):
+            o = shared.setdefault(o, o)
+        rows.add(Row(s, p, o, g))
+    return sorted(rows)
 
 
 def default_rows(rows: Sequence[Row]) -> list[Row]:
@@ -161,14 +180,15 @@ def write_jsonld(out: IO[str], rows: Sequence[Row], context: dict[str, object]) 
     first = True
     for _, group in groupby(rows, key=lambda r: r.s):
         members = list(group)
-        node: dict[str, object] = {"@id": _jsonld_iri(members[0].quad.subject.value, prefixes, cache)}
+        node: dict[str, object] = {"@id": _jsonld_iri(members[0].s[1:-1], prefixes, cache)}
         for _, objects in groupby(members, key=lambda r: r.p):
             same = list(objects)
-            iri = same[0].quad.predicate.value
+            iri = same[0].p[1:-1]
             if iri == _RDF_TYPE:
-                node["@type"] = [_jsonld_iri(r.quad.object.value, prefixes, cache) for r in same]
+                node["@type"] = [_jsonld_iri(r.o[1:-1], prefixes, cache) for r in same]
             else:
-                node[_jsonld_iri(iri, prefixes, cache)] = [_jsonld_value(r.quad.object, prefixes, cache) for r in same]
+                node[_jsonld_iri(iri, prefixes, cache)] = [_jsonld_value(_object_term(r.o), prefixes, cache)
+                                                           for r in same]
         out.write("" if first else ",")
         first = False
         out.write("\n    " + json.dumps(node, ensure_ascii=False, sort_keys=True))
