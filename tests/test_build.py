@@ -11,6 +11,7 @@ import pytest
 import rdflib
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
+from b12kg import formats
 from b12kg.build import OUTPUT_NAMES, build
 from b12kg.errors import CurationError
 from b12kg.paths import ONTOLOGY_DIR
@@ -33,6 +34,23 @@ def test_two_builds_are_byte_identical(fresh_build: Path, tmp_path: Path) -> Non
     build(out_dir=tmp_path, ontology_out_dir=tmp_path)
     assert _snapshot(fresh_build) == _snapshot(tmp_path)
     assert len(_snapshot(tmp_path)) == len(OUTPUT_NAMES) + 6  # + ontology RDF/XML, its HTML docs and two import modules x 2
+
+
+def test_a_build_that_sorts_on_disk_writes_the_same_bytes(fresh_build: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the in-memory sort budget, runs are spilled and merged: force that with a tiny budget."""
+    spill_dirs: list[Path] = []
+    original = formats._spill
+
+    def spying_spill(lines, workdir, number):  # type: ignore[no-untyped-def]
+        spill_dirs.append(workdir)
+        return original(lines, workdir, number)
+
+    monkeypatch.setattr(formats, "_spill", spying_spill)
+    build(out_dir=tmp_path, ontology_out_dir=tmp_path, sort_chunk=500)
+    assert len(spill_dirs) > 10, "the tiny budget did not make the build sort on disk"
+    assert _snapshot(fresh_build) == _snapshot(tmp_path)
+    assert not any(d.exists() for d in spill_dirs), "sort runs left behind"
 
 
 def test_canonical_files_are_sorted_and_duplicate_free(fresh_build: Path) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 import json
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
@@ -15,9 +17,10 @@ from b12kg.describe import CHANGELOG, DESCRIPTION_FILE, FileFacts, describe, rea
 from b12kg.docs import DOCS_FILE, ontology_html
 from b12kg.errors import B12kgError, CurationError
 from b12kg.formats import (
+    SORT_CHUNK,
     Row,
     canonical_rows,
-    default_rows,
+    spilled_rows,
     staged_files,
     write_jsonld,
     write_nquads,
@@ -171,7 +174,7 @@ def _ontology_version(ontology: list[Quad]) -> str:
 
 def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR, out_dir: Path = GRAPHS_DIR,
           ontology_out_dir: Path | None = None, changelog: Path = CHANGELOG,
-          progress: Progress | None = None) -> BuildResult:
+          progress: Progress | None = None, sort_chunk: int = SORT_CHUNK) -> BuildResult:
     """Read, check, model and write; nothing is replaced unless every output was written in full."""
     say = progress or (lambda message: None)
     say("reading the ontology")
@@ -195,8 +198,6 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         for document in documents:
             yield from document_quads(document)
 
-    rows = canonical_rows(all_quads())
-    triples = default_rows(rows)
     ontology_rows = canonical_rows(ontology)
     context = json.loads((ontology_dir / CONTEXT_FILE).read_text(encoding="utf-8"))["@context"]
 
@@ -209,41 +210,63 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
     modules = {onto_out / "imports" / f"{name}.{ext}": rows_of for name, rows_of in
                (("hp_import", canonical_rows(hp_module)), ("terms_import", canonical_rows(terms_module)))
                for ext in ("ttl", "owl")}
-    say(f"writing {len(triples)} triples and {len(rows)} quads to {out_dir}")
-    with staged_files([*targets.values(), owl_path, docs_path, *modules]) as files:
-        write_ntriples(files[targets["ntriples"]], triples, _header("graph (canonical N-Triples, default graph)"))
-        write_nquads(files[targets["nquads"]], rows, _header("dataset (canonical N-Quads: default graph and "
-                                                             "per-claim named graphs)"))
-        write_turtle(files[targets["turtle"]], triples, _header("graph (Turtle, default graph)"))
-        write_trig(files[targets["trig"]], rows, _header("dataset (TriG: default graph and per-claim named graphs)"))
-        write_jsonld(files[targets["jsonld"]], triples, context)
-        _coverage(files[targets["coverage"]], documents)
-        _write_rdfxml(files[owl_path], ontology_rows)
-        files[docs_path].write(docs)
-        for path, module_rows in modules.items():
-            if path.suffix == ".owl":
-                _write_rdfxml(files[path], module_rows)
-            else:
-                write_turtle(files[path], module_rows, _header(f"import module {path.stem} (Turtle)"))
-        say("describing the dataset (VoID, DCAT, SPARQL service description)")
-        contents = {path.name: _finished(files[path]) for key, path in targets.items() if key != "description"}
-        for path in (owl_path, docs_path, *modules):
-            contents["ontology/" + path.relative_to(onto_out).as_posix()] = _finished(files[path])
-        contents["ontology/" + ONTOLOGY_SOURCE] = FileFacts.of(ontology_dir / ONTOLOGY_SOURCE)
-        named: dict[str, int] = {}
-        for row in rows:
-            if row.g:
-                named[row.g[1:-1]] = named.get(row.g[1:-1], 0) + 1
-        examples = sorted({r.s[1:-1] for r in triples if r.s.startswith(f"<{NS['claim']}")})[:3]
-        write_description(files[targets["description"]],
-                          list(describe(triples, release=release, files=contents, named_graphs=named,
-                                        examples=examples)),
-                          _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, SPARQL "
-                                  "Service Description, figures computed by the build"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # sorted runs of a large build spill here (beside the outputs; removed when the build ends)
+    with tempfile.TemporaryDirectory(prefix=".b12kg-tmp-sort-", dir=out_dir) as workdir_name:
+        workdir = Path(workdir_name)
+        say("sorting into canonical order")
+        rows = spilled_rows(all_quads(), workdir=workdir, chunk=sort_chunk)
+        triples = rows.default()
+        say(f"writing {len(triples)} triples and {len(rows)} quads to {out_dir}")
+        with staged_files([*targets.values(), owl_path, docs_path, *modules]) as files:
+            write_ntriples(files[targets["ntriples"]], triples,
+                           _header("graph (canonical N-Triples, default graph)"))
+            write_nquads(files[targets["nquads"]], rows, _header("dataset (canonical N-Quads: default graph and "
+                                                                 "per-claim named graphs)"))
+            write_turtle(files[targets["turtle"]], triples, _header("graph (Turtle, default graph)"))
+            write_trig(files[targets["trig"]], rows, _header("dataset (TriG: default graph and per-claim named "
+                                                             "graphs)"), workdir=workdir, chunk=sort_chunk)
+            write_jsonld(files[targets["jsonld"]], triples, context)
+            _coverage(files[targets["coverage"]], documents)
+            _write_rdfxml(files[owl_path], ontology_rows)
+            files[docs_path].write(docs)
+            for path, module_rows in modules.items():
+                if path.suffix == ".owl":
+                    _write_rdfxml(files[path], module_rows)
+                else:
+                    write_turtle(files[path], module_rows, _header(f"import module {path.stem} (Turtle)"))
+            say("describing the dataset (VoID, DCAT, SPARQL service description)")
+            contents = {path.name: _finished(files[path]) for key, path in targets.items() if key != "description"}
+            for path in (owl_path, docs_path, *modules):
+                contents["ontology/" + path.relative_to(onto_out).as_posix()] = _finished(files[path])
+            contents["ontology/" + ONTOLOGY_SOURCE] = FileFacts.of(ontology_dir / ONTOLOGY_SOURCE)
+            named: dict[str, int] = {}
+            for row in rows:
+                if row.g:
+                    named[row.g[1:-1]] = named.get(row.g[1:-1], 0) + 1
+            write_description(files[targets["description"]],
+                              list(describe(triples, release=release, files=contents, named_graphs=named,
+                                            examples=_first_claims(triples, 3), workdir=workdir,
+                                            chunk=sort_chunk)),
+                              _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, "
+                                      "SPARQL Service Description, figures computed by the build"))
     modalities = Counter(c.modality for d in documents for c in d.claims)
     return BuildResult(len(documents), claims, len(triples), len(rows),
                        [*targets.values(), owl_path, docs_path, *modules],
                        modalities)
+
+
+def _first_claims(rows: Iterable[Row], n: int) -> list[str]:
+    """The n smallest claim IRIs among the subjects (the claims themselves, not their parts)."""
+    prefix = f"<{NS['claim']}"
+
+    def subjects() -> Iterator[str]:
+        last = None
+        for row in rows:
+            if row.s != last and row.s.startswith(prefix) and "/" not in row.s[len(prefix):]:
+                yield row.s[1:-1]
+            last = row.s
+    return heapq.nsmallest(n, subjects())
 
 
 def _finished(handle) -> FileFacts:  # type: ignore[no-untyped-def]

@@ -7,13 +7,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
 
 from b12kg import __version__
 from b12kg.errors import B12kgError
-from b12kg.formats import Row
+from b12kg.formats import SORT_CHUNK, Row, sorted_unique
 from b12kg.paths import PROJECT
 from b12kg.vocab import BASE, ID, NS, ONTOLOGY_IRI
 
@@ -126,25 +126,39 @@ def _key(iri: str) -> str:
     return hashlib.sha256(iri.encode("utf-8")).hexdigest()[:12]
 
 
-def describe(rows: Sequence[Row], *, release: Release, files: dict[str, FileFacts], named_graphs: dict[str, int],
-             examples: Sequence[str]) -> Iterator[Quad]:
-    """VoID + DCAT + SD quads for the default-graph rows, the files written (name -> bytes) and named graphs."""
+def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFacts], named_graphs: dict[str, int],
+             examples: Sequence[str], workdir: Path | None = None, chunk: int = SORT_CHUNK) -> Iterator[Quad]:
+    """VoID + DCAT + SD quads for the default-graph rows (in canonical order), the files written and named graphs.
+
+    One pass over the rows: they come sorted by subject, so distinct subjects are counted as they change;
+    distinct objects are counted by `sorted_unique` within its memory budget (spilling to `workdir`).
+    """
     rdf_type, g = _n(NS["rdf"] + "type"), DefaultGraph()
     dataset = _n(ID + "dataset")
 
     def q(s: NamedNode, p: str, o: NamedNode | Literal) -> Quad:
         return Quad(s, _n(p), o, g)
 
-    subjects: set[str] = set()
-    objects: set[str] = set()
+    subject_count = entity_count = triple_count = 0
+    last_subject = None
     properties: dict[str, int] = defaultdict(int)
-    classes: dict[str, set[str]] = defaultdict(set)
-    for row in rows:
-        subjects.add(row.s)
-        objects.add(row.o)
-        properties[row.p] += 1
-        if row.p == f"<{NS['rdf']}type>" and row.o.startswith("<"):
-            classes[row.o].add(row.s)
+    classes: dict[str, int] = defaultdict(int)  # (s, rdf:type, C) rows are unique: one per member
+    rdf_type_term = f"<{NS['rdf']}type>"
+
+    def objects_of() -> Iterator[str]:
+        nonlocal subject_count, entity_count, triple_count, last_subject
+        for row in rows:
+            triple_count += 1
+            if row.s != last_subject:
+                subject_count += 1
+                entity_count += row.s.startswith(f"<{ID}")
+                last_subject = row.s
+            properties[row.p] += 1
+            if row.p == rdf_type_term and row.o.startswith("<"):
+                classes[row.o] += 1
+            yield row.o
+
+    objects = sorted_unique(objects_of(), workdir=workdir, chunk=chunk)
 
     yield q(dataset, rdf_type.value, _n(VOID + "Dataset"))
     yield q(dataset, rdf_type.value, _n(DCAT + "Dataset"))
@@ -167,24 +181,24 @@ def describe(rows: Sequence[Row], *, release: Release, files: dict[str, FileFact
         "The VoID figures count the default graph (b12kg.nt); the N-Quads and TriG dumps add two named graphs per "
         "claim (assertion and provenance), listed with their sizes in the service description.", language="en"))
     yield q(dataset, VOID + "uriSpace", Literal(ID))
-    yield q(dataset, VOID + "triples", _int(len(rows)))
-    yield q(dataset, VOID + "distinctSubjects", _int(len(subjects)))
+    yield q(dataset, VOID + "triples", _int(triple_count))
+    yield q(dataset, VOID + "distinctSubjects", _int(subject_count))
     yield q(dataset, VOID + "distinctObjects", _int(len(objects)))
     yield q(dataset, VOID + "properties", _int(len(properties)))
     yield q(dataset, VOID + "classes", _int(len(classes)))
-    yield q(dataset, VOID + "entities", _int(len({s for s in subjects if s.startswith(f"<{ID}")})))
+    yield q(dataset, VOID + "entities", _int(entity_count))
     for example in examples:
         yield q(dataset, VOID + "exampleResource", _n(example))
     # vocabularies of the properties and classes, and the OBO ontologies whose terms are values (HPO, UBERON ...)
     vocabularies = {_vocabulary(p[1:-1]) for p in properties} | {_vocabulary(c[1:-1]) for c in classes} | \
-        {_vocabulary(o[1:-1]) for o in objects if o.startswith(f"<{NS['obo']}")}
+        {_vocabulary(o[1:-1]) for o in objects if o.startswith(f"<{NS['obo']}")}  # sorted: one pass
     for vocabulary in sorted(v for v in vocabularies if v):
         yield q(dataset, VOID + "vocabulary", _n(vocabulary))
     for cls, members in classes.items():
         part = _n(f"{ID}dataset/class-partition/{_key(cls)}")
         yield q(dataset, VOID + "classPartition", part)
         yield q(part, VOID + "class", _n(cls[1:-1]))
-        yield q(part, VOID + "entities", _int(len(members)))
+        yield q(part, VOID + "entities", _int(members))
     for prop, count in properties.items():
         part = _n(f"{ID}dataset/property-partition/{_key(prop)}")
         yield q(dataset, VOID + "propertyPartition", part)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import tempfile
@@ -18,6 +19,11 @@ __all__ = [
     "Row",
     "canonical_rows",
     "default_rows",
+    "spilled_rows",
+    "sorted_unique",
+    "SortedRows",
+    "SortedLines",
+    "SORT_CHUNK",
     "write_ntriples",
     "write_nquads",
     "write_turtle",
@@ -59,7 +65,11 @@ def _object_term(term: str) -> NamedNode | Literal:
 
 
 def canonical_rows(quads: Iterable[Quad]) -> list[Row]:
-    """All quads, duplicates removed, sorted by (subject, predicate, object, graph) in their N-Triples form."""
+    """All quads, duplicates removed, sorted by (subject, predicate, object, graph) in their N-Triples form.
+
+    In memory: for small sets (an ontology, an import module, one nanopublication). A whole build uses
+    `spilled_rows`, which sorts the same way within a fixed memory budget.
+    """
     rows: set[Row] = set()
     shared: dict[str, str] = {}  # one string object per distinct IRI, however many rows name it
     for quad in quads:
@@ -72,8 +82,115 @@ def canonical_rows(quads: Iterable[Quad]) -> list[Row]:
     return sorted(rows)
 
 
-def default_rows(rows: Sequence[Row]) -> list[Row]:
+def default_rows(rows: Iterable[Row]) -> list[Row]:
     return [row for row in rows if not row.g]
+
+
+# ------------------------------------------------------------------ sorting within a memory budget
+#
+# A row is kept as one line "s p o g" (g empty for the default graph). Subject, predicate and graph are IRIs in
+# angle brackets, which hold no space and end with ">", so comparing lines compares (s, p, o, g) in that order:
+# the lines sort exactly as the rows do. N-Triples terms never hold a raw newline, so a line is a record.
+
+SORT_CHUNK = 1_000_000  # lines sorted in memory at a time (about 250 MB); beyond that, runs are merged from disk
+
+
+class SortedLines:
+    """Sorted, de-duplicated lines, in memory or in a file; iterable any number of times."""
+
+    def __init__(self, *, lines: list[str] | None = None, path: Path | None = None, count: int = 0) -> None:
+        self._lines, self._path = lines, path
+        self.count = len(lines) if lines is not None else count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[str]:
+        if self._lines is not None:
+            yield from self._lines
+            return
+        assert self._path is not None
+        with self._path.open(encoding="utf-8", newline="\n") as handle:
+            for line in handle:
+                yield line[:-1]
+
+
+def _spill(lines: list[str], workdir: Path, number: int) -> Path:
+    path = workdir / f"run-{number:06d}.txt"
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(line + "\n" for line in lines)
+    return path
+
+
+def sorted_unique(items: Iterable[str], *, workdir: Path | None, chunk: int = SORT_CHUNK) -> SortedLines:
+    """Sort and de-duplicate newline-free strings: in memory up to `chunk`, else as merged runs in `workdir`."""
+    batch: set[str] = set()
+    runs: list[Path] = []
+    for item in items:
+        batch.add(item)
+        if len(batch) >= chunk and workdir is not None:
+            runs.append(_spill(sorted(batch), workdir, len(runs)))
+            batch = set()
+    if not runs:
+        return SortedLines(lines=sorted(batch))
+    if batch:
+        runs.append(_spill(sorted(batch), workdir, len(runs)))  # type: ignore[arg-type]
+    assert workdir is not None
+    merged = workdir / f"merged-{len(list(workdir.glob('merged-*')))}.txt"
+    count, last = 0, None
+    handles = [run.open(encoding="utf-8", newline="\n") for run in runs]
+    try:
+        with merged.open("w", encoding="utf-8", newline="\n") as out:
+            for line in heapq.merge(*handles):
+                if line != last:
+                    out.write(line)
+                    count, last = count + 1, line
+    finally:
+        for handle in handles:
+            handle.close()
+        for run in runs:
+            run.unlink()
+    return SortedLines(path=merged, count=count)
+
+
+class SortedRows:
+    """A build's rows in canonical order (see `spilled_rows`); iterable any number of times."""
+
+    def __init__(self, lines: SortedLines, *, default_only: bool = False, count: int | None = None) -> None:
+        self._lines, self._default_only = lines, default_only
+        self.count = len(lines) if count is None else count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Row]:
+        for line in self._lines:
+            s, p, rest = line.split(" ", 2)
+            o, g = rest.rsplit(" ", 1)
+            if not (self._default_only and g):
+                yield Row(s, p, o, g)
+
+    def default(self) -> SortedRows:
+        """The default-graph rows alone, in the same order."""
+        count = sum(1 for line in self._lines if line.endswith(" "))
+        return SortedRows(self._lines, default_only=True, count=count)
+
+
+def spilled_rows(quads: Iterable[Quad], *, workdir: Path | None, chunk: int = SORT_CHUNK) -> SortedRows:
+    """Like canonical_rows, for any number of quads: memory stays within `chunk` lines, the rest on disk."""
+    def lines() -> Iterator[str]:
+        for quad in quads:
+            g = "" if isinstance(quad.graph_name, DefaultGraph) else str(quad.graph_name)
+            yield f"{quad.subject} {quad.predicate} {quad.object} {g}"
+    return SortedRows(sorted_unique(lines(), workdir=workdir, chunk=chunk))
+
+
+def named_graph_order(rows: Iterable[Row], *, workdir: Path | None, chunk: int = SORT_CHUNK) -> Iterator[Row]:
+    """The named-graph rows sorted by (graph, subject, predicate, object), within the same memory budget."""
+    for line in sorted_unique((f"{r.g} {r.s} {r.p} {r.o}" for r in rows if r.g), workdir=workdir, chunk=chunk):
+        g, s, rest = line.split(" ", 2)
+        p, o = rest.split(" ", 1)
+        yield Row(s, p, o, g)
 
 
 def _header(out: IO[str], header: Sequence[str]) -> None:
@@ -131,13 +248,18 @@ def write_turtle(out: IO[str], rows: Sequence[Row], header: Sequence[str]) -> No
     out.writelines(_blocks(rows, ""))
 
 
-def write_trig(out: IO[str], rows: Sequence[Row], header: Sequence[str]) -> None:
-    """TriG: the default graph first, then each named graph as a block, in canonical order."""
+def write_trig(out: IO[str], rows: Iterable[Row], header: Sequence[str], *, workdir: Path | None = None,
+               chunk: int = SORT_CHUNK) -> None:
+    """TriG: the default graph first, then each named graph as a block, in canonical order.
+
+    `rows` is read twice (default graph, then named graphs); with a `workdir`, the named graphs are sorted
+    within the memory budget of `sorted_unique`.
+    """
     _header(out, header)
     out.writelines(_prefix_lines())
     out.write("\n")
-    out.writelines(_blocks(default_rows(rows), ""))
-    named = sorted((row for row in rows if row.g), key=lambda r: (r.g, r.s, r.p, r.o))
+    out.writelines(_blocks((row for row in rows if not row.g), ""))
+    named = named_graph_order(rows, workdir=workdir, chunk=chunk)
     for graph, group in groupby(named, key=lambda r: r.g):
         out.write(f"\n{_turtle_term(graph)} {{\n")
         out.writelines(_blocks(group, "    "))
