@@ -245,11 +245,11 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                 if row.g:
                     named[row.g[1:-1]] = named.get(row.g[1:-1], 0) + 1
             write_description(files[targets["description"]],
-                              list(describe(triples, release=release, files=contents, named_graphs=named,
-                                            examples=_first_claims(triples, 3), workdir=workdir,
-                                            chunk=sort_chunk)),
+                              describe(triples, release=release, files=contents, named_graphs=named,
+                                       examples=_first_claims(triples, 3), workdir=workdir, chunk=sort_chunk),
                               _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, "
-                                      "SPARQL Service Description, figures computed by the build"))
+                                      "SPARQL Service Description, figures computed by the build"),
+                              workdir=workdir, chunk=sort_chunk)
     modalities = Counter(c.modality for d in documents for c in d.claims)
     return BuildResult(len(documents), claims, len(triples), len(rows),
                        [*targets.values(), owl_path, docs_path, *modules],

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, serialize
+from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg import __version__
 from b12kg.errors import B12kgError
-from b12kg.formats import SORT_CHUNK, Row, sorted_unique
+from b12kg.formats import SORT_CHUNK, Row, sorted_unique, spilled_rows, write_turtle
 from b12kg.paths import PROJECT
 from b12kg.vocab import BASE, ID, NS, ONTOLOGY_IRI
 
@@ -27,10 +27,7 @@ DOWNLOAD_BASE = BASE + "releases/"
 # The query URL `b12kg serve` prints with its defaults (127.0.0.1, port 7878; see cli.serve).
 SERVE_ENDPOINT = "http://127.0.0.1:7878/query"
 
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-SD = "http://www.w3.org/ns/sparql-service-description#"
-SPDX = "http://spdx.org/rdf/terms#"
+VOID, DCAT, SD, SPDX = NS["void"], NS["dcat"], NS["sd"], NS["spdx"]
 FORMATS = "http://www.w3.org/ns/formats/"
 IANA = "https://www.iana.org/assignments/media-types/"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
@@ -289,14 +286,7 @@ def distribution(name: str, facts: FileFacts, *, release: Release) -> Iterator[Q
     yield Quad(checksum, _n(SPDX + "checksumValue"), Literal(facts.sha256, datatype=_n(xsd + "hexBinary")), g)
 
 
-_PREFIXES = {"void": VOID, "dcat": DCAT, "sd": SD, "spdx": SPDX, "dcterms": NS["dcterms"], "prov": NS["prov"],
-             "rdfs": NS["rdfs"], "xsd": NS["xsd"], "b12o": NS["b12o"]}
-
-
-def write_description(out, quads: Sequence[Quad], header: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
-    """Turtle of the description, statements in canonical order so that two builds give the same bytes."""
-    ordered = sorted(quads, key=lambda quad: (str(quad.subject), str(quad.predicate), str(quad.object)))
-    for line in header:
-        out.write(f"# {line}\n")
-    out.write(serialize((quad.triple for quad in ordered), format=RdfFormat.TURTLE,
-                        prefixes=_PREFIXES).decode("utf-8"))
+def write_description(out, quads: Iterable[Quad], header: Sequence[str], *,  # type: ignore[no-untyped-def]
+                      workdir: Path | None = None, chunk: int = SORT_CHUNK) -> None:
+    """Turtle of the description in canonical order (two builds give the same bytes), sorted within the budget."""
+    write_turtle(out, spilled_rows(quads, workdir=workdir, chunk=chunk), header)

@@ -41,6 +41,11 @@ NS = {
     "time": "http://www.w3.org/2006/time#",
     "vann": "http://purl.org/vocab/vann/",
     "obo": "http://purl.obolibrary.org/obo/",
+    # dataset description (graphs/b12kg.void.ttl)
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "spdx": "http://spdx.org/rdf/terms#",
 }
 
 _OBO = NS["obo"]
@@ -74,7 +79,7 @@ CURIE_PREFIXES: dict[str, _Prefix] = {
 OUTPUT_PREFIXES: dict[str, str] = {
     k: NS[k]
     for k in ("b12o", "b12", "claim", "obo", "rdf", "rdfs", "owl", "xsd", "skos", "dcterms", "prov", "bibo",
-              "fabio", "oa", "time", "vann")
+              "fabio", "oa", "time", "vann", "void", "dcat", "sd", "spdx")
 }
 
 
