@@ -18,7 +18,6 @@ from b12kg.vocab import NS, OUTPUT_PREFIXES, compact
 __all__ = [
     "Row",
     "canonical_rows",
-    "default_rows",
     "spilled_rows",
     "sorted_unique",
     "SortedRows",
@@ -39,8 +38,8 @@ _XSD = NS["xsd"]
 class Row(NamedTuple):
     """One quad as the canonical N-Triples form of each term; rows sort into canonical order.
 
-    Rows hold strings only (the same IRI string shared by every row that names it), which keeps a large build's
-    memory small; `quad` parses the row back into terms for the few writers that need them.
+    Rows hold strings only, which keeps a large build's memory small; `quad` parses the row back into terms for
+    the few writers that need them.
     """
 
     s: str
@@ -67,23 +66,10 @@ def _object_term(term: str) -> NamedNode | Literal:
 def canonical_rows(quads: Iterable[Quad]) -> list[Row]:
     """All quads, duplicates removed, sorted by (subject, predicate, object, graph) in their N-Triples form.
 
-    In memory: for small sets (an ontology, an import module, one nanopublication). A whole build uses
-    `spilled_rows`, which sorts the same way within a fixed memory budget.
+    In memory, for small sets (an ontology, an import module, one nanopublication): `spilled_rows` without a
+    work folder. A whole build gives `spilled_rows` one, to sort the same way within a fixed memory budget.
     """
-    rows: set[Row] = set()
-    shared: dict[str, str] = {}  # one string object per distinct IRI, however many rows name it
-    for quad in quads:
-        s, p, o = str(quad.subject), str(quad.predicate), str(quad.object)
-        g = "" if isinstance(quad.graph_name, DefaultGraph) else str(quad.graph_name)
-        s, p, g = shared.setdefault(s, s), shared.setdefault(p, p), shared.setdefault(g, g)
-        if o.startswith("<"):
-            o = shared.setdefault(o, o)
-        rows.add(Row(s, p, o, g))
-    return sorted(rows)
-
-
-def default_rows(rows: Iterable[Row]) -> list[Row]:
-    return [row for row in rows if not row.g]
+    return list(spilled_rows(quads, workdir=None))
 
 
 # ------------------------------------------------------------------ sorting within a memory budget
