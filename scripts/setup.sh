@@ -33,9 +33,17 @@ if [[ "$EXTRAS" == *test* ]] && ! command -v virtuoso-t >/dev/null 2>&1; then
   echo "setup: installing Virtuoso Open Source 7 for the store tests (Debian virtuoso-opensource)"
   apt_install virtuoso-opensource
 fi
+if [[ "$EXTRAS" == *test* ]] && [ ! -f /usr/share/java/jena-cmds.jar ]; then
+  echo "setup: installing Apache Jena (Debian libapache-jena-java) for the TDB2 recipe and the Jena query tests"
+  apt_install libapache-jena-java
+fi
 if [[ "$EXTRAS" == *test* ]] && ! command -v rapper >/dev/null 2>&1; then
   echo "setup: installing Raptor (Debian raptor2-utils), the independent RDF parser the tests compare against"
   apt_install raptor2-utils
 fi
+# The venv's own pip and setuptools come from the Python that made it (pip 23.2, setuptools 65.5 here, both with
+# published CVEs): bring them up to date before anything else is installed with them.
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=25" "setuptools>=78.1.1" \
+  2> >(grep -v "^WARNING: Location" >&2)
 echo "setup: installing b12kg${EXTRAS} and its dependencies into .venv"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${EXTRAS}" 2> >(grep -v "^WARNING: Location" >&2)
