@@ -59,12 +59,14 @@ _FALLBACK_CATEGORY = "biolink:NamedThing"
 
 KGX_NODE_COLUMNS = ("id", "category", "name", "synonym", "xref", "iri", "provided_by")
 # Columns that are not Biolink slots carry what Biolink cannot say (KGX keeps extra properties); they start b12kg_.
-KGX_EXTRA_COLUMNS = ("b12kg_modality", "b12kg_hedge", "b12kg_time_windows")
+KGX_EXTRA_COLUMNS = ("b12kg_modality", "b12kg_hedge", "b12kg_time_windows", "b12kg_flags",
+                     "b12kg_paragraph_publications", "b12kg_population_basis")
 KGX_EDGE_COLUMNS = ("id", "subject", "predicate", "object", "category", "knowledge_level", "agent_type",
                     "original_predicate", "publications", "has_evidence", "frequency_qualifier", "onset_qualifier",
                     "population_context_qualifier", "qualifiers", "supporting_text", *KGX_EXTRA_COLUMNS)
 _MULTIVALUED = {"category", "synonym", "xref", "provided_by", "publications", "has_evidence", "qualifiers",
-                "supporting_text", "b12kg_time_windows"}
+                "supporting_text", "b12kg_time_windows", "b12kg_flags",
+                "b12kg_paragraph_publications"}
 # The qualifier slots each association class has (Biolink 4.4.6: DiseaseToPhenotypicFeatureAssociation takes them
 # through its mixins; the plain Association has none of them, so there the values go to `qualifiers`).
 _QUALIFIER_SLOTS = {"biolink:DiseaseToPhenotypicFeatureAssociation": {"frequency_qualifier", "onset_qualifier",
@@ -76,7 +78,9 @@ NP = "http://www.nanopub.org/nschema#"
 # Statements about where and by whom a claim was made: the nanopublication's provenance, not its assertion.
 _PROVENANCE_PREDICATES = {NS["b12o"] + p for p in ("hasEvidence", "curatorInference", "statedInSentence", "inSection",
                                                      "attributedTo", "curatorReference", "assertionGraph",
-                                                     "provenanceGraph")} | \
+                                                     "provenanceGraph", "paragraphAttributedTo",
+                                                     "attributionInference", "flag", "populationInference",
+                                                     "resembles", "resemblanceInference")} | \
     {NS["prov"] + "wasQuotedFrom", NS["prov"] + "hadPrimarySource", NS["skos"] + "editorialNote"}
 # pointers to the build's own per-claim graphs, which a nanopublication replaces
 _BUILD_ONLY = {NS["b12o"] + "assertionGraph", NS["b12o"] + "provenanceGraph"}
@@ -214,8 +218,8 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
                     qualifiers.append(value)
                     slots[slot] = ""
             evidence = ["ECO:0000304" if cited else "ECO:0000303"]  # TAS / NAS, as on the claim
-            if claim.curator_inference:
-                evidence.append("ECO:0000305")  # the curator's own mapping (IC), as on the claim
+            if claim.curator_inference or claim.population_reason or claim.paragraph_source:
+                evidence.append("ECO:0000305")  # the curator's own inference (IC), as on the claim
             windows = [w for w in (_window_text("onset", claim.onset), _window_text("resolution", claim.resolution))
                        if w]
             edges.append({
@@ -235,6 +239,12 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
                 "b12kg_modality": claim.modality,
                 "b12kg_hedge": claim.hedge.en if claim.hedge else "",
                 "b12kg_time_windows": windows,
+                # curator flags (kind: note), so a warning travels with the edge
+                "b12kg_flags": [f"{flag.kind}: {' '.join(flag.note.split())}" for flag in claim.flags],
+                # the weaker, curator-inferred attribution by paragraph (ECO:0000305), apart from `publications`
+                "b12kg_paragraph_publications": [f"{ID}journal-issue/{claim.paragraph_source}"]
+                if claim.paragraph_source else [],
+                "b12kg_population_basis": claim.population_basis or "",
             })
     return sorted(edges, key=lambda e: str(e["id"]))
 
@@ -320,7 +330,9 @@ def nanopub_quads(document: Document, claim: Claim) -> tuple[str, list[Quad]]:
         if (quad.subject.value, quad.predicate.value, quad.object.value) == direct \
                 and not _bare_triple_stands_alone(claim):
             continue  # the statement node (with its modality and qualifiers) says it instead
-        (evidence if quad.subject.value.startswith((evidence_prefix, c + "/inference")) else claim_only).append(quad)
+        curators = (evidence_prefix, c + "/inference", c + "/population-inference", c + "/resemblance-inference",
+                    c + "/attribution-inference", c + "/flag/")  # the curator's readings and warnings: provenance
+        (evidence if quad.subject.value.startswith(curators) else claim_only).append(quad)
 
     # the assertion: the statement node with its qualifiers (modality included, so a hedge stays a hedge); where
     # it was said, and by whom, goes to the provenance

@@ -39,7 +39,9 @@ EVIDENCE_TAS = "ECO:0000304"
 EVIDENCE_IC = "ECO:0000305"
 
 _MODALITY = {"asserted": "Asserted", "hedged": "Hedged", "hypothesis": "Hypothesis", "definition": "Definition",
-             "recommendation": "Recommendation"}
+             "recommendation": "Recommendation", "simile": "Simile"}
+_POPULATION_BASIS = {"sentence": "StatedInSentence", "heading": "FromSectionHeading", "curator": "CuratorReading"}
+_FLAG_KIND = {"conflicts-with-literature": "ConflictsWithLiterature", "translation-doubt": "TranslationDoubt"}
 _ANCHOR = {"birth": "Birth", "treatment-start": "TreatmentStart", "treatment-end": "TreatmentEnd"}
 _KIND_CLASS = {"condition": "MedicalCondition", "manifestation": "Manifestation", "substance": "Substance",
                "diet": "Diet", "intervention": "Intervention", "age-group": "AgeGroup", "population": "Population",
@@ -239,6 +241,8 @@ def _term_quads(term: Term) -> Iterator[Quad]:
         yield Quad(t, _n("skos", "relatedMatch"), _iri(other), _DEFAULT)
     for other in term.components:
         yield Quad(t, b("hasComponent"), _iri(other), _DEFAULT)
+    for wider in term.within:
+        yield Quad(t, b("withinAgeGroup"), _iri(wider), _DEFAULT)
 
 
 def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Quad]:
@@ -296,6 +300,33 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
         window = getattr(claim, name)
         if window is not None:
             _window(out, c, NamedNode(f"{iri}/{name}"), b(prop), window)
+    if claim.population_basis is not None:
+        add(c, b("populationBasis"), b(_POPULATION_BASIS[claim.population_basis]))
+    if claim.population_text:
+        add(c, b("populationText"), _ar(claim.population_text.ar))
+        add(c, b("populationText"), _en(claim.population_text.en))
+    if claim.population_reason:
+        _inference(out, c, b("populationInference"), NamedNode(iri + "/population-inference"),
+                   claim.population_reason)
+    if claim.resembles is not None and claim.resemblance_reason:
+        add(c, b("resembles"), _iri(claim.resembles))
+        _inference(out, c, b("resemblanceInference"), NamedNode(iri + "/resemblance-inference"),
+                   claim.resemblance_reason)
+    if claim.paragraph_source is not None and claim.paragraph_sentence is not None:
+        sentence = next(s for s in document.sentences if s.index == claim.paragraph_sentence)
+        add(c, b("paragraphAttributedTo"), NamedNode(f"{ID}journal-issue/{claim.paragraph_source}"))
+        _inference(out, c, b("attributionInference"), NamedNode(iri + "/attribution-inference"),
+                   f"Sentence {sentence.index} of the same paragraph (source line {sentence.line}) cites this journal "
+                   f"issue; this claim's own sentence cites nothing, so the curator reads the claim as probably "
+                   f"resting on the same article. The document remains the claim's direct source.")
+    for number, flag in enumerate(claim.flags, start=1):
+        node = NamedNode(f"{iri}/flag/{number}")
+        add(c, b("flag"), node)
+        add(node, RDF_TYPE, b("ClaimFlag"))
+        add(node, b("flagKind"), b(_FLAG_KIND[flag.kind]))
+        add(node, _n("skos", "note"), _en(" ".join(flag.note.split())))
+        for ref in flag.references:
+            add(node, b("flagReference"), NamedNode(f"https://doi.org/{document.references[ref].doi}"))
     if claim.note:
         add(c, _n("skos", "editorialNote"), _en(claim.note.strip()))
     for ref in claim.references:
@@ -342,6 +373,14 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
     if claim.source != "document":
         add(assertion, _n("prov", "hadPrimarySource"), NamedNode(f"{ID}journal-issue/{claim.source}"), provenance)
     return iter(out.quads)
+
+
+def _inference(out: _Out, claim: NamedNode, prop: NamedNode, node: NamedNode, reason: str) -> None:
+    """A curator inference node (ECO:0000305 with its reason), linked from the claim by ``prop``."""
+    out.add(claim, prop, node)
+    out.add(node, RDF_TYPE, b("CuratorInference"))
+    out.add(node, b("evidenceCode"), _iri(EVIDENCE_IC))
+    out.add(node, _n("skos", "note"), _en(" ".join(reason.split())))
 
 
 def _window(out: _Out, claim: NamedNode, node: NamedNode, prop: NamedNode, window: Window) -> None:

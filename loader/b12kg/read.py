@@ -33,6 +33,9 @@ __all__ = [
     "split_sentences",
     "TERM_KINDS",
     "MODALITIES",
+    "POPULATION_BASES",
+    "FLAG_KINDS",
+    "Flag",
     "ANCHORS",
     "UNITS",
 ]
@@ -40,7 +43,12 @@ __all__ = [
 SCHEMA = "b12kg-claims/1"
 TERM_KINDS = ("condition", "manifestation", "substance", "diet", "intervention", "age-group", "population",
               "setting", "cause", "concept", "mechanism", "modifier", "frequency", "onset", "anatomy")
-MODALITIES = ("asserted", "hedged", "hypothesis", "definition", "recommendation")
+MODALITIES = ("asserted", "hedged", "hypothesis", "definition", "recommendation", "simile")
+POPULATION_BASES = ("sentence", "heading", "curator")  # where a claim's population comes from
+FLAG_KINDS = ("conflicts-with-literature", "translation-doubt")
+# The relation for a manifestation that appears after treatment starts; RO:0002200 "has phenotype" is kept for
+# features of the condition itself (issue: a treatment-emergent sign is not a plain feature of the deficiency).
+TREATMENT_EMERGENT = "b12o:hasTreatmentEmergentManifestation"
 ANCHORS = ("birth", "treatment-start", "treatment-end")
 UNITS = ("day", "week", "month", "year")
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -105,6 +113,16 @@ class Term:
     related: tuple[Curie, ...] = ()
     components: tuple[Curie, ...] = ()
     line: int = 0
+    within: tuple[Curie, ...] = ()  # wider age groups this one lies in (b12o:withinAgeGroup)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A curator's warning on a claim: its kind, a note and the verified literature behind it."""
+
+    kind: str
+    note: str
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -177,6 +195,14 @@ class Claim:
     curator_inference: str | None = None
     note: str | None = None
     references: tuple[str, ...] = ()
+    population_basis: str | None = None  # sentence, heading or curator (None when the claim has no population)
+    population_reason: str | None = None  # why the curator reads this population (basis curator)
+    population_text: Text2 | None = None  # the text's words for the people, where they differ from the label
+    resembles: Curie | None = None  # a phenotype the curator reads a simile as resembling (ECO:0000305)
+    resemblance_reason: str | None = None
+    paragraph_source: str | None = None  # a cited issue an earlier sentence of the same paragraph cites
+    paragraph_sentence: int | None = None  # the index of that citing sentence
+    flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -588,7 +614,8 @@ def _read_terms(ctx: _Ctx, raw: Any, text: str) -> dict[str, Term]:
         except ValueError as exc:
             raise ctx.error(f"term {exc}", fix="write the term key as a CURIE", line=line) from exc
         entry = ctx.fields(value, f"term {key}", ("kind", "label"),
-                           ("text_labels", "note", "exact_match", "related", "components"), line=line)
+                           ("text_labels", "note", "exact_match", "related", "components", "within"),
+                           line=line)
         if entry["kind"] not in TERM_KINDS:
             raise ctx.error(f"term {key}: unknown kind {entry['kind']!r}", fix=f"use one of: {', '.join(TERM_KINDS)}",
                             line=entry.key_lines["kind"])
@@ -601,14 +628,19 @@ def _read_terms(ctx: _Ctx, raw: Any, text: str) -> dict[str, Term]:
                                 line=entry.key_lines["text_labels"])
         terms[str(curie)] = Term(curie, entry["kind"], Text2(label["ar"], label["en"]), text_labels,
                                  entry.get("note"), ctx.curies(entry, "exact_match"), ctx.curies(entry, "related"),
-                                 ctx.curies(entry, "components"), line)
+                                 ctx.curies(entry, "components"), line, ctx.curies(entry, "within"))
+        if terms[str(curie)].within and entry["kind"] != "age-group":
+            raise ctx.error(f"term {key}: only an age group lies within another age group",
+                            fix="remove 'within', or make the term kind age-group", line=entry.key_lines["within"])
     return terms
 
 
 _CLAIM_REQUIRED = ("id", "quote", "gloss", "subject", "relation", "object", "modality", "source")
 _CLAIM_OPTIONAL = ("occurrence", "hedge", "frequency", "population", "setting", "onset", "resolution",
                    "onset_category", "body_sites", "condition_severity", "condition_duration", "condition_context",
-                   "intervention", "object_description", "qualifier", "curator_inference", "note", "references")
+                   "intervention", "object_description", "qualifier", "curator_inference", "note", "references",
+                   "population_basis", "population_reason", "population_text", "resembles", "paragraph_source",
+                   "flags")
 
 
 def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, sources: dict[str, CitedIssue],
@@ -697,6 +729,23 @@ def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, source
     def opt(key: str) -> Curie | None:
         return ctx.curie(entry, key, cid) if entry.get(key) else None
 
+    _check_relation_policy(ctx, entry, modality, windows, cid)
+    basis, reason, population_text = _read_population(ctx, entry, section, context, cid)
+    resembles, resemblance_reason = None, None
+    if "resembles" in entry:
+        r = ctx.fields(entry["resembles"], "'resembles'", ("term", "reason"), (), line=entry.key_lines["resembles"],
+                       claim=cid)
+        if modality != "simile":
+            raise ctx.error("only a simile claim resembles a phenotype",
+                            fix="set 'modality: simile', or remove 'resembles'", line=entry.key_lines["resembles"],
+                            claim=cid)
+        resembles, resemblance_reason = ctx.curie(r, "term", cid), ctx.string(r, "reason", cid)
+    paragraph_source, paragraph_sentence = None, None
+    if "paragraph_source" in entry:
+        paragraph_source = entry["paragraph_source"]
+        paragraph_sentence = _paragraph_citation(ctx, entry, sources, locator, sentences[0], source, cid)
+    flags = _read_flags(ctx, entry, references, cid)
+
     text = locator.text
     return Claim(
         id=cid, line=line, section=section, quote=span,
@@ -710,7 +759,108 @@ def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, source
         condition_duration=opt("condition_duration"), condition_context=opt("condition_context"),
         intervention=opt("intervention"), object_description=description, qualifier=qualifier,
         curator_inference=entry.get("curator_inference"), note=entry.get("note"), references=refs,
+        population_basis=basis, population_reason=reason, population_text=population_text, resembles=resembles,
+        resemblance_reason=resemblance_reason, paragraph_source=paragraph_source,
+        paragraph_sentence=paragraph_sentence, flags=flags,
     )
+
+
+def _check_relation_policy(ctx: _Ctx, entry: _Map, modality: str, windows: dict[str, Window], cid: str) -> None:
+    """Treatment-emergent manifestations and similes have their own relations, so no plain phenotype triple says
+    what only holds after treatment starts, and no simile becomes a phenotype."""
+    relation = str(entry["relation"])
+    line = entry.key_lines["relation"]
+    after_treatment = any(w.anchor.startswith("treatment") for w in windows.values())
+    if relation == "RO:0002200" and after_treatment:
+        raise ctx.error("a manifestation anchored to treatment is not a plain feature of the condition",
+                        fix=f"use 'relation: {TREATMENT_EMERGENT}' (with 'intervention:' and the window)", line=line,
+                        claim=cid)
+    if relation == TREATMENT_EMERGENT and not (entry.get("intervention") and after_treatment):
+        raise ctx.error(f"{TREATMENT_EMERGENT} needs the treatment and a window counted from it",
+                        fix="add 'intervention:' and an 'onset' or 'resolution' anchored at treatment-start or "
+                            "treatment-end", line=line, claim=cid)
+    if (modality == "simile") != (relation == "b12o:describedAsLike"):
+        raise ctx.error("a simile is stated with b12o:describedAsLike, and b12o:describedAsLike only by a simile",
+                        fix="set both 'modality: simile' and 'relation: b12o:describedAsLike', or neither",
+                        line=line, claim=cid)
+
+
+def _read_population(ctx: _Ctx, entry: _Map, section: Section, context: str,
+                     cid: str) -> tuple[str | None, str | None, Text2 | None]:
+    """Where the claim's population comes from: its sentence, the heading above it, or the curator's reading."""
+    own = "population" in entry
+    basis = entry.get("population_basis")
+    if not own:
+        for key in ("population_basis", "population_reason", "population_text"):
+            if key in entry:
+                raise ctx.error(f"'{key}' without 'population'", fix="add 'population: ...' or remove the key",
+                                line=entry.key_lines[key], claim=cid)
+        return ("heading" if section.population is not None else None), None, None
+    if basis not in ("sentence", "curator"):
+        raise ctx.error(f"a claim's own population needs 'population_basis: sentence' or 'curator', not {basis!r}",
+                        fix="say where the population comes from: 'sentence' (the sentence names it) or 'curator' "
+                            "(your reading, with 'population_reason'); the heading's population is inherited "
+                            "without a 'population' key", line=entry.key_lines.get("population_basis", entry.line),
+                        claim=cid)
+    reason = entry.get("population_reason")
+    if basis == "curator" and not (isinstance(reason, str) and reason.strip()):
+        raise ctx.error("a population of the curator's reading needs its reason",
+                        fix="add 'population_reason: ...' (why the text means this population)",
+                        line=entry.key_lines["population_basis"], claim=cid)
+    if basis == "sentence" and reason is not None:
+        raise ctx.error("'population_reason' is for the curator's reading only",
+                        fix="remove it, or set 'population_basis: curator'", line=entry.key_lines["population_reason"],
+                        claim=cid)
+    population_text = None
+    if "population_text" in entry:
+        t = ctx.text2(entry, "population_text", cid)
+        if t["ar"] not in context:
+            raise ctx.error(f"population text {t['ar']!r} is not in the claim's sentence",
+                            fix="use the text's own words for the people", line=entry.key_lines["population_text"],
+                            claim=cid)
+        population_text = Text2(t["ar"], t["en"])
+    return basis, reason, population_text
+
+
+def _paragraph_citation(ctx: _Ctx, entry: _Map, sources: dict[str, CitedIssue], locator: _Locator,
+                        first: Sentence, source: str, cid: str) -> int:
+    """The index of the earlier sentence, in the claim's paragraph (source line), that cites `paragraph_source`."""
+    key = entry["paragraph_source"]
+    line = entry.key_lines["paragraph_source"]
+    if source != "document":
+        raise ctx.error("a claim attributed to a cited issue needs no attribution by paragraph",
+                        fix="remove 'paragraph_source'", line=line, claim=cid)
+    if not isinstance(key, str) or key not in sources:
+        raise ctx.error(f"paragraph_source {key!r} is not a declared source",
+                        fix=f"use a key of 'sources' (declared: {', '.join(sources) or 'none'})", line=line,
+                        claim=cid)
+    citing = [s for s in locator.sentences if s.line == first.line and s.index < first.index
+              and any(s.start <= c.start and c.end <= s.end for c in sources[key].cited_as)]
+    if not citing:
+        raise ctx.error(f"no earlier sentence of the claim's paragraph (source line {first.line}) cites {key!r}",
+                        fix="attribution by paragraph needs the citation earlier in the same paragraph; remove "
+                            "'paragraph_source'", line=line, claim=cid)
+    return citing[-1].index
+
+
+def _read_flags(ctx: _Ctx, entry: _Map, references: dict[str, Reference], cid: str) -> tuple[Flag, ...]:
+    if "flags" not in entry:
+        return ()
+    if not isinstance(entry["flags"], list):
+        raise ctx.error("'flags' must be a list", fix="write '- kind: ..., note: ...' items",
+                        line=entry.key_lines["flags"], claim=cid)
+    flags = []
+    for raw in entry["flags"]:
+        f = ctx.fields(raw, "a flag", ("kind", "note"), ("references",), line=entry.key_lines["flags"], claim=cid)
+        if f["kind"] not in FLAG_KINDS:
+            raise ctx.error(f"unknown flag kind {f['kind']!r}", fix=f"use one of: {', '.join(FLAG_KINDS)}",
+                            line=f.key_lines["kind"], claim=cid)
+        refs = f.get("references") or []
+        if not isinstance(refs, list) or not all(isinstance(r, str) and r in references for r in refs):
+            raise ctx.error(f"flag references {refs!r} are not a list of declared references",
+                            fix="list keys of 'references'", line=f.key_lines.get("references", f.line), claim=cid)
+        flags.append(Flag(f["kind"], ctx.string(f, "note", cid), tuple(refs)))
+    return tuple(flags)
 
 
 def _read_window(ctx: _Ctx, entry: _Map, key: str, quote: str, cid: str) -> Window:
@@ -748,6 +898,7 @@ _FIELD_KINDS: dict[str, tuple[str, ...]] = {
     "condition_context": ("condition",),
     "intervention": ("intervention",),
     "frequency": ("frequency",),
+    "resembles": ("manifestation",),
 }
 
 
@@ -764,6 +915,8 @@ def _claim_terms(claim: Claim) -> Iterator[tuple[str, Curie]]:
         yield "body_sites", site
     if claim.frequency and claim.frequency.category:
         yield "frequency", claim.frequency.category
+    if claim.resembles is not None:
+        yield "resembles", claim.resembles
 
 
 def _check_terms_used(ctx: _Ctx, document: Document) -> None:
@@ -783,6 +936,11 @@ def _check_terms_used(ctx: _Ctx, document: Document) -> None:
                             fix="use a relation the ontology declares (b12o:Relation members)",
                             line=claim.line, claim=claim.id)
     for term in document.terms.values():
+        for curie in term.within:
+            wider = document.terms.get(str(curie))
+            if wider is None or wider.kind != "age-group":
+                raise ctx.error(f"term {term.curie} lies within {curie}, which is not a declared age group",
+                                fix=f"add a 'terms:' entry for {curie} of kind age-group", line=term.line)
         for curie in term.components + term.related:
             if curie.prefix == "b12" and str(curie) not in document.terms:
                 raise ctx.error(f"term {term.curie} refers to {curie}, which is not declared",
