@@ -234,13 +234,22 @@ def test_kgx_columns_categories_predicates_and_enums_are_biolinks(exported: Path
             assert str(claim.intervention) in edge["qualifiers"].split("|"), claim.id
         if claim.onset is not None:
             assert f"after {claim.onset.anchor}" in edge["b12kg_time_windows"], claim.id
-        assert ("ECO:0000305" in edge["has_evidence"]) == bool(claim.curator_inference), claim.id
+        curated = claim.curator_inference or claim.population_reason or claim.paragraph_source
+        assert ("ECO:0000305" in edge["has_evidence"]) == bool(curated), claim.id
     roles = {n["id"]: n["category"] for n in nodes}
     assert roles.get("CHEBI:27314") == "biolink:ChemicalRole"  # "water-soluble vitamin (role)"
-    hypotheses = {c.id for c in document.claims if c.modality in ("hypothesis", "recommendation")}
+    hypotheses = {c.id for c in document.claims if c.modality in ("hypothesis", "recommendation", "simile")}
     exported_ids = {edge["id"].rsplit("/", 1)[1] for edge in edges}
     assert hypotheses and not hypotheses & exported_ids
     assert exported_ids == {c.id for c in document.claims} - hypotheses
+    # a simile is no phenotype: no Biolink edge, HPO annotation or direct triple says chorea
+    assert "HP:0002072" not in {str(e["object"]) for e in edges}
+    # a manifestation that follows treatment is not a plain has_phenotype edge, and keeps its treatment context
+    emergent = {c.id for c in document.claims if str(c.relation) == "b12o:hasTreatmentEmergentManifestation"}
+    assert len(emergent) == 5
+    for edge in edges:
+        if edge["id"].rsplit("/", 1)[1] in emergent:
+            assert edge["predicate"] != "biolink:has_phenotype" and "MAXO:0000760" in edge["qualifiers"], edge["id"]
 
 
 def test_kgx_jsonl_holds_the_same_records_as_tsv(exported: Path) -> None:

@@ -109,7 +109,59 @@ def _missing_arabic_label(g: rdflib.Graph) -> URIRef:
     return tremor
 
 
+SKOS = rdflib.Namespace("http://www.w3.org/2004/02/skos/core#")
+COMMON_SIGN = URIRef(ID + "claim/children-involuntary-movements-common-sign")
+DANCING = URIRef(ID + "claim/children-movements-like-dancing")
+TREMORS = URIRef(ID + "claim/children-tremors")
+STOPS = URIRef(ID + "claim/post-treatment-movements-disappear-3-to-6-weeks-after-treatment-stops")
+
+
+def _population_without_basis(g: rdflib.Graph) -> URIRef:
+    _drop(g, HALF, B12O.populationBasis)
+    return HALF
+
+
+def _curator_reading_without_reason(g: rdflib.Graph) -> URIRef:
+    _drop(g, COMMON_SIGN, B12O.populationInference)
+    return COMMON_SIGN
+
+
+def _inference_without_note(g: rdflib.Graph) -> URIRef:
+    inference = URIRef(str(COMMON_SIGN) + "/population-inference")
+    _drop(g, inference, SKOS.note)
+    return inference
+
+
+def _simile_with_direct_triple(g: rdflib.Graph) -> URIRef:
+    _drop(g, DANCING, B12O.hasDirectTriple)
+    g.add((DANCING, B12O.hasDirectTriple, Literal(True)))
+    return DANCING
+
+
+def _resembles_without_inference(g: rdflib.Graph) -> URIRef:
+    _drop(g, DANCING, B12O.resemblanceInference)
+    return DANCING
+
+
+def _paragraph_attribution_without_inference(g: rdflib.Graph) -> URIRef:
+    _drop(g, TREMORS, B12O.attributionInference)
+    return TREMORS
+
+
+def _flag_without_kind(g: rdflib.Graph) -> URIRef:
+    flag = URIRef(str(STOPS) + "/flag/1")
+    _drop(g, flag, B12O.flagKind)
+    return flag
+
+
 CASES: list[tuple[str, Callable[[rdflib.Graph], URIRef]]] = [
+    ("PopulationBasisShape", _population_without_basis),
+    ("CuratorReadingShape", _curator_reading_without_reason),
+    ("CuratorInferenceShape", _inference_without_note),
+    ("SimileShape", _simile_with_direct_triple),
+    ("ResemblesShape", _resembles_without_inference),
+    ("ParagraphAttributionShape", _paragraph_attribution_without_inference),
+    ("ClaimFlagShape", _flag_without_kind),
     ("ClaimShape", _remove_modality),
     ("HedgedClaimShape", _remove_hedge),
     ("EvidenceShape", _remove_position_selector),

@@ -89,7 +89,7 @@ def test_every_claim_has_modality_attribution_and_evidence(graph: rdflib.Graph, 
 
 
 def test_hedges_are_kept_in_the_texts_own_words(document: Document) -> None:
-    hedged = [c for c in document.claims if c.modality in ("hedged", "hypothesis")]
+    hedged = [c for c in document.claims if c.modality in ("hedged", "hypothesis", "simile")]
     assert len(hedged) >= 20
     for claim in hedged:
         sentence_text = " ".join(s.text for s in document.sentences if s.index in claim.sentences)
@@ -157,10 +157,11 @@ def test_after_treatment_stops_sentence_is_modelled_as_written_with_a_note(graph
     node = URIRef("https://w3id.org/b12kg/id/claim/post-treatment-movements-disappear-3-to-6-weeks-after-treatment-stops")
     window = graph.value(node, B12O.resolutionWindow)
     assert graph.value(window, B12O.anchorEvent) == B12O.TreatmentEnd
-    note = str(graph.value(node, rdflib.SKOS.editorialNote))
-    assert "not advice to stop treatment" in note
-    refs = {str(o) for o in graph.objects(node, B12O.curatorReference)}
-    assert refs == {"https://doi.org/10.1002/mds.870120108", "https://doi.org/10.1097/PEC.0b013e318180ff32"}
+    (flag,) = graph.objects(node, B12O.flag)  # the discrepancy is a flag, data a query can find
+    assert graph.value(flag, B12O.flagKind) == B12O.ConflictsWithLiterature
+    assert "not advice to stop treatment" in str(graph.value(flag, rdflib.SKOS.note))
+    assert {str(r) for r in graph.objects(flag, B12O.flagReference)} == {
+        "https://doi.org/10.1002/mds.870120108", "https://doi.org/10.1097/PEC.0b013e318180ff32"}
 
 
 def test_claims_cite_journal_issues_only_where_the_sentence_does(document: Document) -> None:
@@ -171,3 +172,55 @@ def test_claims_cite_journal_issues_only_where_the_sentence_does(document: Docum
         "adults-rare-cases-reported": "parkinsonism-relat-disord-2003-05",
         "adults-other-neurological-symptoms": "parkinsonism-relat-disord-2003-05",
     }
+
+
+def _ids(graph: rdflib.Graph, sparql: str) -> set[str]:
+    prefixes = ("PREFIX b12o: <https://w3id.org/b12kg/ontology#>\nPREFIX dcterms: <http://purl.org/dc/terms/>\n"
+                "PREFIX obo: <http://purl.obolibrary.org/obo/>\n")
+    return {str(row[0]) for row in graph.query(prefixes + sparql)}
+
+
+def test_infants_are_found_by_one_pattern_and_children_include_them(graph: rdflib.Graph) -> None:
+    infants = _ids(graph, "SELECT ?id WHERE { ?c b12o:population/b12o:withinAgeGroup* obo:NCIT_C27956 ; "
+                          "dcterms:identifier ?id }")
+    children = _ids(graph, "SELECT ?id WHERE { ?c b12o:population/b12o:withinAgeGroup* "
+                           "<https://w3id.org/b12kg/id/population/paediatric> ; dcterms:identifier ?id }")
+    # the "common sign", the 2-12-month onset and the post-treatment movements concern infants
+    assert {"children-involuntary-movements-common-sign", "children-involuntary-movements-onset-2-to-12-months",
+            "infants-involuntary-movements-only-after-treatment-starts",
+            "children-involuntary-movements-3-to-5-days-after-treatment"} <= infants
+    assert infants < children and "children-tremors" in children - infants
+    assert not {i for i in children if i.startswith("adults-")}
+
+
+def test_every_population_says_where_it_comes_from(graph: rdflib.Graph, document: Document) -> None:
+    for claim in document.claims:
+        assert (claim.population is None) == (claim.population_basis is None), claim.id
+        assert (claim.population_basis == "curator") == bool(claim.population_reason), claim.id
+    readings = _ids(graph, "SELECT ?id WHERE { ?c b12o:populationBasis b12o:CuratorReading ; "
+                           "b12o:populationInference/b12o:evidenceCode obo:ECO_0000305 ; dcterms:identifier ?id }")
+    assert readings == {c.id for c in document.claims if c.population_basis == "curator"} and len(readings) >= 5
+
+
+def test_no_simile_or_treatment_emergent_sign_is_a_plain_phenotype(graph: rdflib.Graph, document: Document) -> None:
+    phenotypes = {str(o) for o in graph.objects(URIRef("http://purl.obolibrary.org/obo/MONDO_0020696"),
+                                                URIRef("http://purl.obolibrary.org/obo/RO_0002200"))}
+    assert "http://purl.obolibrary.org/obo/HP_0002072" not in phenotypes  # "like dancing" is not chorea
+    assert "http://purl.obolibrary.org/obo/HP_0002310" not in phenotypes  # orofacial: only after treatment starts
+    assert "http://purl.obolibrary.org/obo/HP_0004305" in phenotypes
+    for claim in document.claims:
+        after_treatment = any(w is not None and w.anchor.startswith("treatment") for w in (claim.onset, claim.resolution))
+        if after_treatment and claim.object.prefix == "HP":
+            assert str(claim.relation) == "b12o:hasTreatmentEmergentManifestation", claim.id
+    similes = [c for c in document.claims if c.modality == "simile"]
+    assert {c.id for c in similes} == {"children-movements-like-dancing", "children-movements-like-piano-playing"}
+    assert [str(c.resembles) for c in similes if c.resembles] == ["HP:0002072"]
+
+
+def test_paragraph_attribution_is_weaker_and_separate(graph: rdflib.Graph) -> None:
+    jcn = "<https://w3id.org/b12kg/id/journal-issue/j-child-neurol-2009-06>"
+    direct = _ids(graph, f"SELECT ?id WHERE {{ ?c b12o:attributedTo {jcn} ; dcterms:identifier ?id }}")
+    by_paragraph = _ids(graph, f"SELECT ?id WHERE {{ ?c b12o:paragraphAttributedTo {jcn} ; "
+                               "b12o:attributionInference/b12o:evidenceCode obo:ECO_0000305 ; dcterms:identifier ?id }")
+    assert direct == {"infants-involuntary-movements-only-after-treatment-starts"}
+    assert len(by_paragraph) == 6 and not direct & by_paragraph

@@ -4,7 +4,7 @@
 >>> kg = open_graph()
 >>> rows = kg.query("04-manifestations-by-age-group", age_group="NCIT:C27956")
 >>> [(row["age_group_label"], row["hpo"], row["claims"]) for row in rows]
-[('Infant', 'HP:0004305', 2)]
+[('Infant', 'HP:0004305', 6), ('Infant', 'HP:0002310', 1)]
 >>> kg.query("05", within_days=7)[0]["claim_id"]
 'children-involuntary-movements-3-to-5-days-after-treatment'
 >>> kg.query("05", within_days=7)[0]["lower_days"]
@@ -54,7 +54,7 @@ class Rows(list[dict[str, Any]]):
 
         >>> frame = open_graph().query("01").to_dataframe()
         >>> frame.loc[0, "hpo"], frame.loc[0, "label_en"], int(frame.loc[0, "claims"]), len(frame)
-        ('HP:0004305', 'Involuntary movements', 12, 7)
+        ('HP:0004305', 'Involuntary movements', 7, 5)
         """
         try:
             import pandas
