@@ -50,6 +50,9 @@ _KIND_CLASS = {"condition": "MedicalCondition", "manifestation": "Manifestation"
                "anatomy": "AnatomicalSite"}
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
+# Month names as Arabic health writing in Egypt and the Gulf uses them (the source text writes فبراير, يونيو, مايو).
+_MONTHS_AR = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
+              "ديسمبر")
 _DEFAULT = DefaultGraph()
 
 
@@ -143,6 +146,8 @@ def _document_metadata(out: _Out, document: Document, doc: NamedNode) -> None:
     add(doc, b("authorStatus"), b("Unidentified") if document.author == "unidentified" else Literal(document.author))
     if document.note:
         add(doc, _n("skos", "note"), _en(document.note.strip()))
+    if document.title_note:
+        add(doc, _n("skos", "editorialNote"), _en(" ".join(document.title_note.split())))
     original = NamedNode(document.translation_of["iri"])
     add(doc, b("translationOf"), original)
     add(original, RDF_TYPE, _n("fabio", "WebPage"))
@@ -167,8 +172,10 @@ def _document_metadata(out: _Out, document: Document, doc: NamedNode) -> None:
         add(doc, b("cites"), i)
         add(i, RDF_TYPE, b("JournalIssue"))
         add(i, LABEL, _en(f"{issue.journal.title}, {_MONTHS[issue.month - 1]} {issue.year} issue"))
+        if issue.journal.title_ar:  # a clean Arabic label; the text's own (machine-translated) wording is kept apart
+            add(i, LABEL, _ar(f"{issue.journal.title_ar}، عدد {_MONTHS_AR[issue.month - 1]} {issue.year}"))
         for cited in sorted({span.text for span in issue.cited_as}):
-            add(i, LABEL, _ar(cited))
+            add(i, _n("skos", "altLabel"), _ar(cited))
             add(i, b("citedAs"), Literal(cited))
         add(i, _n("dcterms", "isPartOf"), NamedNode(f"{ID}journal/{issue.journal.key}"))
         add(i, _n("dcterms", "date"), Literal(f"{issue.year:04d}-{issue.month:02d}", datatype=XSD_GYEARMONTH))
@@ -233,6 +240,8 @@ def _term_quads(term: Term) -> Iterator[Quad]:
         yield Quad(t, _n("dcterms", "identifier"), Literal(str(term.curie)), _DEFAULT)
     for phrase in term.text_labels:
         yield Quad(t, _n("skos", "altLabel"), _ar(phrase), _DEFAULT)
+    for name in term.en_labels:
+        yield Quad(t, _n("skos", "altLabel"), _en(name), _DEFAULT)
     if term.note:
         yield Quad(t, _n("skos", "note"), _en(term.note.strip()), _DEFAULT)
     for other in term.exact_match:
@@ -388,6 +397,8 @@ def _window(out: _Out, claim: NamedNode, node: NamedNode, prop: NamedNode, windo
     out.add(node, RDF_TYPE, b("TimeWindow"))
     out.add(node, b("anchorEvent"), b(_ANCHOR[window.anchor]))
     out.add(node, b("windowText"), _ar(window.text))
+    if window.text_en:
+        out.add(node, b("windowText"), _en(window.text_en))
     for name, value in (("lower", window.lower), ("upper", window.upper)):
         if value is None or window.unit is None:
             continue

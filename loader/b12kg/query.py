@@ -15,7 +15,7 @@ from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.vocab import CURIE_PREFIXES, OUTPUT_PREFIXES, compact, is_valid_iri
 
-__all__ = ["Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
+__all__ = ["library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
            "library_queries", "query_question", "query_params", "bind_params", "needs_inferred", "prepare",
            "with_dataset", "normalise_results", "same_results"]
 
@@ -153,6 +153,17 @@ def query_question(sparql: str) -> str:
         elif parts:
             break
     return " ".join(parts)
+
+
+def library_table(queries_dir: Path = QUERIES_DIR) -> str:
+    """The README's table of the query library, generated from the .rq headers (question, graph, parameters)."""
+    rows = ["| query | question | graph | parameters |", "|---|---|---|---|"]
+    for path in library_queries(queries_dir):
+        sparql = path.read_text(encoding="utf-8")
+        params = ", ".join(f"`{p.name}`" for p in query_params(sparql)) or "–"
+        graph = "inferred" if needs_inferred(sparql) else "asserted"
+        rows.append(f"| [`{path.stem}`](queries/{path.name}) | {query_question(sparql)} | {graph} | {params} |")
+    return "\n".join(rows) + "\n"
 
 
 def resolve_query(text_or_path: str, queries_dir: Path = QUERIES_DIR) -> tuple[str, str]:

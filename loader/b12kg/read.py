@@ -93,6 +93,7 @@ class Window:
     lower: Decimal | None = None
     upper: Decimal | None = None
     unit: str | None = None
+    text_en: str | None = None  # the window's words in English
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class Term:
     components: tuple[Curie, ...] = ()
     line: int = 0
     within: tuple[Curie, ...] = ()  # wider age groups this one lies in (b12o:withinAgeGroup)
+    en_labels: tuple[str, ...] = ()  # everyday English names (e.g. "hand" for UBERON "manus"), as skos:altLabel
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ class Journal:
     publisher: str
     nlm_abbreviation: str
     note: str | None
+    title_ar: str | None = None  # the journal's name in Arabic, for clean Arabic labels of its cited issues
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,7 @@ class Document:
     sentences: list[Sentence]
     lines: int = 0
     term_lines: dict[str, int] = field(default_factory=dict)
+    title_note: str | None = None  # who wrote the title, where the source text has none
 
 
 # ---------------------------------------------------------------- YAML with line numbers
@@ -469,7 +473,8 @@ def read_document(path: Path) -> Document:
                         line=top.key_lines["schema"])
 
     meta = ctx.fields(top["document"], "document",
-                      ("id", "text", "sha256", "language", "title", "translation_of", "author"), ("note",))
+                      ("id", "text", "sha256", "language", "title", "translation_of", "author"),
+                      ("note", "title_note"))
     doc_id = ctx.ident(meta, "id", "document")
     text_path = (path.parent / ctx.string(meta, "text")).resolve()
     try:
@@ -540,7 +545,7 @@ def read_document(path: Path) -> Document:
     document = Document(doc_id, path, text_path, text, digest, ctx.string(meta, "language"), Text2(title["ar"],
                         title["en"]), dict(translation), ctx.string(meta, "author"), meta.get("note"), journals,
                         sources, references, terms, sections, claims, non_claims, sentences, len(lines),
-                        {curie: term.line for curie, term in terms.items()})
+                        {curie: term.line for curie, term in terms.items()}, meta.get("title_note"))
     _check_terms_used(ctx, document)
     _check_coverage(ctx, document, top.key_lines.get("non_claims", top.key_lines["sections"]))
     return document
@@ -551,14 +556,14 @@ def _read_journals(ctx: _Ctx, raw: Any) -> dict[str, Journal]:
     block = ctx.fields(raw, "journals", (), tuple(raw) if isinstance(raw, _Map) else ())
     for key, value in block.items():
         entry = ctx.fields(value, f"journal {key!r}", ("title", "issn", "publisher", "nlm_abbreviation"),
-                           ("eissn", "note"))
+                           ("eissn", "note", "title_ar"))
         for field_name in ("issn", "eissn"):
             if field_name in entry and not _ISSN.fullmatch(str(entry[field_name])):
                 raise ctx.error(f"journal {key!r}: {field_name} {entry[field_name]!r} is not an ISSN (NNNN-NNNC)",
                                 fix="write the ISSN as four digits, a hyphen, three digits and a check digit",
                                 line=entry.key_lines[field_name])
         journals[key] = Journal(key, entry["title"], entry["issn"], entry.get("eissn"), entry["publisher"],
-                                entry["nlm_abbreviation"], entry.get("note"))
+                                entry["nlm_abbreviation"], entry.get("note"), entry.get("title_ar"))
     return journals
 
 
@@ -604,6 +609,17 @@ def _read_references(ctx: _Ctx, raw: Any) -> dict[str, Reference]:
     return references
 
 
+def _strings(ctx: _Ctx, entry: _Map, key: str) -> tuple[str, ...]:
+    """A list of non-empty strings (a plain string is refused: it is not split into characters)."""
+    value = entry.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ctx.error(f"'{key}' must be a list of non-empty text", fix=f"write {key}: [first, second]",
+                        line=entry.key_lines.get(key, entry.line))
+    return tuple(value)
+
+
 def _read_terms(ctx: _Ctx, raw: Any, text: str) -> dict[str, Term]:
     terms = {}
     block = ctx.fields(raw, "terms", (), tuple(raw) if isinstance(raw, _Map) else ())
@@ -614,7 +630,7 @@ def _read_terms(ctx: _Ctx, raw: Any, text: str) -> dict[str, Term]:
         except ValueError as exc:
             raise ctx.error(f"term {exc}", fix="write the term key as a CURIE", line=line) from exc
         entry = ctx.fields(value, f"term {key}", ("kind", "label"),
-                           ("text_labels", "note", "exact_match", "related", "components", "within"),
+                           ("text_labels", "note", "exact_match", "related", "components", "within", "en_labels"),
                            line=line)
         if entry["kind"] not in TERM_KINDS:
             raise ctx.error(f"term {key}: unknown kind {entry['kind']!r}", fix=f"use one of: {', '.join(TERM_KINDS)}",
@@ -628,7 +644,8 @@ def _read_terms(ctx: _Ctx, raw: Any, text: str) -> dict[str, Term]:
                                 line=entry.key_lines["text_labels"])
         terms[str(curie)] = Term(curie, entry["kind"], Text2(label["ar"], label["en"]), text_labels,
                                  entry.get("note"), ctx.curies(entry, "exact_match"), ctx.curies(entry, "related"),
-                                 ctx.curies(entry, "components"), line, ctx.curies(entry, "within"))
+                                 ctx.curies(entry, "components"), line, ctx.curies(entry, "within"),
+                                 _strings(ctx, entry, "en_labels"))
         if terms[str(curie)].within and entry["kind"] != "age-group":
             raise ctx.error(f"term {key}: only an age group lies within another age group",
                             fix="remove 'within', or make the term kind age-group", line=entry.key_lines["within"])
@@ -864,7 +881,7 @@ def _read_flags(ctx: _Ctx, entry: _Map, references: dict[str, Reference], cid: s
 
 
 def _read_window(ctx: _Ctx, entry: _Map, key: str, quote: str, cid: str) -> Window:
-    w = ctx.fields(entry[key], f"{key!r}", ("anchor", "text"), ("lower", "upper", "unit"),
+    w = ctx.fields(entry[key], f"{key!r}", ("anchor", "text", "text_en"), ("lower", "upper", "unit"),
                    line=entry.key_lines[key], claim=cid)
     if w["anchor"] not in ANCHORS:
         raise ctx.error(f"{key}: unknown anchor event {w['anchor']!r}", fix=f"use one of: {', '.join(ANCHORS)}",
@@ -884,7 +901,7 @@ def _read_window(ctx: _Ctx, entry: _Map, key: str, quote: str, cid: str) -> Wind
     if lower is not None and upper is not None and lower > upper:
         raise ctx.error(f"{key}: the window starts after it ends ({lower} > {upper} {unit})",
                         fix="swap 'lower' and 'upper'", line=w.line, claim=cid)
-    return Window(w["anchor"], w["text"], lower, upper, unit)
+    return Window(w["anchor"], w["text"], lower, upper, unit, ctx.string(w, "text_en", cid))
 
 
 # Which term kinds each claim field accepts.
