@@ -36,7 +36,8 @@ def _manifest() -> list[tuple[Path, list[str], Path]]:
 
 
 ENTRIES = _manifest()
-REGENERATE = "if the change to the graph is intended, regenerate with `b12kg query {name} --format json > {file}`"
+REGENERATE = ("if the change to the graph is intended, regenerate with "
+              "`b12kg query {name} --format json --engine rdflib > {file}`")
 
 
 def _rdflib_results(dataset: rdflib.Dataset, sparql: str) -> dict:

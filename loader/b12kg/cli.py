@@ -231,8 +231,11 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
                    "[default: as the query's 'Needs:' header says].")
 @click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
               show_default=True, help="Folder holding the built graphs.")
+@click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
+              help="In-process engine: pyoxigraph (fast), or rdflib (slow; keeps literals as the data writes them, "
+                   "used to compute the library's expected .srj files).")
 def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None, timeout: float,
-          inferred: bool | None, graphs_dir: Path) -> None:
+          inferred: bool | None, graphs_dir: Path, engine: str) -> None:
     """Run QUERY on the built graph in the embedded store (pyoxigraph), or on a SPARQL endpoint.
 
     QUERY is a .rq file, the name or number of a query in queries/ (e.g. 01), or inline SPARQL.
@@ -243,12 +246,14 @@ def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None
       b12kg query 05 --param within_days=30 --format csv
       b12kg query queries/01-manifestations.rq --endpoint http://127.0.0.1:7878/query
     """
-    from b12kg.query import format_answer, open_store, prepare, run_remote, run_sparql
+    from b12kg.query import format_answer, open_store, prepare, run_rdflib, run_remote, run_sparql
 
     try:
         _, text, needs = prepare(query, _parse_params(params))
         if endpoint:
             answer = run_remote(endpoint, text, timeout=timeout)
+        elif engine == "rdflib":
+            answer = run_rdflib(graphs_dir, text, inferred=needs if inferred is None else inferred)
         else:
             answer = run_sparql(open_store(graphs_dir, inferred=needs if inferred is None else inferred), text)
     except B12kgError as exc:

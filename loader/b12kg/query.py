@@ -15,7 +15,7 @@ from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.vocab import CURIE_PREFIXES, OUTPUT_PREFIXES, compact, is_valid_iri
 
-__all__ = ["library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
+__all__ = ["run_rdflib", "answer_from_json", "defaults_line", "DEFAULTS_MARK", "library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
            "library_queries", "query_question", "query_params", "bind_params", "needs_inferred", "prepare",
            "with_dataset", "normalise_results", "same_results"]
 
@@ -114,18 +114,37 @@ def bind_params(sparql: str, values: dict[str, str]) -> str:
         if name not in params:
             known = ", ".join(params) or "none"
             raise B12kgError(f"the query takes no parameter {name!r}", fix=f"use one of: {known}")
-    bound = [(p, values.get(p.name, p.default)) for p in params.values()]
-    bound = [(p, v) for p, v in bound if v is not None]
-    if not bound:
+    if not params:
         return sparql
-    names = " ".join(f"?{p.name}" for p, _ in bound)
-    terms = " ".join(_term(p, v) for p, v in bound)
+    line = _values_line([(p, values.get(p.name, p.default)) for p in params.values()])
+    marked = _DEFAULTS_LINE.search(sparql)
+    if marked is not None:  # a library file carries its defaults; the given values take their place
+        return sparql[:marked.start()] + line + sparql[marked.end():]
     # Inside the WHERE group, first: joined before grouping and filtering on every engine (a trailing VALUES
     # clause is not treated alike by all engines).
     where = _WHERE.search(sparql)
     if where is None:
         raise B12kgError("a query with parameters needs a 'WHERE {' clause", fix="add WHERE { ... } to the query")
-    return f"{sparql[:where.end()]}\n  VALUES ({names}) {{ ({terms}) }}{sparql[where.end():]}"
+    return f"{sparql[:where.end()]}\n{line}{sparql[where.end():]}"
+
+
+# The line of a library query that binds its parameters to their defaults, so that the file alone (run by any
+# SPARQL engine or W3C-manifest runner) gives the documented answer; `bind_params` replaces it with given values.
+DEFAULTS_MARK = "# parameters (b12kg query --param NAME=VALUE replaces this line)"
+_DEFAULTS_LINE = re.compile(r"^  VALUES \([^\n]*\) \{ \([^\n]*\) \}  " + re.escape(DEFAULTS_MARK) + "$", re.M)
+
+
+def _values_line(bound: list[tuple[Param, str | None]]) -> str:
+    """The VALUES line binding each parameter to a value (UNDEF where none is given)."""
+    names = " ".join(f"?{p.name}" for p, _ in bound)
+    terms = " ".join("UNDEF" if v is None else _term(p, v) for p, v in bound)
+    return f"  VALUES ({names}) {{ ({terms}) }}  {DEFAULTS_MARK}"
+
+
+def defaults_line(sparql: str) -> str | None:
+    """The VALUES line a library file must carry for its declared parameters' defaults (None without params)."""
+    params = query_params(sparql)
+    return _values_line([(p, p.default) for p in params]) if params else None
 
 
 def prepare(text_or_path: str, values: dict[str, str] | None = None,
@@ -203,7 +222,6 @@ def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
     """Send a query to any SPARQL 1.1 endpoint through SPARQLWrapper (POST, JSON results)."""
     from urllib.error import HTTPError, URLError
 
-    from pyoxigraph import Literal, NamedNode
     from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
@@ -232,6 +250,35 @@ def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
     if not isinstance(result, dict):
         raise StoreError(f"the endpoint {endpoint} did not answer with SPARQL JSON results",
                          fix="use the endpoint's SPARQL query URL")
+    return answer_from_json(result)
+
+
+def run_rdflib(graphs_dir: Path, sparql: str, *, inferred: bool = False) -> Answer:
+    """Run a SELECT or ASK query with rdflib's SPARQL engine on the release dataset (its default graph, and with
+    ``inferred`` the reasoner's inferences added to it). Slow, but it keeps every literal as the data writes it,
+    so the library's expected results are computed with it (pyoxigraph answers canonical forms: 3 for 3.0)."""
+    import json
+
+    import rdflib
+
+    path = graphs_dir / DATASET_FILE
+    if not path.is_file():
+        raise MissingPrerequisite(f"the built graph {path} is missing", fix="run `b12kg build` first")
+    dataset = rdflib.Dataset()
+    dataset.parse(path, format="nquads")
+    if inferred:
+        dataset.default_graph.parse(graphs_dir / INFERRED_FILE, format="nt")
+    try:
+        result = dataset.query(sparql)
+    except Exception as exc:  # rdflib raises pyparsing's errors for syntax
+        raise B12kgError(f"rdflib could not run the query: {exc}", fix="correct the query") from exc
+    return answer_from_json(json.loads(result.serialize(format="json")))
+
+
+def answer_from_json(result: dict) -> Answer:
+    """An Answer from SPARQL 1.1 JSON results."""
+    from pyoxigraph import Literal, NamedNode
+
     if "boolean" in result:
         return Answer([], [], bool(result["boolean"]))
     variables = result["head"]["vars"]
