@@ -221,8 +221,10 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A value for a parameter the query declares ('# Param:' in its header); bound as an RDF term "
                    "through VALUES, never pasted into the query. Repeat for several.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
-              help="table: aligned, IRIs shortened; csv; json: SPARQL 1.1 query results JSON.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "turtle", "ntriples", "jsonld"]),
+              default="table", show_default=True,
+              help="SELECT/ASK: table (aligned, IRIs shortened), csv, or json (SPARQL 1.1 results JSON); "
+                   "CONSTRUCT/DESCRIBE: turtle (also for table), ntriples or jsonld.")
 @click.option("--endpoint", metavar="URL", default=None,
               help="Send the query to this SPARQL 1.1 endpoint (through SPARQLWrapper) instead of the embedded store.")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for an endpoint.")
@@ -256,10 +258,35 @@ def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None
             answer = run_rdflib(graphs_dir, text, inferred=needs if inferred is None else inferred)
         else:
             answer = run_sparql(open_store(graphs_dir, inferred=needs if inferred is None else inferred), text)
+        output = format_answer(answer, fmt)
     except B12kgError as exc:
         _fail(exc)
         return
-    click.echo(format_answer(answer, fmt), nl=False)
+    click.echo(output, nl=False)
+
+
+@main.command(name="describe")
+@click.argument("subject")
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "ntriples", "jsonld"]), default="text",
+              show_default=True, help="text: a readable card per claim; or the statements as RDF.")
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graphs.")
+def describe_command(*, subject: str, fmt: str, graphs_dir: Path) -> None:
+    """Everything the graph says about SUBJECT: a term (CURIE or IRI) with its labels, IDs and every claim about
+    it, quote and qualifiers included; or one claim (its id).
+
+    \b
+    Examples:
+      b12kg describe HP:0001337
+      b12kg describe children-tremors
+      b12kg describe obo:NCIT_C27956 --format turtle
+    """
+    from b12kg.lookup import describe_subject, format_description
+
+    try:
+        click.echo(format_description(describe_subject(subject, graphs_dir=graphs_dir), fmt), nl=False)
+    except B12kgError as exc:
+        _fail(exc)
 
 
 @main.command()

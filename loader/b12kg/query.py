@@ -15,7 +15,7 @@ from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.vocab import CURIE_PREFIXES, OUTPUT_PREFIXES, compact, is_valid_iri
 
-__all__ = ["run_rdflib", "answer_from_json", "defaults_line", "DEFAULTS_MARK", "library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
+__all__ = ["query_form", "GRAPH_FORMATS", "run_rdflib", "answer_from_json", "defaults_line", "DEFAULTS_MARK", "library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
            "library_queries", "query_question", "query_params", "bind_params", "needs_inferred", "prepare",
            "with_dataset", "normalise_results", "same_results"]
 
@@ -29,11 +29,16 @@ _WHERE = re.compile(r"^\s*WHERE\s*\{", re.I | re.M)
 
 @dataclass
 class Answer:
-    """A SELECT answer (variables and rows of terms), or an ASK answer (boolean)."""
+    """A SELECT answer (variables and rows of terms), an ASK answer (boolean), or a CONSTRUCT/DESCRIBE answer
+    (triples)."""
 
     variables: list[str]
     rows: list[list[object | None]]  # pyoxigraph terms or None for unbound
     boolean: bool | None = None
+    triples: list[object] | None = None  # pyoxigraph Triples, for CONSTRUCT and DESCRIBE
+
+
+GRAPH_FORMATS = {"turtle": "TURTLE", "ntriples": "N_TRIPLES", "jsonld": "JSON_LD"}  # for CONSTRUCT / DESCRIBE
 
 
 def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False):  # type: ignore[no-untyped-def]
@@ -203,7 +208,7 @@ def resolve_query(text_or_path: str, queries_dir: Path = QUERIES_DIR) -> tuple[s
 
 def run_sparql(store, sparql: str) -> Answer:  # type: ignore[no-untyped-def]
     """Run a SELECT or ASK query on the store's default graph."""
-    from pyoxigraph import QueryBoolean, QuerySolutions
+    from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
 
     try:
         result = store.query(sparql)
@@ -211,6 +216,8 @@ def run_sparql(store, sparql: str) -> Answer:  # type: ignore[no-untyped-def]
         raise B12kgError(f"the query is not valid SPARQL: {exc}", fix="correct the query") from exc
     if isinstance(result, QueryBoolean):
         return Answer([], [], bool(result))
+    if isinstance(result, QueryTriples):
+        return Answer([], [], triples=list(result))
     if isinstance(result, QuerySolutions):
         variables = [v.value for v in result.variables]
         rows = [[solution[v] for v in variables] for solution in result]
@@ -222,7 +229,7 @@ def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
     """Send a query to any SPARQL 1.1 endpoint through SPARQLWrapper (POST, JSON results)."""
     from urllib.error import HTTPError, URLError
 
-    from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
+    from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(endpoint)
@@ -230,13 +237,22 @@ def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
     # (Virtuoso 7.2 never answers a query POSTed directly as application/sparql-query).
     client.setMethod(POST)
     client.setRequestMethod(URLENCODED)
-    client.setReturnFormat(JSON)
+    graph_answer = query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
+    client.setReturnFormat(TURTLE if graph_answer else JSON)
     client.setTimeout(int(timeout))
     # Whole-line comments are dropped before sending: SPARQLWrapper guesses the query form from the first keyword
     # it finds, and a header comment such as "involuntary movements" made it guess MOVE (an update).
     client.setQuery("\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#")))
     try:
+        if graph_answer:
+            from pyoxigraph import RdfFormat, parse
+
+            body = client.query().response.read()
+            return Answer([], [], triples=list(parse(body, format=RdfFormat.TURTLE)))
         result = client.queryAndConvert()
+    except SyntaxError as exc:
+        raise StoreError(f"the endpoint {endpoint} answered a graph that is not Turtle: {exc}",
+                         fix="check the endpoint's CONSTRUCT/DESCRIBE support") from exc
     except SPARQLWrapperException as exc:
         raise StoreError(f"the endpoint {endpoint} answered an error: {exc}".strip(),
                          fix="check the query, and that the URL is the endpoint's query URL") from exc
@@ -251,6 +267,17 @@ def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
         raise StoreError(f"the endpoint {endpoint} did not answer with SPARQL JSON results",
                          fix="use the endpoint's SPARQL query URL")
     return answer_from_json(result)
+
+
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+
+
+def query_form(sparql: str) -> str | None:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword outside comments, IRIs and strings."""
+    text = re.sub(r'<[^>\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', " ", sparql)
+    text = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
+    match = _FORM.search(text)
+    return match.group(1).upper() if match else None
 
 
 def run_rdflib(graphs_dir: Path, sparql: str, *, inferred: bool = False) -> Answer:
@@ -272,6 +299,11 @@ def run_rdflib(graphs_dir: Path, sparql: str, *, inferred: bool = False) -> Answ
         result = dataset.query(sparql)
     except Exception as exc:  # rdflib raises pyparsing's errors for syntax
         raise B12kgError(f"rdflib could not run the query: {exc}", fix="correct the query") from exc
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        from pyoxigraph import RdfFormat, parse
+
+        data = result.serialize(format="nt")
+        return Answer([], [], triples=list(parse(data or b"", format=RdfFormat.N_TRIPLES)))
     return answer_from_json(json.loads(result.serialize(format="json")))
 
 
@@ -317,7 +349,13 @@ def _cell(term: object | None, *, short: bool) -> str:
 
 
 def format_answer(answer: Answer, fmt: str) -> str:
-    """Render as an aligned table (IRIs shortened with the graph's prefixes), CSV, or SPARQL 1.1 JSON results."""
+    """Render as an aligned table (IRIs shortened with the graph's prefixes), CSV, or SPARQL 1.1 JSON results;
+    a CONSTRUCT or DESCRIBE answer as Turtle (also for "table"), N-Triples or JSON-LD."""
+    if answer.triples is not None:
+        return _graph_text(answer.triples, "turtle" if fmt == "table" else fmt)
+    if fmt in GRAPH_FORMATS:
+        raise B12kgError(f"--format {fmt} is for CONSTRUCT and DESCRIBE answers",
+                         fix="use --format table, csv or json for SELECT and ASK")
     if answer.boolean is not None:
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": answer.boolean}) + "\n"
@@ -337,6 +375,20 @@ def format_answer(answer: Answer, fmt: str) -> str:
     lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
     return "\n".join(lines) + "\n"
+
+
+def _graph_text(triples: list[object], fmt: str) -> str:
+    from pyoxigraph import RdfFormat, serialize
+
+    if fmt not in GRAPH_FORMATS:
+        raise B12kgError(f"a CONSTRUCT or DESCRIBE answer is a graph, not a {fmt} table",
+                         fix=f"use --format {', '.join(GRAPH_FORMATS)}")
+    rdf_format = getattr(RdfFormat, GRAPH_FORMATS[fmt])
+    prefixes = OUTPUT_PREFIXES if fmt == "turtle" else None
+    data = serialize(sorted(triples, key=str), format=rdf_format, prefixes=prefixes) if prefixes else \
+        serialize(sorted(triples, key=str), format=rdf_format)
+    text = (data or b"").decode("utf-8")
+    return text if text.endswith("\n") or not text else text + "\n"
 
 
 def _json_results(answer: Answer) -> dict[str, object]:
