@@ -445,9 +445,12 @@ def export_load_script(*, store: str, out_dir: Path, inferred: bool, graphs_dir:
     """Write the release, in the store graph layout, and the commands for a store's own bulk loader.
 
     For large stores: Virtuoso (ld_dir with .graph files, rdf_loader_run), Oxigraph (oxigraph load --graph),
-    Jena (tdb2.tdbloader) and GraphDB (importrdf). Bulk loads are not atomic for readers; `b12kg load` is.
+    Jena (tdb2.tdbloader, also Debian's jars) and GraphDB (importrdf; untested here). Each load.sh compares every
+    graph's triple count with the release's afterwards and exits non-zero on a difference. Bulk loads are not
+    atomic for readers; `b12kg load` is.
     """
     from b12kg.recipes import export_load_script as export
+    from b12kg.recipes import recipe_usage
 
     try:
         written = export(store, out_dir, graphs_dir, inferred=inferred)
@@ -456,7 +459,8 @@ def export_load_script(*, store: str, out_dir: Path, inferred: bool, graphs_dir:
         return
     for path in written:
         click.echo(f"  wrote {path}")
-    click.echo(f"run: bash {out_dir / 'load.sh'}  (see its header for arguments)")
+    click.echo(f"run: {recipe_usage(store, out_dir)}")
+    click.echo("  (load.sh's header explains its arguments and variables; it checks every graph's count afterwards)")
 
 
 @main.command(name="export")
