@@ -139,33 +139,30 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _relay(self, worker: Worker, body: bytes, *, expired: Callable[[], bool]) -> bool:
         """Send the request to the worker and stream its answer back; True if both sides finished cleanly."""
-        for attempt in (1, 2):
-            connection, reused = worker.connection()
-            try:
-                connection.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-                connection.putheader("Host", f"127.0.0.1:{worker.port}")
-                for name, value in self.headers.items():
-                    if name.lower() not in _HOP:
-                        connection.putheader(name, value)
-                if body or self.command in ("POST", "PUT", "PATCH"):
-                    connection.putheader("Content-Length", str(len(body)))
-                connection.endheaders(body or None)
-                response = connection.getresponse()
-                break
-            except (OSError, http.client.HTTPException) as exc:
-                stale = isinstance(exc, (ConnectionError, http.client.RemoteDisconnected))
-                if attempt == 1 and reused and stale and not expired():
-                    worker.disconnect()  # a kept-alive connection the worker had closed: once more on a new one
-                    continue
-                if expired():
-                    self._reply(504, f"the query ran longer than this endpoint's timeout ({self.server.timeout_s:g} "
-                                     "s) and was stopped; simplify it, or restart `b12kg serve` with a larger "
-                                     "--timeout", close=True)
-                else:
-                    self._reply(502, "the Oxigraph worker behind this endpoint did not answer; try again",
-                                close=True)
-                return False
-        return self._stream(response)
+        connection = worker.connect()
+        try:
+            connection.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            connection.putheader("Host", f"127.0.0.1:{worker.port}")
+            connection.putheader("Connection", "close")
+            for name, value in self.headers.items():
+                if name.lower() not in _HOP:
+                    connection.putheader(name, value)
+            if body or self.command in ("POST", "PUT", "PATCH"):
+                connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body or None)
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException):
+            if expired():
+                self._reply(504, f"the query ran longer than this endpoint's timeout ({self.server.timeout_s:g} s) "
+                                 "and was stopped; simplify it, or restart `b12kg serve` with a larger --timeout",
+                            close=True)
+            else:
+                self._reply(502, "the Oxigraph worker behind this endpoint did not answer; try again", close=True)
+            return False
+        try:
+            return self._stream(response)
+        finally:
+            worker.disconnect()
 
     def _stream(self, response: http.client.HTTPResponse) -> bool:
         """Copy status, headers and body; a body cut short stays visibly incomplete (no final chunk, short length)."""
@@ -206,7 +203,6 @@ class _Handler(BaseHTTPRequestHandler):
             if expected is not None and sent != expected:
                 self.close_connection = True
                 return False
-            response.close()  # complete: frees the kept-alive connection for the next request (http.client)
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
             return True

@@ -106,9 +106,11 @@ def uses_service(text: str) -> str:
             with _PARSE_LOCK:
                 tree = Query.parse_string(variant.replace("\r", "\n"), parse_all=True)
         except (ParseBaseException, RecursionError, ValueError):
-            return "unchecked"
-        verdicts.add(any(getattr(node, "name", None) == "ServiceGraphPattern" for node in _nodes(tree)))
-    return "service" if True in verdicts else "none"
+            verdicts.add("unchecked")
+            continue
+        found = any(getattr(node, "name", None) == "ServiceGraphPattern" for node in _nodes(tree))
+        verdicts.add("service" if found else "none")
+    return next(verdict for verdict in ("service", "unchecked", "none") if verdict in verdicts)
 
 
 def _unescape(text: str) -> str:

@@ -207,14 +207,13 @@ class Worker:
     errors: IO[bytes]
     lock: threading.Lock = field(default_factory=threading.Lock)
     _connection: http.client.HTTPConnection | None = None
-    _used: bool = False
 
-    def connection(self) -> tuple[http.client.HTTPConnection, bool]:
-        """The connection to this worker, and whether it carried a request before."""
-        if self._connection is None:
-            self._connection, self._used = http.client.HTTPConnection("127.0.0.1", self.port, timeout=None), False
-        reused, self._used = self._used, True
-        return self._connection, reused
+    def connect(self) -> http.client.HTTPConnection:
+        """A new connection to this worker for one request: the Oxigraph server applies --timeout-s to idle
+        connections too and then writes an unasked-for error on them, so none is kept alive."""
+        self.disconnect()
+        self._connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=None)
+        return self._connection
 
     def disconnect(self) -> None:
         if self._connection is not None:
