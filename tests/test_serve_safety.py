@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.parse
 from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -299,14 +300,37 @@ def test_large_results_stream_through_the_front_on_one_kept_alive_connection(end
 
 # --- 4. a port in use -------------------------------------------------------------------------------------------------------
 
+class _Impostor(BaseHTTPRequestHandler):
+    """Another server on the port that answers any query with 200 (as another endpoint would)."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        body = b'{"head":{},"boolean":true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
 @pytest.mark.slow
-def test_serve_on_a_taken_port_fails_and_names_the_port(inferred_build: Path) -> None:
-    with socket.create_server(("127.0.0.1", 0)) as taken:
-        port = taken.getsockname()[1]
+@pytest.mark.parametrize("occupant", ["silent socket", "answering server"])
+def test_serve_on_a_taken_port_fails_and_names_the_port(inferred_build: Path, occupant: str) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Impostor)
+    port = server.server_address[1]
+    if occupant == "answering server":
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
         done = subprocess.run([sys.executable, "-m", "b12kg", "serve", "--port", str(port), "--graphs",
                                str(inferred_build)], capture_output=True, text=True, timeout=120)
+    finally:
+        if occupant == "answering server":
+            server.shutdown()
+        server.server_close()
     assert done.returncode == 4, done.stdout + done.stderr
-    assert f"port {port}" in done.stderr and "already in use" in done.stderr
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
     assert "SPARQL endpoint:" not in done.stdout
 
 
