@@ -315,10 +315,6 @@ class Pool:
         if self.failure is not None:
             raise self.failure
 
-    def pids(self) -> list[int]:
-        with self._changed:
-            return [worker.process.pid for worker in self._workers]
-
     def _keep(self) -> None:
         failures = 0
         with self._changed:
