@@ -36,16 +36,24 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _fsync_tree(root: Path) -> None:
-    """fsync every file under root (one open at a time) and every folder, root included."""
-    for folder, _, names in os.walk(root):
-        for name in names:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        _fsync_dir(Path(folder))
+_MANY_FILES = 64  # above this many staged files one sync() is cheaper than an fsync() each (~2 ms a file on ext4)
+
+
+def _make_durable(roots: Sequence[Path]) -> None:
+    """Put every staged file and folder under `roots` on disk before the renames that publish them."""
+    files = [os.path.join(folder, name) for root in roots for folder, _, names in os.walk(root) for name in names]
+    if len(files) > _MANY_FILES:
+        os.sync()  # POSIX sync(2); on Linux it returns when the data is written
+        return
+    for name in files:
+        fd = os.open(name, os.O_RDONLY)  # one open at a time
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    for root in roots:
+        for folder, _, _ in os.walk(root):
+            _fsync_dir(Path(folder))
 
 
 def _remove(path: Path) -> None:
@@ -308,8 +316,7 @@ class OutputSet:
         self._close_handles()
         entries = self._entries()
         primary = self._staging[self._folders[0]]
-        for staging in self._staging.values():
-            _fsync_tree(staging / "new")
+        _make_durable([staging / "new" for staging in self._staging.values()])
         journal = primary / _JOURNAL
         part = primary / (_JOURNAL + ".part")
         plan = {"pid": os.getpid(), "entries": [e.to_json(primary) for e in entries],

@@ -21,7 +21,7 @@ from b12kg.paths import GRAPHS_DIR
 from b12kg.vocab import NS
 
 __all__ = ["Inference", "hermit_inference", "owlrl_inference", "write_inferred", "INFERRED_NAMES", "ENGINES",
-           "statements_digest", "recorded_input", "INPUT_LINE"]
+           "statements_digest", "recorded_input", "INPUT_LINE", "stale_inferred"]
 
 INFERRED_NAMES = ("b12kg-inferred.nt", "b12kg-inferred.ttl")
 ENGINES = ("hermit", "owl-rl")
@@ -56,6 +56,17 @@ def recorded_input(inferred_file: Path) -> str | None:
             if match:
                 return match.group(1)
     return None
+
+
+def stale_inferred(graphs_dir: Path) -> list[str]:
+    """The inferred graph files in graphs_dir that were not inferred from its current b12kg.nt.
+
+    Missing inferred files are not stale (nothing claims to be up to date); one without a recorded input is.
+    """
+    source = graphs_dir / "b12kg.nt"
+    current = statements_digest(source) if source.is_file() else None
+    return [name for name in INFERRED_NAMES
+            if (graphs_dir / name).is_file() and recorded_input(graphs_dir / name) != current]
 
 
 @dataclass
