@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 import rdflib
-from rdflib.namespace import DC, DCTERMS, RDFS, SDO, SKOS
+from rdflib.namespace import DC, DCTERMS, OWL, RDFS, SDO, SKOS
 
 from b12kg.errors import B12kgError, MissingPrerequisite
 
@@ -19,6 +19,7 @@ DOCS_FILE = "docs/b12kg.html"  # under ontology/
 # titles, and SKOS examples go into <pre>, all through dominate, which escapes them; every other literal goes
 # through markdown.markdown() into raw(), which passes HTML (and Markdown links to any URL) through unescaped.
 _ESCAPED_BY_PYLODE = {DC.title, DCTERMS.title, RDFS.label, SKOS.prefLabel, SDO.name, SKOS.example}
+_HEADER_TYPES = (OWL.Ontology, SKOS.ConceptScheme, rdflib.URIRef("http://www.w3.org/ns/dx/prof/Profile"))
 _SCHEMA_ORG = '<script id="schema.org" type="application/ld+json">'
 _SCHEMA_ORG_END = "\n\t</script>"  # pyLODE writes raw("\n" + JSON-LD + "\n\t"); JSON escapes newlines in strings
 
@@ -57,17 +58,20 @@ def _for_pylode(graph: rdflib.Graph) -> rdflib.Graph:
     out = rdflib.Graph()
     for prefix, namespace in graph.namespaces():
         out.bind(prefix, namespace)
+    # pyLODE's metadata section prints even the ontology's own titles through Markdown (ontpub.py _make_metadata),
+    # so there every literal is made inert; a title with "<", "&" or "[" then shows escaped in the page's <h1>.
+    headers = {s for kind in _HEADER_TYPES for s in graph.subjects(rdflib.RDF.type, kind)}
     labels: dict[rdflib.term.Node, dict[str, str]] = {}
     for s, p, o in graph:
         if p == rdflib.RDFS.label and isinstance(o, rdflib.Literal) and o.language in ("en", "ar"):
             labels.setdefault(s, {})[o.language] = str(o)
-        elif isinstance(o, rdflib.Literal) and p not in _ESCAPED_BY_PYLODE:
+        elif isinstance(o, rdflib.Literal) and (p not in _ESCAPED_BY_PYLODE or s in headers):
             out.add((s, p, _inert_literal(o)))
         else:
             out.add((s, p, o))
     for subject, by_language in labels.items():
         text = " — ".join(by_language[lang] for lang in ("en", "ar") if lang in by_language)
-        out.add((subject, rdflib.RDFS.label, rdflib.Literal(text)))
+        out.add((subject, rdflib.RDFS.label, rdflib.Literal(_inert(text) if subject in headers else text)))
     return out
 
 
