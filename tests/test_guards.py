@@ -1,4 +1,4 @@
-"""Guards: `query` sends no updates, `validate` notices a stale inferred graph, the docs carry no markup from literals."""
+"""Guards: `query` sends no updates, `validate` notices a stale inferred graph, docs carry no markup from literals."""
 
 from __future__ import annotations
 
