@@ -33,7 +33,9 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def _leftovers(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob(TMP_PREFIX + "*"))
+    """Staging leftovers under root (os.walk skips folders that vanish while a live run cleans up)."""
+    return sorted(Path(folder) / name for folder, dirs, files in os.walk(root) for name in dirs + files
+                  if name.startswith(TMP_PREFIX))
 
 
 def _b12kg(*args: str, **kwargs: object) -> subprocess.CompletedProcess:
@@ -81,8 +83,8 @@ def test_a_killed_build_leaves_old_or_new_outputs_and_the_next_build_removes_its
     (out / "graphs" / f"{TMP_PREFIX}abc123.nt").write_text("left by an older b12kg", encoding="utf-8")
     seed = random.randrange(1 << 30)
     chance = random.Random(seed)
-    killed_while_staging = 0
-    for _ in range(3):
+    hits = 0
+    for _ in range(8):  # until three kills hit a run while it writes (a later kill finds it done: also fine)
         process = subprocess.Popen([sys.executable, "-m", "b12kg", "build", "--curated", str(synthetic),
                                     "--out", str(out / "graphs"), "--ontology-out", str(out / "ontology")],
                                    env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -95,14 +97,16 @@ def test_a_killed_build_leaves_old_or_new_outputs_and_the_next_build_removes_its
         while not staging() and process.poll() is None:
             assert time.monotonic() < deadline
             time.sleep(0.01)
-        time.sleep(chance.uniform(0, seconds))  # a random moment of the writing
+        time.sleep(chance.uniform(0, 0.6 * seconds))  # a random moment of the writing
         process.send_signal(signal.SIGKILL)
         process.wait()
-        killed_while_staging += process.returncode == -signal.SIGKILL and staging()
+        hits += process.returncode == -signal.SIGKILL and staging()
         state = _snapshot(out)
         journal = [p for p in out.rglob("journal.json") if TMP_PREFIX in str(p)]
         assert journal or state in (old, new), f"mixed outputs without a journal (seed {seed})"
-    assert killed_while_staging, f"no kill hit a run that was writing (seed {seed})"
+        if hits == 3:
+            break
+    assert hits >= 2, f"only {hits} kills hit a run that was writing (seed {seed})"
     done = _b12kg("build", "--curated", str(synthetic), "--out", str(out / "graphs"),
                   "--ontology-out", str(out / "ontology"))
     assert done.returncode == 0, done.stderr

@@ -102,7 +102,8 @@ def _rollback(entries: Sequence[_Entry]) -> None:
 
 
 def _try_lock(staging: Path) -> int | None:
-    """An fd holding the staging folder's lock, or None when a live process holds it (or there is no lock)."""
+    """An fd holding a dead run's staging lock; -1 if it has no lock file (it died first); None if a live run
+    holds it (flock(2) locks end with their process, so a free lock means a dead run)."""
     try:
         fd = os.open(staging / _LOCK, os.O_RDWR)
     except OSError:
