@@ -21,9 +21,11 @@ EXIT_CODES = {
     0: "success",
     1: "bad input: a curated claims file, the ontology or a query has a problem (the message names file, line, fix)",
     2: "usage error: unknown option or missing argument",
-    3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs are stale",
+    3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs (or the inferred "
+       "graph) are stale",
     4: "a store or SPARQL endpoint could not be reached or answered an error",
-    5: "the environment lacks something (Java for HermiT, a built graph)",
+    5: "the environment lacks something (Java for HermiT, a built graph), or the outputs could not be written (full "
+       "disk, a folder in the way); the previous outputs are then kept",
 }
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -178,6 +180,13 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
                         fg="red", err=True)
             sys.exit(3)
         click.echo("built graphs and exports: up to date")
+        from b12kg.reason import stale_inferred
+
+        stale = stale_inferred(graphs_dir)
+        if stale:
+            click.secho(f"inferred graph is stale: {', '.join(str(graphs_dir / n) for n in stale)} was not inferred "
+                        f"from the current {graphs_dir / 'b12kg.nt'} — run `b12kg reason`", fg="red", err=True)
+            sys.exit(3)
         from b12kg.validate import run_shacl
         from b12kg.vocab import compact
 
