@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -15,7 +13,6 @@ from b12kg.cli import main
 from b12kg.errors import StoreError
 from b12kg.load import (ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, STAGING_BASE, StoreConfig, _count,
                         _graphs_with_prefix, _sparql, load_release, release_graphs, store_preset, verify_store)
-from b12kg.recipes import export_load_script
 from b12kg.serve import free_port
 
 from stores import OxigraphServer, VirtuosoServer
@@ -146,32 +143,3 @@ def test_a_server_killed_mid_replace_keeps_the_previous_graphs(store: Store, inf
     rerun = load_release(config, inferred_build, inferred=True)
     assert rerun.ok() and rerun.graphs[INFERRED_GRAPH][1] > 0
     assert _graphs_with_prefix(config, STAGING_BASE) == []
-
-
-def test_bulk_recipe_loads_the_release(store: Store, inferred_build: Path, tmp_path: Path) -> None:
-    release = release_graphs(inferred_build)
-    recipe = tmp_path / "recipe"
-    export_load_script(store.kind, recipe, inferred_build)
-    if store.kind == "virtuoso":
-        config = store.config()
-        _clear(config)
-        done = subprocess.run(["bash", str(recipe / "load.sh"), str(store.server.sql_port), "dba"],
-                              env={**os.environ, "VIRTUOSO_PASSWORD": "dba"}, capture_output=True, text=True,
-                              timeout=600)
-        assert done.returncode == 0, done.stderr
-    else:
-        location = tmp_path / "bulk-db"
-        done = subprocess.run(["bash", str(recipe / "load.sh"), str(location)], capture_output=True, text=True,
-                              timeout=600, env={**os.environ, "PATH": f"{Path(__import__('sys').executable).parent}:"
-                                                                        f"{os.environ['PATH']}"})
-        assert done.returncode == 0, done.stderr
-        server = OxigraphServer(location).start()
-        try:
-            config = store_preset("oxigraph", server.url)
-            assert _counts(config, list(release)) == {g: len(lines) for g, lines in release.items()}
-            assert verify_store(config, inferred_build).ok()
-        finally:
-            server.stop()
-        return
-    assert _counts(config, list(release)) == {g: len(lines) for g, lines in release.items()}
-    assert verify_store(config, inferred_build).ok()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import heapq
 import json
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,6 @@ from b12kg.formats import (
     Row,
     canonical_rows,
     spilled_rows,
-    staged_files,
     write_jsonld,
     write_nquads,
     write_ntriples,
@@ -31,6 +29,7 @@ from b12kg.formats import (
 from b12kg.hpo import hpo_release
 from b12kg.imports import hp_import_quads, terms_import_quads, used_curies
 from b12kg.model import document_quads
+from b12kg.outputs import output_set
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
 from b12kg.read import Document, claim_files, read_document
 from b12kg.validate import check_ids, relation_curies
@@ -210,50 +209,47 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
     modules = {onto_out / "imports" / f"{name}.{ext}": rows_of for name, rows_of in
                (("hp_import", canonical_rows(hp_module)), ("terms_import", canonical_rows(terms_module)))
                for ext in ("ttl", "owl")}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # sorted runs of a large build spill here (beside the outputs; removed when the build ends)
-    with tempfile.TemporaryDirectory(prefix=".b12kg-tmp-sort-", dir=out_dir) as workdir_name:
-        workdir = Path(workdir_name)
+    outputs = [*targets.values(), owl_path, docs_path, *modules]
+    # One output set over graphs/ and ontology/: every file is replaced together, or none is (b12kg.outputs).
+    with output_set(files=outputs) as staged:
+        workdir = staged.scratch()  # sorted runs of a large build spill here, on the outputs' filesystem
+        files = {path: staged.open(path) for path in outputs}
         say("sorting into canonical order")
         rows = spilled_rows(all_quads(), workdir=workdir, chunk=sort_chunk)
         triples = rows.default()
         say(f"writing {len(triples)} triples and {len(rows)} quads to {out_dir}")
-        with staged_files([*targets.values(), owl_path, docs_path, *modules]) as files:
-            write_ntriples(files[targets["ntriples"]], triples,
-                           _header("graph (canonical N-Triples, default graph)"))
-            write_nquads(files[targets["nquads"]], rows, _header("dataset (canonical N-Quads: default graph and "
-                                                                 "per-claim named graphs)"))
-            write_turtle(files[targets["turtle"]], triples, _header("graph (Turtle, default graph)"))
-            write_trig(files[targets["trig"]], rows, _header("dataset (TriG: default graph and per-claim named "
-                                                             "graphs)"), workdir=workdir, chunk=sort_chunk)
-            write_jsonld(files[targets["jsonld"]], triples, context)
-            _coverage(files[targets["coverage"]], documents)
-            _write_rdfxml(files[owl_path], ontology_rows)
-            files[docs_path].write(docs)
-            for path, module_rows in modules.items():
-                if path.suffix == ".owl":
-                    _write_rdfxml(files[path], module_rows)
-                else:
-                    write_turtle(files[path], module_rows, _header(f"import module {path.stem} (Turtle)"))
-            say("describing the dataset (VoID, DCAT, SPARQL service description)")
-            contents = {path.name: _finished(files[path]) for key, path in targets.items() if key != "description"}
-            for path in (owl_path, docs_path, *modules):
-                contents["ontology/" + path.relative_to(onto_out).as_posix()] = _finished(files[path])
-            contents["ontology/" + ONTOLOGY_SOURCE] = FileFacts.of(ontology_dir / ONTOLOGY_SOURCE)
-            named: dict[str, int] = {}
-            for row in rows:
-                if row.g:
-                    named[row.g[1:-1]] = named.get(row.g[1:-1], 0) + 1
-            write_description(files[targets["description"]],
-                              describe(triples, release=release, files=contents, named_graphs=named,
-                                       examples=_first_claims(triples, 3), workdir=workdir, chunk=sort_chunk),
-                              _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, "
-                                      "SPARQL Service Description, figures computed by the build"),
-                              workdir=workdir, chunk=sort_chunk)
+        write_ntriples(files[targets["ntriples"]], triples, _header("graph (canonical N-Triples, default graph)"))
+        write_nquads(files[targets["nquads"]], rows, _header("dataset (canonical N-Quads: default graph and "
+                                                             "per-claim named graphs)"))
+        write_turtle(files[targets["turtle"]], triples, _header("graph (Turtle, default graph)"))
+        write_trig(files[targets["trig"]], rows, _header("dataset (TriG: default graph and per-claim named "
+                                                         "graphs)"), workdir=workdir, chunk=sort_chunk)
+        write_jsonld(files[targets["jsonld"]], triples, context)
+        _coverage(files[targets["coverage"]], documents)
+        _write_rdfxml(files[owl_path], ontology_rows)
+        files[docs_path].write(docs)
+        for path, module_rows in modules.items():
+            if path.suffix == ".owl":
+                _write_rdfxml(files[path], module_rows)
+            else:
+                write_turtle(files[path], module_rows, _header(f"import module {path.stem} (Turtle)"))
+        say("describing the dataset (VoID, DCAT, SPARQL service description)")
+        contents = {path.name: _finished(files[path]) for key, path in targets.items() if key != "description"}
+        for path in (owl_path, docs_path, *modules):
+            contents["ontology/" + path.relative_to(onto_out).as_posix()] = _finished(files[path])
+        contents["ontology/" + ONTOLOGY_SOURCE] = FileFacts.of(ontology_dir / ONTOLOGY_SOURCE)
+        named: dict[str, int] = {}
+        for row in rows:
+            if row.g:
+                named[row.g[1:-1]] = named.get(row.g[1:-1], 0) + 1
+        write_description(files[targets["description"]],
+                          describe(triples, release=release, files=contents, named_graphs=named,
+                                   examples=_first_claims(triples, 3), workdir=workdir, chunk=sort_chunk),
+                          _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, "
+                                  "SPARQL Service Description, figures computed by the build"),
+                          workdir=workdir, chunk=sort_chunk)
     modalities = Counter(c.modality for d in documents for c in d.claims)
-    return BuildResult(len(documents), claims, len(triples), len(rows),
-                       [*targets.values(), owl_path, docs_path, *modules],
-                       modalities)
+    return BuildResult(len(documents), claims, len(triples), len(rows), outputs, modalities)
 
 
 def _first_claims(rows: Iterable[Row], n: int) -> list[str]:

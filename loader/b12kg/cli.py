@@ -21,9 +21,11 @@ EXIT_CODES = {
     0: "success",
     1: "bad input: a curated claims file, the ontology or a query has a problem (the message names file, line, fix)",
     2: "usage error: unknown option or missing argument",
-    3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs are stale",
+    3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs (or the inferred "
+       "graph) are stale",
     4: "a store or SPARQL endpoint could not be reached or answered an error",
-    5: "the environment lacks something (Java for HermiT, a built graph)",
+    5: "the environment lacks something (Java for HermiT, a built graph), or the outputs could not be written (full "
+       "disk, a folder in the way); the previous outputs are then kept",
 }
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -178,6 +180,13 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
                         fg="red", err=True)
             sys.exit(3)
         click.echo("built graphs and exports: up to date")
+        from b12kg.reason import stale_inferred
+
+        stale = stale_inferred(graphs_dir)
+        if stale:
+            click.secho(f"inferred graph is stale: {', '.join(str(graphs_dir / n) for n in stale)} was not inferred "
+                        f"from the current {graphs_dir / 'b12kg.nt'} — run `b12kg reason`", fg="red", err=True)
+            sys.exit(3)
         from b12kg.validate import run_shacl
         from b12kg.vocab import compact
 
@@ -302,6 +311,15 @@ def stats(*, graphs_dir: Path) -> None:
         _fail(exc)
 
 
+def _serve_timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    from b12kg.serve import check_timeout
+
+    try:
+        return check_timeout(value)
+    except B12kgError as exc:
+        raise click.BadParameter(f"{exc.message}; {exc.fix}") from exc
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default).")
 @click.option("--port", type=int, default=7878, show_default=True, help="Port to listen on (0: any free port).")
@@ -309,45 +327,76 @@ def stats(*, graphs_dir: Path) -> None:
               help="Oxigraph database folder to create and keep [default: a temporary folder, removed on exit].")
 @click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
               show_default=True, help="Folder holding the built graphs.")
-def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path) -> None:
+@click.option("--timeout", type=float, default=30.0, show_default=True, callback=_serve_timeout,
+              help="Seconds a query may take to compute and send its answer; then it is stopped (1 to 86400).")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Oxigraph processes answering queries side by side (one query each at a time).")
+@click.option("--allow-service", is_flag=True, default=False,
+              help="Allow federated queries (SERVICE), which make this endpoint send requests to other servers.")
+def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, timeout: float, workers: int,
+          allow_service: bool) -> None:
     """Serve the built graphs as a read-only SPARQL 1.1 endpoint (the Oxigraph server), until Ctrl-C.
 
     The dataset (default graph and per-claim named graphs) is loaded with the inferred graph added to the default
     graph, so hierarchy questions work without a reasoner. Query it with `b12kg query ... --endpoint URL`, any
     SPARQL client, or the query page in a browser.
+
+    \b
+    Safe to leave running: each query is stopped after --timeout seconds; requests from other web pages
+    (Origin) or under other names (Host, DNS rebinding) are refused with 403, and so is SERVICE (federation)
+    unless --allow-service; if `serve` is killed, its Oxigraph processes die with it, and the next `serve`
+    removes the temporary folder it left.
     """
+    import shutil
     import signal
-    import tempfile
 
-    from b12kg.serve import load_location, start_endpoint
+    from b12kg.serve import load_location, make_run_folder, open_front, remove_stale_run_folders, start_endpoint
 
-    temporary = None
+    folder = None
+    front = None
     try:
+        for stale in remove_stale_run_folders():
+            _progress(f"removed {stale}, left behind by a `b12kg serve` that was killed")
+        front = open_front(host=host, port=port)
         if location is None:
-            temporary = tempfile.TemporaryDirectory(prefix="b12kg-serve-")
-            location = Path(temporary.name)
+            folder = make_run_folder()
+            location = folder / "db"
         elif location.exists() and any(location.iterdir()):
             raise B12kgError(f"{location} is not empty", fix="give a new or empty folder, or leave out --location")
         _progress(f"loading {graphs_dir} into {location}")
         load_location(location, graphs_dir)
-        endpoint = start_endpoint(location, host=host, port=port or None)
+        endpoint = start_endpoint(location, front=front, timeout=timeout, workers=workers,
+                                  allow_service=allow_service)
     except B12kgError as exc:
-        if temporary:
-            temporary.cleanup()
+        if front is not None:
+            front.server_close()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
         _fail(exc)
         return
     click.echo(f"SPARQL endpoint: {endpoint.query_url}")
     click.echo(f"query page:      {endpoint.base}/")
+    _progress(f"query timeout {timeout:g} s; {workers} Oxigraph worker(s); federation (SERVICE) "
+              f"{'allowed' if allow_service else 'refused'}; requests from other web pages refused")
     click.echo("press Ctrl-C to stop")
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    stopping = (lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stopping)
+    failure = None
     try:
-        endpoint.process.wait()
+        failure = endpoint.wait()
     except KeyboardInterrupt:
         pass
     finally:
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
         endpoint.stop()
-        if temporary:
-            temporary.cleanup()
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    if failure is not None:
+        _fail(failure)
 
 
 def _password(user: str | None, env_name: str) -> str | None:
@@ -477,9 +526,12 @@ def export_load_script(*, store: str, out_dir: Path, inferred: bool, graphs_dir:
     """Write the release, in the store graph layout, and the commands for a store's own bulk loader.
 
     For large stores: Virtuoso (ld_dir with .graph files, rdf_loader_run), Oxigraph (oxigraph load --graph),
-    Jena (tdb2.tdbloader) and GraphDB (importrdf). Bulk loads are not atomic for readers; `b12kg load` is.
+    Jena (tdb2.tdbloader, also Debian's jars) and GraphDB (importrdf; untested here). Each load.sh compares every
+    graph's triple count with the release's afterwards and exits non-zero on a difference. Bulk loads are not
+    atomic for readers; `b12kg load` is.
     """
     from b12kg.recipes import export_load_script as export
+    from b12kg.recipes import recipe_usage
 
     try:
         written = export(store, out_dir, graphs_dir, inferred=inferred)
@@ -488,7 +540,8 @@ def export_load_script(*, store: str, out_dir: Path, inferred: bool, graphs_dir:
         return
     for path in written:
         click.echo(f"  wrote {path}")
-    click.echo(f"run: bash {out_dir / 'load.sh'}  (see its header for arguments)")
+    click.echo(f"run: {recipe_usage(store, out_dir)}")
+    click.echo("  (load.sh's header explains its arguments and variables; it checks every graph's count afterwards)")
 
 
 @main.command(name="export")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["B12kgError", "CurationError", "StoreError", "MissingPrerequisite"]
+__all__ = ["B12kgError", "CurationError", "StoreError", "MissingPrerequisite", "OutputError"]
 
 
 @dataclass
@@ -51,5 +51,12 @@ class StoreError(B12kgError):
 @dataclass
 class MissingPrerequisite(B12kgError):
     """Something the environment lacks: Java for HermiT, a built graph, an installed package."""
+
+    exit_code = 5
+
+
+@dataclass
+class OutputError(B12kgError):
+    """Outputs could not be written or replaced (a full disk, a folder in the way); the previous ones are kept."""
 
     exit_code = 5

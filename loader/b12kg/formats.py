@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import heapq
 import json
-import os
-import tempfile
 from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
-from typing import IO, Iterable, Iterator, NamedTuple, Sequence
+from typing import IO, ContextManager, Iterable, Iterator, NamedTuple, Sequence
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
 
+from b12kg.outputs import output_set
 from b12kg.vocab import NS, OUTPUT_PREFIXES, compact
 
 __all__ = [
@@ -306,38 +305,18 @@ def write_jsonld(out: IO[str], rows: Sequence[Row], context: dict[str, object]) 
 # ------------------------------------------------------------------ atomic output
 
 
-@contextmanager
-def staged_files(targets: Sequence[Path]) -> Iterator[dict[Path, IO[str]]]:
-    """Open a temporary file beside each target; on success replace all targets, on error remove the temporaries.
+def staged_files(targets: Sequence[Path]) -> ContextManager[dict[Path, IO[str]]]:
+    """Open a staged file for each target; on success replace all targets together, on error none.
 
-    The old outputs stay untouched until every new file is complete, so a failed build leaves the last good
-    outputs in place. Each handle's ``name`` is its temporary file, so a finished file can be read back (for
-    its checksum) before the swap.
+    A thin form of `b12kg.outputs.output_set` for a few small files written side by side (every handle is open
+    at once): the old outputs stay untouched until every new file is complete, and a failure part-way through
+    the replacement puts them all back. Each handle's ``name`` is its staged file, so a finished file can be
+    read back (for its checksum) before the swap.
     """
-    handles: dict[Path, IO[str]] = {}
-    temps: dict[Path, str] = {}
-    try:
-        for target in targets:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=".b12kg-tmp-", suffix=target.suffix, dir=target.parent)
-            os.close(fd)
-            temps[target] = name
-            handles[target] = open(name, "w", encoding="utf-8", newline="\n")  # .name: the temporary path
-        yield handles
-        for handle in handles.values():
-            handle.flush()
-            os.fsync(handle.fileno())
-            handle.close()
-        umask = os.umask(0)
-        os.umask(umask)
-        for target, name in temps.items():
-            os.chmod(name, 0o666 & ~umask)
-            os.replace(name, target)
-    except BaseException:
-        for handle in handles.values():
-            if not handle.closed:
-                handle.close()
-        for name in temps.values():
-            if os.path.exists(name):
-                os.unlink(name)
-        raise
+    return _staged_handles(list(targets))
+
+
+@contextmanager
+def _staged_handles(targets: list[Path]) -> Iterator[dict[Path, IO[str]]]:
+    with output_set(files=targets) as outputs:
+        yield {target: outputs.open(target) for target in targets}

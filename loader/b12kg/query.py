@@ -13,6 +13,7 @@ from typing import Sequence
 
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
+from b12kg.sparql_form import read_query_form
 from b12kg.vocab import CURIE_PREFIXES, OUTPUT_PREFIXES, compact, is_valid_iri
 
 __all__ = ["query_form", "GRAPH_FORMATS", "run_rdflib", "answer_from_json", "defaults_line", "DEFAULTS_MARK", "library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
@@ -243,6 +244,8 @@ def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
     # Whole-line comments are dropped before sending: SPARQLWrapper guesses the query form from the first keyword
     # it finds, and a header comment such as "involuntary movements" made it guess MOVE (an update).
     client.setQuery("\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#")))
+    # A real parse decides what is sent, not SPARQLWrapper's keyword guess: an update is refused before any request.
+    client.queryType = read_query_form(sparql)
     try:
         if graph_answer:
             from pyoxigraph import RdfFormat, parse

@@ -6,7 +6,6 @@ import gzip
 import os
 import shutil
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -18,6 +17,7 @@ from b12kg.describe import (CHANGELOG, DESCRIPTION_FILE, FileFacts, Release, dis
                             write_description)
 from b12kg.errors import B12kgError
 from b12kg.export import export
+from b12kg.outputs import output_set
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR, PROJECT
 
 __all__ = ["RELEASES_DIR", "CHECKSUMS", "GZIPPED", "RELEASE_DESCRIPTION", "ReleaseResult", "make_release", "checksums_of"]
@@ -104,9 +104,10 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
         if folder != target and read_release(other).version == release.version:
             raise B12kgError(f"version {release.version} was already released as {folder}",
                              fix="add a new `## [X.Y.Z] - YYYY-MM-DD` heading to CHANGELOG.md for this release")
-    releases_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{release.folder}-", dir=releases_dir))
-    try:
+    # The release folder is one output unit: staged beside releases/DATE/, moved into place in one rename
+    # (b12kg.outputs: a killed run's staging folder is removed by the next run).
+    with output_set(directories=[target]) as staged:
+        staging = staged.directory(target)
         say(f"building release {release.version} ({release.date}) in {staging}")
         build(curated_dir=curated_dir, ontology_dir=ontology_dir, out_dir=staging,
               ontology_out_dir=staging / "ontology", changelog=changelog, progress=say)
@@ -128,6 +129,7 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
         if target.exists():
             existing = checksums_of(target)
             if existing == sums:
+                staged.cancel()
                 say(f"{target} already holds this release; nothing changed")
                 return ReleaseResult(target, release.version, release.date, len(sums) + 1, created=False)
             changed = sorted(n for n in sums.keys() | existing.keys() if existing.get(n) != sums.get(n))
@@ -137,12 +139,5 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
                                  "loader/b12kg/__init__.py and the ontology's version) and release again")
         _freeze(staging)
         os.chmod(staging, 0o755)
-        os.rename(staging, target)  # one rename: readers see no release, or all of it
-        say(f"released {target}")
-        return ReleaseResult(target, release.version, release.date, len(sums) + 1, created=True)
-    finally:
-        if staging.exists():
-            for path in staging.rglob("*"):
-                if path.is_file():
-                    path.chmod(stat.S_IWUSR | stat.S_IRUSR)
-            shutil.rmtree(staging, ignore_errors=True)
+    say(f"released {target}")  # one rename: readers see no release, or all of it
+    return ReleaseResult(target, release.version, release.date, len(sums) + 1, created=True)

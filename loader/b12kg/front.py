@@ -1,0 +1,226 @@
+"""The HTTP front of `b12kg serve`: checks each request, then streams it to an Oxigraph worker and back."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import socketserver
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Callable
+
+from b12kg.guard import federation_problem, foreign_request, query_texts
+
+if TYPE_CHECKING:
+    from b12kg.serve import Pool, Worker
+
+__all__ = ["Front", "MAX_BODY", "MAX_CONNECTIONS"]
+
+MAX_BODY = 32 * 1024 * 1024  # bytes of a request body; SPARQL queries are far smaller (Oxigraph's own cap is 128 MB)
+MAX_CONNECTIONS = 64  # open client connections; more are answered 503 at once
+_CHUNK = 64 * 1024
+# RFC 9110 §7.6.1: connection-specific headers are not forwarded; the front frames each side's body itself.
+_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
+                  "trailer", "transfer-encoding", "upgrade", "content-length", "expect", "host"})
+
+
+class Front(ThreadingHTTPServer):
+    """A threaded HTTP/1.1 server on the public address: one thread per client connection, bounded in number."""
+
+    daemon_threads = True
+    allow_reuse_address = True  # Linux: still refuses a port another socket listens on (no SO_REUSEPORT)
+    request_queue_size = 64
+
+    def __init__(self, address: tuple[str, int], family: socket.AddressFamily, allowed: frozenset[str]) -> None:
+        self.address_family = family
+        self.allowed = allowed
+        self.pool: Pool | None = None
+        self.allow_service = False
+        self.timeout_s = 30.0
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)  # skip HTTPServer's reverse DNS lookup of the address
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def attach(self, pool: Pool, *, timeout: float, allow_service: bool) -> None:
+        self.pool, self.timeout_s, self.allow_service = pool, timeout, allow_service
+
+    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        if not self._slots.acquire(blocking=False):
+            _refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)  # type: ignore[arg-type]
+
+    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+        try:
+            super().process_request_thread(request, client_address)  # type: ignore[arg-type]
+        finally:
+            self._slots.release()
+
+
+def _refuse_busy(request: socket.socket) -> None:
+    body = b"too many open connections to this endpoint; try again\n"
+    try:
+        request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                        b"Connection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    except OSError:
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """One client connection: keep-alive, checks, then a relay to one worker per request."""
+
+    protocol_version = "HTTP/1.1"
+    timeout = 120  # seconds a client may stay idle (or stall reading a result) before its connection is closed
+    server: Front
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's signature
+        pass  # like the Oxigraph server: no per-request log
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+        self._proxy()
+
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_OPTIONS = do_PATCH = do_GET
+
+    def _proxy(self) -> None:
+        refusal = foreign_request(self.headers, self.server.allowed)
+        if refusal:
+            self._reply(403, refusal, close=True)
+            return
+        if not self.path.startswith("/"):
+            self._reply(400, "the request target must be a path such as /query", close=True)
+            return
+        body = self._body()
+        if body is None:
+            return
+        if not self.server.allow_service:
+            problem = federation_problem(query_texts(self.path, self.headers.get("Content-Type"), body))
+            if problem:
+                self._reply(403, problem)
+                return
+        pool = self.server.pool
+        assert pool is not None
+        worker = pool.acquire(wait=self.server.timeout_s)
+        if worker is None:
+            self._reply(503, f"all {pool.size} Oxigraph workers of this endpoint are busy; try again", close=True)
+            return
+        clean = False
+        lease = worker.lease(self.server.timeout_s)
+        try:
+            clean = self._relay(worker, body, expired=lease.expired)
+        finally:
+            lease.end()
+            pool.release(worker, healthy=clean and not lease.expired())
+
+    def _body(self) -> bytes | None:
+        """The request body (by Content-Length), or None after answering an error."""
+        if self.headers.get_all("Transfer-Encoding"):
+            self._reply(411, "send the request body with a Content-Length (chunked request bodies are not accepted)",
+                        close=True)
+            return None
+        lengths = self.headers.get_all("Content-Length") or []
+        if not lengths:
+            return b""
+        if len(lengths) > 1 or not lengths[0].strip().isdigit():
+            self._reply(400, "one Content-Length header with a number is needed", close=True)
+            return None
+        length = int(lengths[0])
+        if length > MAX_BODY:
+            self._reply(413, f"request bodies are limited to {MAX_BODY} bytes", close=True)
+            return None
+        body = self.rfile.read(length)
+        if len(body) != length:
+            self.close_connection = True
+            return None
+        return body
+
+    def _relay(self, worker: Worker, body: bytes, *, expired: Callable[[], bool]) -> bool:
+        """Send the request to the worker and stream its answer back; True if both sides finished cleanly."""
+        connection = worker.connect()
+        try:
+            connection.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            connection.putheader("Host", f"127.0.0.1:{worker.port}")
+            connection.putheader("Connection", "close")
+            for name, value in self.headers.items():
+                if name.lower() not in _HOP:
+                    connection.putheader(name, value)
+            if body or self.command in ("POST", "PUT", "PATCH"):
+                connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body or None)
+            response = connection.getresponse()
+        except (OSError, http.client.HTTPException):
+            if expired():
+                self._reply(504, f"the query ran longer than this endpoint's timeout ({self.server.timeout_s:g} s) "
+                                 "and was stopped; simplify it, or restart `b12kg serve` with a larger --timeout",
+                            close=True)
+            else:
+                self._reply(502, "the Oxigraph worker behind this endpoint did not answer; try again", close=True)
+            return False
+        try:
+            return self._stream(response)
+        finally:
+            worker.disconnect()
+
+    def _stream(self, response: http.client.HTTPResponse) -> bool:
+        """Copy status, headers and body; a body cut short stays visibly incomplete (no final chunk, short length)."""
+        bodyless = self.command == "HEAD" or response.status in (204, 304) or response.status < 200
+        chunked = not bodyless and response.length is None and self.request_version == "HTTP/1.1"
+        try:
+            self.send_response_only(response.status, response.reason)
+            for name, value in response.getheaders():
+                if name.lower() not in _HOP:
+                    self.send_header(name, value)
+            if bodyless:
+                length = response.getheader("Content-Length")
+                if length is not None:
+                    self.send_header("Content-Length", length)
+            elif response.length is not None:
+                self.send_header("Content-Length", str(response.length))
+            elif chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:  # an HTTP/1.0 client: the end of the body is the end of the connection
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            if bodyless:
+                response.read()
+                return not response.will_close
+            expected = response.length
+            sent = 0
+            while True:
+                try:
+                    data = response.read1(_CHUNK)
+                except (OSError, http.client.HTTPException):
+                    self.close_connection = True
+                    return False
+                if not data:
+                    break
+                sent += len(data)
+                self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data) if chunked else data)
+            if expected is not None and sent != expected:
+                self.close_connection = True
+                return False
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+            return True
+        except OSError:  # the client went away or stalled past the socket timeout
+            self.close_connection = True
+            return False
+
+    def _reply(self, status: int, message: str, *, close: bool = False) -> None:
+        body = (message + "\n").encode("utf-8")
+        try:
+            self.send_response_only(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            if close:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except OSError:
+            self.close_connection = True
