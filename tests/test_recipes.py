@@ -20,6 +20,7 @@ import pytest
 
 import b12kg
 from b12kg.load import ASSERTED_GRAPH, INFERRED_GRAPH, release_graphs, store_preset, verify_store
+from b12kg.paths import QUERIES_DIR
 from b12kg.query import library_queries, prepare, same_results, with_dataset
 from b12kg.recipes import COUNT_QUERY, SHIM_JAR, debian_jena_classpath
 
@@ -76,7 +77,7 @@ def test_oxigraph_recipe_runs_without_venv_on_path(oxigraph_loaded: Path, inferr
         server.stop()
     assert {g: stored for g, (_, stored) in check.counts.items()} == _expected_counts(inferred_build)
     assert check.arabic_identical
-    assert len(check.queries) == 24 and all(check.queries.values()), check.queries
+    assert len(check.queries) == len(library_queries(QUERIES_DIR)) and all(check.queries.values()), check.queries
 
 
 def test_oxigraph_recipe_refuses_a_used_location_and_a_missing_binary(oxigraph_loaded: Path, tmp_path: Path,
@@ -153,7 +154,7 @@ def test_jena_recipe_loads_the_release_and_answers_the_query_library(
     answers = _jena_answers(recipe, database, queries, tmp_path)
     lines = [b["line"]["value"].split("\t") for b in answers.pop("counts")["results"]["bindings"]]
     assert {g: int(n) for g, n in lines} == _expected_counts(inferred_build)
-    assert len(answers) == 24
+    assert len(answers) == len(library_queries(QUERIES_DIR))
     different = [name for name, answer in answers.items()
                  if not same_results(_expected(name), answer, ordered=ordered[name])]
     assert different == [], f"Jena answers differently: {different}"
@@ -264,7 +265,7 @@ def test_virtuoso_recipe_runs_as_printed_and_keeps_the_password_off_command_line
     assert "checked: all 73 graphs hold the release's 3793 triples" in stdout
     check = verify_store(_virtuoso_config(virtuoso), inferred_build)
     assert {g: stored for g, (_, stored) in check.counts.items()} == _expected_counts(inferred_build)
-    assert check.arabic_identical and len(check.queries) == 24 and all(check.queries.values()), check.queries
+    assert check.arabic_identical and len(check.queries) == len(library_queries(QUERIES_DIR)) and all(check.queries.values()), check.queries
 
 
 def test_virtuoso_recipe_refuses_what_isql_cannot_take(inferred_build: Path, tmp_path: Path) -> None:
