@@ -31,6 +31,7 @@ from b12kg.imports import hp_import_quads, terms_import_quads, used_curies
 from b12kg.model import document_quads
 from b12kg.outputs import output_set
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
+from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH
 from b12kg.read import Document, claim_files, read_document
 from b12kg.validate import check_ids, relation_curies
 from b12kg.vocab import ID, NS, ONTOLOGY_IRI
@@ -238,10 +239,15 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         for path in (owl_path, docs_path, *modules):
             contents["ontology/" + path.relative_to(onto_out).as_posix()] = _finished(files[path])
         contents["ontology/" + ONTOLOGY_SOURCE] = FileFacts.of(ontology_dir / ONTOLOGY_SOURCE)
-        named: dict[str, int] = {}
+        named: dict[str, int | None] = {}
         for row in rows:
             if row.g:
-                named[row.g[1:-1]] = named.get(row.g[1:-1], 0) + 1
+                named[row.g[1:-1]] = (named.get(row.g[1:-1]) or 0) + 1
+        # the store layout's own graphs (b12kg.vocab): the asserted graph is the default graph's copy; the inferred
+        # graph and the catalog are written by `b12kg reason` and at load time, so their sizes are not known here
+        named[ASSERTED_GRAPH] = sum(1 for row in rows if not row.g)
+        named[INFERRED_GRAPH] = None
+        named[CATALOG_GRAPH] = None
         write_description(files[targets["description"]],
                           describe(triples, release=release, files=contents, named_graphs=named,
                                    examples=_first_claims(triples, 3), workdir=workdir, chunk=sort_chunk),

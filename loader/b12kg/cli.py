@@ -257,10 +257,13 @@ def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None
       b12kg query 05 --param within_days=30 --format csv
       b12kg query queries/01-manifestations.rq --endpoint http://127.0.0.1:7878/query
     """
-    from b12kg.query import format_answer, open_store, prepare, run_rdflib, run_remote, run_sparql
+    from b12kg.query import dataset_query, format_answer, open_store, prepare, run_rdflib, run_remote, run_sparql
 
     try:
-        _, text, needs = prepare(query, _parse_params(params))
+        name, text, needs = prepare(query, _parse_params(params))
+        if name != "inline" and (endpoint or engine == "oxigraph"):
+            # a library or .rq file: the one text that answers alike on every engine holding the store layout
+            text = dataset_query(text, inferred=needs if inferred is None else inferred)
         if endpoint:
             answer = run_remote(endpoint, text, timeout=timeout)
         elif engine == "rdflib":

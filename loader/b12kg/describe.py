@@ -123,7 +123,8 @@ def _key(iri: str) -> str:
     return hashlib.sha256(iri.encode("utf-8")).hexdigest()[:12]
 
 
-def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFacts], named_graphs: dict[str, int],
+def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFacts],
+             named_graphs: dict[str, int | None],
              examples: Sequence[str], workdir: Path | None = None, chunk: int = SORT_CHUNK) -> Iterator[Quad]:
     """VoID + DCAT + SD quads for the default-graph rows (in canonical order), the files written and named graphs.
 
@@ -217,8 +218,10 @@ def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFact
     yield q(service, rdf_type.value, _n(SD + "Service"))
     yield q(service, NS["rdfs"] + "comment", Literal(
         "The read-only SPARQL 1.1 endpoint of `b12kg serve` (Oxigraph server) with its default host and port; "
-        "--host/--port change the URL. Its default graph is the release's default graph plus the inferred graph "
-        "(b12kg-inferred.nt); each claim's assertion and provenance graphs are named graphs.", language="en"))
+        "--host/--port change the URL. It holds the store layout every engine holds: the named graphs "
+        "<https://w3id.org/b12kg/graph/asserted> (the release's default graph), <…/graph/inferred> "
+        "(b12kg-inferred.nt), <…/graph/catalog> and each claim's assertion and provenance graphs; its default graph "
+        "is the asserted graph alone.", language="en"))
     yield q(service, SD + "endpoint", _n(SERVE_ENDPOINT))
     yield q(service, SD + "supportedLanguage", _n(SD + "SPARQL11Query"))
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
@@ -239,7 +242,8 @@ def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFact
         yield q(entry, SD + "name", _n(name))
         yield q(entry, SD + "graph", graph)
         yield q(graph, rdf_type.value, _n(SD + "Graph"))
-        yield q(graph, VOID + "triples", _int(count))
+        if count is not None:
+            yield q(graph, VOID + "triples", _int(count))
 
 
 @dataclass(frozen=True)

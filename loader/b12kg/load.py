@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
+from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, GRAPH_BASE, INFERRED_GRAPH
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.query import DATASET_FILE, INFERRED_FILE, library_queries, prepare, same_results, with_dataset
 
 __all__ = [
+    "layout_nquads",
     "GRAPH_BASE",
     "ASSERTED_GRAPH",
     "INFERRED_GRAPH",
@@ -33,10 +35,6 @@ __all__ = [
 ]
 
 # Where the release's graphs live in a store (documented in the README, "Loading into a triple store"):
-GRAPH_BASE = "https://w3id.org/b12kg/graph/"
-ASSERTED_GRAPH = GRAPH_BASE + "asserted"  # the release's default graph: ontology, imports, claims, direct triples
-INFERRED_GRAPH = GRAPH_BASE + "inferred"  # graphs/b12kg-inferred.nt: what HermiT infers
-CATALOG_GRAPH = GRAPH_BASE + "catalog"  # which graphs the loaded release holds, and their sizes
 STAGING_BASE = GRAPH_BASE + "staging/"  # temporary graphs of a replace, removed when it ends
 _DATASET = "https://w3id.org/b12kg/id/dataset"
 _HAS_PART = "http://purl.org/dc/terms/hasPart"
@@ -117,6 +115,17 @@ def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> d
         catalog.append(f'<{graph}> <{_VOID_TRIPLES}> "{len(lines)}"^^<{_XSD_INTEGER}> .\n')
     graphs[CATALOG_GRAPH] = catalog
     return graphs
+
+
+def layout_nquads(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, default_graph: bool = True) -> str:
+    """The release in the store layout every engine holds, as N-Quads: the named graphs `b12kg load` writes
+    (asserted, inferred, catalog and one assertion and provenance graph per claim) and, with ``default_graph``,
+    the asserted graph once more as the default graph (what FROM-less library files and W3C-manifest runners use)."""
+    graphs = release_graphs(graphs_dir, inferred=inferred)
+    parts = [f"{line[:-3]} <{graph}> .\n" for graph, lines in graphs.items() for line in lines]
+    if default_graph:
+        parts += graphs[ASSERTED_GRAPH]
+    return "".join(parts)
 
 
 # ---------------------------------------------------------------- HTTP with retries and clear errors

@@ -14,9 +14,9 @@ from typing import Sequence
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.sparql_form import read_query_form
-from b12kg.vocab import CURIE_PREFIXES, OUTPUT_PREFIXES, compact, is_valid_iri
+from b12kg.vocab import ASSERTED_GRAPH, CURIE_PREFIXES, INFERRED_GRAPH, OUTPUT_PREFIXES, compact, is_valid_iri
 
-__all__ = ["query_form", "GRAPH_FORMATS", "run_rdflib", "answer_from_json", "defaults_line", "DEFAULTS_MARK", "library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
+__all__ = ["dataset_query", "GRAPH_FORMATS", "run_rdflib", "answer_from_json", "defaults_line", "DEFAULTS_MARK", "library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
            "library_queries", "query_question", "query_params", "bind_params", "needs_inferred", "prepare",
            "with_dataset", "normalise_results", "same_results"]
 
@@ -47,17 +47,30 @@ def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False):  # typ
     ``inferred`` the reasoner's inferences (graphs/b12kg-inferred.nt) added to the default graph."""
     from pyoxigraph import RdfFormat, Store
 
+    from b12kg.load import layout_nquads
+
     path = graphs_dir / DATASET_FILE
     if not path.is_file():
         raise MissingPrerequisite(f"the built graph {path} is missing", fix="run `b12kg build` first")
+    extra = graphs_dir / INFERRED_FILE
+    if inferred and not extra.is_file():
+        raise MissingPrerequisite(f"the inferred graph {extra} is missing", fix="run `b12kg reason` first")
     store = Store()
-    store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
+    # the same named graphs as a loaded store (so FROM <…/graph/asserted> answers here too), and the asserted graph
+    # as the default graph
+    store.bulk_load(layout_nquads(graphs_dir, inferred=extra.is_file()).encode("utf-8"), format=RdfFormat.N_QUADS)
     if inferred:
-        extra = graphs_dir / INFERRED_FILE
-        if not extra.is_file():
-            raise MissingPrerequisite(f"the inferred graph {extra} is missing", fix="run `b12kg reason` first")
         store.bulk_load(path=str(extra), format=RdfFormat.N_TRIPLES)
     return store
+
+
+def dataset_query(sparql: str, *, inferred: bool) -> str:
+    """The query with FROM clauses naming the release's graphs (asserted, and inferred where it needs it), unless
+    it names its dataset itself: the one text that answers the same on every engine holding the store layout."""
+    code = "\n".join(line.split("#", 1)[0] for line in sparql.splitlines())
+    if _FROM.search(code):
+        return sparql
+    return with_dataset(sparql, [ASSERTED_GRAPH] + ([INFERRED_GRAPH] if inferred else []))
 
 
 @dataclass(frozen=True)
@@ -238,14 +251,15 @@ def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
     # (Virtuoso 7.2 never answers a query POSTed directly as application/sparql-query).
     client.setMethod(POST)
     client.setRequestMethod(URLENCODED)
-    graph_answer = query_form(sparql) in ("CONSTRUCT", "DESCRIBE")
+    # A real parse decides what is sent, not SPARQLWrapper's keyword guess: an update is refused before any request.
+    form = read_query_form(sparql)
+    graph_answer = form in ("CONSTRUCT", "DESCRIBE")
     client.setReturnFormat(TURTLE if graph_answer else JSON)
     client.setTimeout(int(timeout))
     # Whole-line comments are dropped before sending: SPARQLWrapper guesses the query form from the first keyword
     # it finds, and a header comment such as "involuntary movements" made it guess MOVE (an update).
     client.setQuery("\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#")))
-    # A real parse decides what is sent, not SPARQLWrapper's keyword guess: an update is refused before any request.
-    client.queryType = read_query_form(sparql)
+    client.queryType = form
     try:
         if graph_answer:
             from pyoxigraph import RdfFormat, parse
@@ -270,17 +284,6 @@ def run_remote(endpoint: str, sparql: str, *, timeout: float = 60.0) -> Answer:
         raise StoreError(f"the endpoint {endpoint} did not answer with SPARQL JSON results",
                          fix="use the endpoint's SPARQL query URL")
     return answer_from_json(result)
-
-
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
-
-
-def query_form(sparql: str) -> str | None:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first query-form keyword outside comments, IRIs and strings."""
-    text = re.sub(r'<[^>\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', " ", sparql)
-    text = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
-    match = _FORM.search(text)
-    return match.group(1).upper() if match else None
 
 
 def run_rdflib(graphs_dir: Path, sparql: str, *, inferred: bool = False) -> Answer:
@@ -418,6 +421,9 @@ def _json_results(answer: Answer) -> dict[str, object]:
 
 def prefixes_block(names: Sequence[str] = tuple(OUTPUT_PREFIXES)) -> str:
     return "".join(f"PREFIX {n}: <{OUTPUT_PREFIXES[n]}>\n" for n in names)
+
+
+_FROM = re.compile(r"\bFROM\s+(NAMED\s+)?<", re.I)
 
 
 def with_dataset(sparql: str, graphs: Sequence[str]) -> str:

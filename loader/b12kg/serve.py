@@ -156,18 +156,26 @@ def remove_stale_run_folders(parent: Path | None = None) -> list[Path]:
 # --- loading ---------------------------------------------------------------------------------------------------------
 
 def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> None:
-    """Load the release dataset (and the inferred graph, into the default graph) into an Oxigraph directory."""
+    """Load the release into an Oxigraph directory in the store layout every engine holds (b12kg.load): the named
+    graphs asserted, inferred, catalog and the per-claim graphs, and the asserted graph as the default graph
+    (the inferred graph is not mixed into it; name it with FROM <https://w3id.org/b12kg/graph/inferred>)."""
+    from b12kg.load import layout_nquads
+
     files = [graphs_dir / DATASET_FILE] + ([graphs_dir / INFERRED_FILE] if inferred else [])
     for path in files:
         if not path.is_file():
             raise MissingPrerequisite(f"{path} is missing", fix="run `b12kg build` and `b12kg reason` first")
     location.mkdir(parents=True, exist_ok=True)
-    for path in files:  # one at a time: each load is atomic
-        done = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(path)],
+    data = location.parent / f".{location.name}-layout.nq"
+    data.write_text(layout_nquads(graphs_dir, inferred=inferred), encoding="utf-8")
+    try:  # one load: atomic
+        done = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(data)],
                               capture_output=True, text=True, timeout=3600, preexec_fn=die_with_parent())
-        if done.returncode != 0:
-            raise StoreError(f"oxigraph could not load {path}: {done.stderr.strip()[-500:]}",
-                             fix="check the file parses (`b12kg validate`) and the location is writable")
+    finally:
+        data.unlink(missing_ok=True)
+    if done.returncode != 0:
+        raise StoreError(f"oxigraph could not load the release from {graphs_dir}: {done.stderr.strip()[-500:]}",
+                         fix="check the files parse (`b12kg validate`) and the location is writable")
 
 
 # --- workers: read-only Oxigraph servers on private loopback ports -------------------------------------------------

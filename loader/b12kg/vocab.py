@@ -24,6 +24,13 @@ BASE = "https://w3id.org/b12kg/"
 ID = BASE + "id/"
 ONTOLOGY_IRI = BASE + "ontology"
 
+# Where the release's graphs live in every store (embedded, `b12kg serve`, a store loaded by `b12kg load` or a bulk
+# recipe): one layout, so one query text with FROM clauses answers the same everywhere (README, "One graph contract").
+GRAPH_BASE = BASE + "graph/"
+ASSERTED_GRAPH = GRAPH_BASE + "asserted"  # the release's default graph: ontology, imports, claims, direct triples
+INFERRED_GRAPH = GRAPH_BASE + "inferred"  # graphs/b12kg-inferred.nt: what HermiT infers
+CATALOG_GRAPH = GRAPH_BASE + "catalog"  # which graphs the loaded release holds, and their sizes
+
 NS = {
     "b12o": ONTOLOGY_IRI + "#",
     "b12": ID,
