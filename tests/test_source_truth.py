@@ -190,6 +190,10 @@ def test_infants_are_found_by_one_pattern_and_children_include_them(graph: rdfli
             "infants-involuntary-movements-only-after-treatment-starts",
             "children-involuntary-movements-3-to-5-days-after-treatment"} <= infants
     assert infants < children and "children-tremors" in children - infants
+    # the derived one-pattern shortcut says exactly what the hierarchy says
+    assert infants == _ids(graph, "SELECT ?id WHERE { ?c b12o:concernsAgeGroup obo:NCIT_C27956 ; dcterms:identifier ?id }")
+    assert children == _ids(graph, "SELECT ?id WHERE { ?c b12o:concernsAgeGroup "
+                                   "<https://w3id.org/b12kg/id/population/paediatric> ; dcterms:identifier ?id }")
     assert not {i for i in children if i.startswith("adults-")}
 
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, GRAPH_BASE, INFERRED_GRAPH
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
-from b12kg.query import DATASET_FILE, INFERRED_FILE, library_queries, prepare, same_results, with_dataset
+from b12kg.query import DATASET_FILE, INFERRED_FILE, dataset_query, library_queries, prepare, same_results
 
 __all__ = [
     "layout_nquads",
@@ -484,7 +484,7 @@ def verify_store(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, inferred
     for path in library_queries(queries_dir):
         _, sparql, needs = prepare(str(path), queries_dir=queries_dir)
         data = [ASSERTED_GRAPH] + ([INFERRED_GRAPH] if needs else [])
-        answer = _sparql(config, with_dataset(sparql, data), what=f"query {path.name}")
+        answer = _sparql(config, dataset_query(sparql, inferred=needs), what=f"query {path.name}")
         expected = json.loads(path.with_suffix(".srj").read_text(encoding="utf-8"))
         queries[path.stem] = same_results(expected, answer, ordered="ORDER BY" in sparql.upper())
         say(f"{path.stem}: {'same answer' if queries[path.stem] else 'DIFFERENT answer'}")

@@ -311,6 +311,8 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
             _window(out, c, NamedNode(f"{iri}/{name}"), b(prop), window)
     if claim.population_basis is not None:
         add(c, b("populationBasis"), b(_POPULATION_BASIS[claim.population_basis]))
+    for group in _age_groups(document, claim.population):
+        add(c, b("concernsAgeGroup"), _iri(group))
     if claim.population_text:
         add(c, b("populationText"), _ar(claim.population_text.ar))
         add(c, b("populationText"), _en(claim.population_text.en))
@@ -382,6 +384,20 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
     if claim.source != "document":
         add(assertion, _n("prov", "hadPrimarySource"), NamedNode(f"{ID}journal-issue/{claim.source}"), provenance)
     return iter(out.quads)
+
+
+def _age_groups(document: Document, population: Curie | None) -> list[Curie]:
+    """The claim's age group and every age group it lies within, transitively (empty for other populations)."""
+    found: list[Curie] = []
+    todo = [population] if population is not None else []
+    while todo:
+        curie = todo.pop()
+        term = document.terms.get(str(curie))
+        if term is None or term.kind != "age-group" or curie in found:
+            continue
+        found.append(curie)
+        todo.extend(term.within)
+    return sorted(found, key=str)
 
 
 def _inference(out: _Out, claim: NamedNode, prop: NamedNode, node: NamedNode, reason: str) -> None:
