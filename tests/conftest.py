@@ -11,7 +11,6 @@ from b12kg.build import build
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, PROJECT
 from b12kg.read import Document, claim_files, read_document
 
-SHARED = PROJECT.parent / "shared"
 
 
 @pytest.fixture(scope="session")

@@ -11,15 +11,14 @@ import rdflib
 from rdflib import Literal, URIRef
 
 from b12kg.hpo import hpo_release
-from b12kg.paths import CURATED_DIR
 from b12kg.read import Document
 
-from conftest import SHARED
+from b12kg.paths import ONTOLOGY_DIR
 
 B12O = rdflib.Namespace("https://w3id.org/b12kg/ontology#")
 OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
 OBO = "http://purl.obolibrary.org/obo/"
-# From shared/reference/sources.md ("The document"): the digest and size of the source text.
+# From ontology/reference/sources.md ("The document"): the digest and size of the source text.
 SOURCE_SHA256 = "b5012c09f500035ad71b542c03b253a06811f1f280782633f88e15f117ea6d52"
 SOURCE_CHARACTERS = 2502
 
@@ -29,13 +28,12 @@ def graph(fresh_build: Path) -> rdflib.Graph:
     return rdflib.Graph().parse(fresh_build / "b12kg.nt", format="nt")
 
 
-def test_corpus_copy_is_the_shared_source(document: Document) -> None:
+def test_corpus_copy_is_the_documented_source(document: Document) -> None:
     data = document.text_path.read_bytes()
     assert hashlib.sha256(data).hexdigest() == SOURCE_SHA256
     assert len(document.text) == SOURCE_CHARACTERS
-    shared = SHARED / "source" / "b12-involuntary-movements.ar.txt"
-    if shared.is_file():  # beside every checkout and CI run
-        assert shared.read_bytes() == data
+    notes = (ONTOLOGY_DIR / "reference" / "sources.md").read_text(encoding="utf-8")
+    assert SOURCE_SHA256 in notes  # the repository's own reference notes name this exact text
 
 
 def test_every_quote_is_exact_and_its_offsets_slice_the_source(graph: rdflib.Graph, document: Document) -> None:
@@ -146,9 +144,7 @@ def test_no_identifier_is_invented(graph: rdflib.Graph) -> None:
     bibo = rdflib.Namespace("http://purl.org/ontology/bibo/")
     dois = {str(o) for o in graph.objects(None, bibo.doi)}
     pmids = {str(o) for o in graph.objects(None, bibo.pmid)}
-    sources_md = SHARED / "reference" / "sources.md"
-    text = sources_md.read_text(encoding="utf-8") if sources_md.is_file() else \
-        (CURATED_DIR / "sources" / "README.md").read_text(encoding="utf-8")
+    text = (ONTOLOGY_DIR / "reference" / "sources.md").read_text(encoding="utf-8")
     assert dois and all(doi in text for doi in dois)
     assert pmids and all(pmid in text for pmid in pmids)
 
