@@ -281,7 +281,7 @@ BUILD_CASES = [
          message="is not `## [X.Y.Z] - YYYY-MM-DD`", named=Path("CHANGELOG.md")),
     Case("pyproject-version-differs", setup=lambda root: _edit(root / "pyproject.toml", 'version = "0.1.0"',
                                                                 'version = "0.2.0"'),
-         message="pyproject.toml's [project] version is 0.2.0", named=Path("CHANGELOG.md")),
+         message="[project] version is 0.2.0", named=Path("pyproject.toml")),
     Case("jsonld-context-missing", setup=lambda root: (root / "ontology/b12kg.context.jsonld").unlink(),
          message="the JSON-LD context is missing", named=Path("ontology/b12kg.context.jsonld"), line=False),
     Case("jsonld-context-truncated", setup=lambda root: (root / "ontology/b12kg.context.jsonld").write_text(

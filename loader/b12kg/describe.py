@@ -96,8 +96,10 @@ def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = 
             raise B12kgError(f"{changelog}:{number}: release date {match['date']} is not a calendar date ({exc})",
                              fix="write the release date as YYYY-MM-DD, a real day") from exc
         release = Release(match["version"], match["date"])
+        pyproject = changelog.parent / "pyproject.toml"
         for what, version in (("b12kg.__version__ (loader/b12kg/__init__.py)", __version__),
-                              ("pyproject.toml's [project] version", _pyproject_version(changelog.parent)),
+                              (f"{pyproject}:{_version_line(pyproject)}: [project] version",
+                               _pyproject_version(pyproject)),
                               ("the ontology's owl:versionInfo", ontology_version)):
             if version is not None and version != release.version:
                 raise B12kgError(f"{changelog}:{number}: newest release {release.version} but {what} is {version}",
@@ -108,10 +110,9 @@ def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = 
                      fix="add the release being built to CHANGELOG.md")
 
 
-def _pyproject_version(folder: Path) -> str | None:
+def _pyproject_version(path: Path) -> str | None:
     """The [project] version of the pyproject.toml beside the changelog (a checkout), or None (an installed
     wheel carries no pyproject.toml)."""
-    path = folder / "pyproject.toml"
     if not path.is_file():
         return None
     try:
@@ -122,6 +123,22 @@ def _pyproject_version(folder: Path) -> str | None:
     if not isinstance(version, str):
         raise B12kgError(f"{path}: no [project] version", fix="set version = \"X.Y.Z\" under [project]")
     return version
+
+
+def _version_line(path: Path) -> int:
+    """The line of the `version =` key in pyproject.toml's [project] table (1 when it cannot be found)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    table = None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped
+        elif table == "[project]" and re.match(r"version\s*=", stripped):
+            return number
+    return 1
 
 
 def _n(iri: str) -> NamedNode:
