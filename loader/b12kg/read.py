@@ -245,9 +245,11 @@ _TAG = "tag:yaml.org,2002:"
 _VALUE_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
 # Characters that are invisible or reorder how text displays (Unicode: zero-width space/joiners and
 # directional marks U+200B-200F, bidi embeddings and overrides U+202A-202E, word joiner U+2060, bidi isolates
-# U+2066-2069, BOM U+FEFF). In a claims file they are refused unless the source text itself uses that
-# character (ZWNJ U+200C is orthography in Persian and Urdu, for instance).
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# U+2066-2069, BOM U+FEFF), and control characters other than tab and line feed. In a claims file they are
+# refused unless the source text itself uses that character (ZWNJ U+200C is orthography in Persian and Urdu,
+# for instance; the Arabic source here has none of them).
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+                        "\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Refused in a source text (the Trojan Source problem, CVE-2021-42574): they make the displayed text differ
 # from the stored characters, so a quote copied from the screen cannot match. The real source has none.
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -262,7 +264,7 @@ class _Invisible:
 
 
 def _char_name(char: str) -> str:
-    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'CONTROL CHARACTER')}"
 
 
 def _load_yaml(path: Path) -> tuple[Any, list[_Invisible]]:
@@ -525,7 +527,7 @@ _TATWEEL = "\u0640"  # ARABIC TATWEEL: stretches a word when displayed, carries 
 # white space.
 _NFD, _NO_TATWEEL, _NO_INVISIBLE, _ONE_SPACE = _FOLDINGS = (
     "Unicode normalisation (NFC/NFD)", "removing tatweel (U+0640)",
-    "removing invisible characters (U+200B-200F, U+202A-202E, U+2060-2069, U+FEFF)",
+    "removing invisible characters (U+200B-200F, U+202A-202E, U+2060, U+2066-2069, U+FEFF)",
     "treating runs of white space as one space")
 
 
