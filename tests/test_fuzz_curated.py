@@ -3,6 +3,7 @@ that passes SHACL."""
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import re
@@ -16,11 +17,18 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from b12kg.build import OUTPUT_NAMES
 from b12kg.cli import main
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR
 from b12kg.validate import run_shacl
+
+# Hypothesis keeps a cache (<cwd>/.hypothesis/constants) even without an example database, and writes it when
+# this module's tests are collected: point it at a temporary folder, removed when the run ends.
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="b12kg-hypothesis-")
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, ignore_errors=True)
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 
 CLAIMS = CURATED_DIR / "b12-involuntary-movements.claims.yaml"
 ORIGINAL: Any = yaml.safe_load(CLAIMS.read_text(encoding="utf-8"))  # the real file has no anchors or tags
