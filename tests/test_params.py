@@ -73,3 +73,40 @@ def test_unknown_parameter_is_an_error_naming_the_known_ones() -> None:
 def test_bind_params_requires_a_where_clause() -> None:
     with pytest.raises(B12kgError, match="WHERE"):
         bind_params("# Param: x string (default a) - a value\nASK { ?s ?p ?x }", {})
+
+
+# Values that are not plain numbers. Decimal() accepts each of them; 1e999999999 would then be expanded by int()
+# into a billion digits (about 3 GB), 1e100000 ran into Python's 4300-digit limit with a traceback.
+NOT_NUMBERS = ["NaN", "nan", "Infinity", "-Infinity", "sNaN", "1e999999999", "1e100000", "٣٠", "1_000", "9" * 31]
+
+
+@pytest.mark.parametrize("value", NOT_NUMBERS)
+@pytest.mark.parametrize("query,name", [("17", "sentence"), ("05", "within_days")])
+def test_a_number_parameter_takes_plain_numbers_only(query: str, name: str, value: str) -> None:
+    result = CliRunner().invoke(main, ["query", query, "--param", f"{name}={value}"])
+    assert result.exit_code == 1, result.output
+    assert f"parameter {name}:" in result.output and "is not a number" in result.output
+    assert "fix: give a plain decimal number" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_parameter_given_twice_is_refused() -> None:
+    result = CliRunner().invoke(main, ["query", "17", "--param", "sentence=1", "--param", "sentence=2"])
+    assert result.exit_code == 2, result.output
+    assert "sentence is given twice ('1' and '2')" in result.output
+
+
+@pytest.mark.parametrize("command", [["query", "01", "--endpoint", "http://127.0.0.1:9/query"],
+                                     ["load", "--store", "oxigraph", "--url", "http://127.0.0.1:9"]])
+@pytest.mark.parametrize("seconds", ["0.5", "0", "-1", "nan", "inf"])
+def test_a_timeout_below_one_second_is_refused(command: list[str], seconds: str) -> None:
+    """SPARQLWrapper keeps whole seconds, and a timeout of 0 is no timeout: below 1 s it would be switched off."""
+    result = CliRunner().invoke(main, [*command, "--timeout", seconds])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--timeout'" in result.output and "from 1 to 86400" in result.output
+
+
+def test_plain_numbers_still_bind(store) -> None:  # type: ignore[no-untyped-def]
+    for value in ("3", "+3", "3.", "003", "3.0"):
+        rows = run_sparql(store, prepare("17", {"sentence": value})[1]).rows
+        assert rows and all(row[0] is not None for row in rows), value

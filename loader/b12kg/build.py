@@ -36,7 +36,7 @@ from b12kg.read import Document, claim_files, read_document
 from b12kg.validate import check_ids, relation_curies
 from b12kg.vocab import ID, NS, ONTOLOGY_IRI
 
-__all__ = ["BuildResult", "build", "OUTPUT_NAMES", "read_ontology", "ontology_quads", "ontology_relations",
+__all__ = ["BuildResult", "build", "OUTPUT_NAMES", "read_ontology", "read_context", "ontology_quads", "ontology_relations",
            "load_documents"]
 
 OUTPUT_NAMES = {
@@ -77,6 +77,24 @@ def read_ontology(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
             raise B12kgError(f"{path}: blank node in {quad}", fix="give the node an IRI (the ontology is kept "
                              "free of blank nodes so that its canonical N-Triples are stable)")
     return quads
+
+
+def read_context(ontology_dir: Path = ONTOLOGY_DIR) -> dict:  # type: ignore[type-arg]
+    """The curated JSON-LD @context (ontology/b12kg.context.jsonld), checked to be a JSON object's @context."""
+    path = ontology_dir / CONTEXT_FILE
+    fix = f"restore {CONTEXT_FILE} (git checkout ontology/{CONTEXT_FILE}); it is curated, not generated"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise B12kgError(f"{path}: the JSON-LD context is missing", fix=fix) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise B12kgError(f"{path}: cannot read the JSON-LD context: {exc}", fix=fix) from exc
+    except json.JSONDecodeError as exc:
+        raise B12kgError(f"{path}:{exc.lineno}: the JSON-LD context is not valid JSON ({exc.msg}, column "
+                         f"{exc.colno})", fix=fix) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("@context"), dict):
+        raise B12kgError(f"{path}:1: the JSON-LD context has no '@context' object", fix=fix)
+    return data["@context"]
 
 
 def ontology_quads(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
@@ -199,7 +217,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
             yield from document_quads(document)
 
     ontology_rows = canonical_rows(ontology)
-    context = json.loads((ontology_dir / CONTEXT_FILE).read_text(encoding="utf-8"))["@context"]
+    context = read_context(ontology_dir)
 
     targets = {name: out_dir / filename for name, filename in OUTPUT_NAMES.items()}
     onto_out = ontology_out_dir or ontology_dir

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ EXIT_CODES = {
 }
 
 F = TypeVar("F", bound=Callable[..., object])
+MIN_TIMEOUT, MAX_TIMEOUT = 1.0, 86400.0  # seconds: SPARQLWrapper truncates to whole seconds, where 0 means none
 
 
 def _fail(exc: B12kgError) -> None:
@@ -216,13 +218,26 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
 
 
 def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    """--param NAME=VALUE pairs as a mapping; a malformed pair or a name given twice is a usage error."""
     values: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
+        name = name.strip()
         if not sep or not name:
             raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--param")
-        values[name.strip()] = value
+        if name in values:
+            raise click.BadParameter(f"{name} is given twice ({values[name]!r} and {value!r}); give each parameter "
+                                     "once", param_hint="--param")
+        values[name] = value
     return values
+
+
+def _seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """A --timeout: a finite number of seconds from 1 (SPARQLWrapper keeps whole seconds, and 0 turns it off)."""
+    if not math.isfinite(value) or not MIN_TIMEOUT <= value <= MAX_TIMEOUT:
+        raise click.BadParameter(f"{value} is not a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g} "
+                                 "(below one second the timeout would be off)")
+    return value
 
 
 @main.command()
@@ -236,7 +251,8 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
                    "CONSTRUCT/DESCRIBE: turtle (also for table), ntriples or jsonld.")
 @click.option("--endpoint", metavar="URL", default=None,
               help="Send the query to this SPARQL 1.1 endpoint (through SPARQLWrapper) instead of the embedded store.")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for an endpoint.")
+@click.option("--timeout", type=float, default=60.0, show_default=True, callback=_seconds,
+              help="Seconds to wait for an endpoint (at least 1).")
 @click.option("--inferred/--asserted", "inferred", default=None,
               help="Add the reasoner's inferences (graphs/b12kg-inferred.nt) to the embedded store, or not "
                    "[default: as the query's 'Needs:' header says].")
@@ -433,7 +449,8 @@ def _password(user: str | None, env_name: str) -> str | None:
               help="gsp: Graph Store PUT/POST of N-Triples (fast); update: batched INSERT DATA; auto: gsp if known.")
 @click.option("--batch-size", type=click.IntRange(1), default=None, help="Triples per request [50000; Virtuoso "
                                                                           "20000; INSERT DATA at most 1000].")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for each request.")
+@click.option("--timeout", type=float, default=120.0, show_default=True, callback=_seconds,
+              help="Seconds to wait for each request (at least 1).")
 @click.option("--retries", type=click.IntRange(0), default=3, show_default=True,
               help="Retries, with backoff, on connection errors and 5xx answers (never on 4xx).")
 @click.option("--user", default=None, help="User for a store behind authentication.")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
+import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +50,8 @@ MEDIA_TYPES = {
 }
 UNREGISTERED_FORMATS = {".jsonl": "JSON Lines (https://jsonlines.org/)"}
 
-_RELEASE_LINE = re.compile(r"^## \[(?P<version>\d+\.\d+\.\d+)\] - (?P<date>\d{4}-\d{2}-\d{2})\s*$")
+# ASCII digits only ([0-9]: Python's \d also matches Arabic-Indic and other Unicode digits).
+_RELEASE_LINE = re.compile(r"^## \[(?P<version>[0-9]+\.[0-9]+\.[0-9]+)\] - (?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})\s*$")
 _ANY_VERSION_LINE = re.compile(r"^## \[")
 
 
@@ -73,6 +76,10 @@ def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = 
     """The first `## [X.Y.Z] - YYYY-MM-DD` heading of the changelog, checked against the package version."""
     try:
         lines = changelog.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        line = changelog.read_bytes()[:exc.start].count(b"\n") + 1
+        raise B12kgError(f"{changelog}:{line}: the changelog is not UTF-8 ({exc.reason} at byte {exc.start})",
+                         fix="save CHANGELOG.md as UTF-8") from exc
     except OSError as exc:
         raise B12kgError(f"{changelog}: cannot read the changelog: {exc}",
                          fix="keep CHANGELOG.md (Keep a Changelog form) at the project root") from exc
@@ -83,8 +90,16 @@ def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = 
         if match is None:
             raise B12kgError(f"{changelog}:{number}: release heading {line!r} is not `## [X.Y.Z] - YYYY-MM-DD`",
                              fix="write the heading as in Keep a Changelog, e.g. `## [0.1.0] - 2026-11-27`")
+        try:
+            datetime.date.fromisoformat(match["date"])
+        except ValueError as exc:
+            raise B12kgError(f"{changelog}:{number}: release date {match['date']} is not a calendar date ({exc})",
+                             fix="write the release date as YYYY-MM-DD, a real day") from exc
         release = Release(match["version"], match["date"])
-        for what, version in (("pyproject.toml / b12kg.__version__", __version__),
+        pyproject = changelog.parent / "pyproject.toml"
+        for what, version in (("b12kg.__version__ (loader/b12kg/__init__.py)", __version__),
+                              (f"{pyproject}:{_version_line(pyproject)}: [project] version",
+                               _pyproject_version(pyproject)),
                               ("the ontology's owl:versionInfo", ontology_version)):
             if version is not None and version != release.version:
                 raise B12kgError(f"{changelog}:{number}: newest release {release.version} but {what} is {version}",
@@ -93,6 +108,37 @@ def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = 
         return release
     raise B12kgError(f"{changelog}: no release heading `## [X.Y.Z] - YYYY-MM-DD`",
                      fix="add the release being built to CHANGELOG.md")
+
+
+def _pyproject_version(path: Path) -> str | None:
+    """The [project] version of the pyproject.toml beside the changelog (a checkout), or None (an installed
+    wheel carries no pyproject.toml)."""
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise B12kgError(f"{path}: cannot read it: {exc}", fix="correct pyproject.toml (TOML, UTF-8)") from exc
+    version = data.get("project", {}).get("version") if isinstance(data.get("project"), dict) else None
+    if not isinstance(version, str):
+        raise B12kgError(f"{path}: no [project] version", fix="set version = \"X.Y.Z\" under [project]")
+    return version
+
+
+def _version_line(path: Path) -> int:
+    """The line of the `version =` key in pyproject.toml's [project] table (1 when it cannot be found)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    table = None
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            table = stripped
+        elif table == "[project]" and re.match(r"version\s*=", stripped):
+            return number
+    return 1
 
 
 def _n(iri: str) -> NamedNode:

@@ -18,13 +18,19 @@ from b12kg.vocab import ASSERTED_GRAPH, CURIE_PREFIXES, INFERRED_GRAPH, OUTPUT_P
 
 __all__ = ["dataset_query", "GRAPH_FORMATS", "run_rdflib", "answer_from_json", "defaults_line", "DEFAULTS_MARK", "library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
            "library_queries", "query_question", "query_params", "bind_params", "needs_inferred", "prepare",
-           "with_dataset", "normalise_results", "same_results"]
+           "with_dataset", "normalise_results", "same_results", "MAX_NUMBER_CHARS"]
 
 FORMATS = ("table", "csv", "json")
 DATASET_FILE = "b12kg.nq"
 INFERRED_FILE = "b12kg-inferred.nt"
-_PARAM = re.compile(r"^#\s*Param:\s*(\w+)\s+(iri|string|decimal|integer)\s+\((optional|default ([^)]+))\)\s*-\s*(.*)$")
+_PARAM = re.compile(r"^#\s*Param:\s*(\w+)\s+(iri|string|decimal|integer)\s+\((optional|default ([^)]+))\)\s*-\s*(.*)$",
+                    re.ASCII)
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+# A number parameter: the xsd:decimal lexical form (XML Schema 1.1 part 2, 3.3.3) in ASCII digits, so that NaN,
+# Infinity, exponents such as 1e999999999 (which Decimal accepts and int() would expand into gigabytes) and
+# Unicode digits are refused; and a length limit far above any day count or sentence number.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+MAX_NUMBER_CHARS = 30
 _WHERE = re.compile(r"^\s*WHERE\s*\{", re.I | re.M)
 
 
@@ -114,8 +120,13 @@ def _term(param: Param, value: str) -> str:
                                  "obo:NCIT_C16423 or NCIT:C16423")
         return str(NamedNode(iri))
     if param.kind in ("decimal", "integer"):
+        text = value.strip()
+        if not _NUMBER.fullmatch(text) or len(text) > MAX_NUMBER_CHARS:
+            raise B12kgError(f"parameter {param.name}: {value[:40]!r} is not a number",
+                             fix=f"give a plain decimal number of at most {MAX_NUMBER_CHARS} characters such as 30 or "
+                                 "2.5 (ASCII digits; no exponent, NaN or Infinity)")
         try:
-            number = Decimal(value)
+            number = Decimal(text)
         except InvalidOperation as exc:
             raise B12kgError(f"parameter {param.name}: {value!r} is not a number", fix="give a number") from exc
         if param.kind == "integer":

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,6 +34,7 @@ __all__ = [
     "read_document",
     "claim_files",
     "split_sentences",
+    "near_match",
     "TERM_KINDS",
     "MODALITIES",
     "POPULATION_BASES",
@@ -38,6 +42,8 @@ __all__ = [
     "Flag",
     "ANCHORS",
     "UNITS",
+    "MAX_ID_LENGTH",
+    "MAX_BOUND",
 ]
 
 SCHEMA = "b12kg-claims/1"
@@ -51,9 +57,15 @@ FLAG_KINDS = ("conflicts-with-literature", "translation-doubt")
 TREATMENT_EMERGENT = "b12o:hasTreatmentEmergentManifestation"
 ANCHORS = ("birth", "treatment-start", "treatment-end")
 UNITS = ("day", "week", "month", "year")
+# IDs, keys and numbers are ASCII: Python's \d and \w match every Unicode digit and letter (Arabic-Indic ٠-٩
+# too), so patterns spell out [0-9] and [a-z].
 _ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_ISSN = re.compile(r"\d{4}-\d{3}[\dX]")
-_DOI = re.compile(r"10\.\d{4,9}/\S+")
+MAX_ID_LENGTH = 100  # a slug names IRIs and export files (nanopubs/<claim>.trig): keep it well under NAME_MAX
+MAX_BOUND = Decimal(100000)  # the largest window bound accepted (100,000 days is 274 years)
+_ISSN = re.compile(r"[0-9]{4}-[0-9]{3}[0-9X]")
+_DOI = re.compile(r"10\.[0-9]{4,9}/\S+")
+_PMID = re.compile(r"[1-9][0-9]*")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")  # BCP 47 language tag, the common shape
 _CONTEXT_CHARS = 32  # characters of oa:prefix / oa:suffix kept around each quote
 
 
@@ -251,16 +263,51 @@ class _Map(dict[str, Any]):
     """A YAML mapping that remembers the line of each key (1-based)."""
 
     line: int = 0
+    end_line: int = 0
     key_lines: dict[str, int]
 
 
-def _load_yaml(path: Path) -> Any:
+_NO_ALIAS = "write the value out; aliases are not allowed in curated files"
+_MAX_DEPTH = 32  # the curated schema nests 8 levels deep; deeper is a mistake (and recursion a risk)
+# The tags plain YAML values resolve to. Everything else (!foo, !!python/..., !!binary, !!set, dates) is refused:
+# the curated schema has text, numbers, true/false, lists and mappings only.
+_TAG = "tag:yaml.org,2002:"
+_VALUE_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+# Characters that are invisible or reorder how text displays (Unicode: zero-width space/joiners and
+# directional marks U+200B-200F, bidi embeddings and overrides U+202A-202E, word joiner U+2060, bidi isolates
+# U+2066-2069, BOM U+FEFF), and control characters other than tab and line feed. In a claims file they are
+# refused unless the source text itself uses that character (ZWNJ U+200C is orthography in Persian and Urdu,
+# for instance; the Arabic source here has none of them).
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+                        "\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Refused in a source text (the Trojan Source problem, CVE-2021-42574): they make the displayed text differ
+# from the stored characters, so a quote copied from the screen cannot match. The real source has none.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class _Invisible:
+    """An invisible character found in a claims-file string, kept until the source text is known."""
+
+    line: int
+    char: str
+
+
+def _char_name(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'CONTROL CHARACTER')}"
+
+
+def _load_yaml(path: Path) -> tuple[Any, list[_Invisible]]:
+    """The file's data (mappings remember their lines) and the invisible characters its strings hold."""
+    if not path.is_file():
+        raise CurationError("the claims file is not a regular file", fix="use a plain file", file=path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CurationError(f"cannot read the claims file: {exc}", fix="check the path and that it is UTF-8",
                             file=path) from exc
     try:
+        _check_events(text, path)
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -270,28 +317,71 @@ def _load_yaml(path: Path) -> Any:
                             file=path, line=line) from exc
     if node is None:
         raise CurationError("the claims file is empty", fix="start from an existing claims file", file=path)
-    return _construct(node, path)
+    invisible: list[_Invisible] = []
+    return _construct(node, path, invisible), invisible
 
 
-def _construct(node: yaml.Node, path: Path) -> Any:
+def _check_events(text: str, path: Path) -> None:
+    """Refuse anchors, aliases, explicit tags and deep nesting before anything is built from the file.
+
+    An alias repeats a node: nine levels of nine aliases expand to 9**9 values (the "billion laughs"), and an
+    alias inside its own anchor is a cycle. Plain values need neither.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise CurationError(f"YAML alias *{event.anchor}", fix=_NO_ALIAS, file=path, line=line)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise CurationError(f"YAML anchor &{anchor}", fix=_NO_ALIAS, file=path, line=line)
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in _VALUE_TAGS:
+            raise CurationError(f"YAML tag {tag!r} is not allowed in curated files",
+                                fix="remove the tag: write plain text, numbers, lists and mappings", file=path,
+                                line=line)
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > _MAX_DEPTH:
+                raise CurationError(f"the YAML nests more than {_MAX_DEPTH} levels deep",
+                                    fix="flatten the structure as in the existing claims file", file=path, line=line)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _construct(node: yaml.Node, path: Path, invisible: list[_Invisible]) -> Any:
+    line = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result = _Map()
-        result.line = node.start_mark.line + 1
+        result.line = line
+        result.end_line = node.end_mark.line + 1
         result.key_lines = {}
         for key_node, value_node in node.value:
-            key = _construct(key_node, path)
+            key = _construct(key_node, path, invisible)
             if not isinstance(key, str):
                 raise CurationError(f"mapping key {key!r} is not a string", fix="quote the key",
                                     file=path, line=key_node.start_mark.line + 1)
             if key in result:
                 raise CurationError(f"duplicate key {key!r}", fix="remove or rename one of them",
                                     file=path, line=key_node.start_mark.line + 1)
-            result[key] = _construct(value_node, path)
+            result[key] = _construct(value_node, path, invisible)
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, path) for item in node.value]
-    return _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+        return [_construct(item, path, invisible) for item in node.value]
+    if node.tag not in _VALUE_TAGS:
+        what = "a date" if node.tag == _TAG + "timestamp" else f"a value tagged {node.tag!r}"
+        raise CurationError(f"{node.value!r} reads as {what}, which curated files do not use",
+                            fix="quote it to make it text, or write a plain number", file=path, line=line)
+    try:
+        value = _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+    except (ValueError, TypeError, yaml.YAMLError) as exc:  # e.g. an integer beyond Python's 4300-digit limit
+        raise CurationError(f"cannot read the value {node.value[:40]!r}: {exc}",
+                            fix="write a plain number or quote the text", file=path, line=line) from exc
+    if isinstance(value, str):
+        for char in sorted(set(_INVISIBLE.findall(value))):
+            invisible.append(_Invisible(line, char))
+    return value
 
 
 # ---------------------------------------------------------------- field access with good messages
@@ -352,18 +442,24 @@ class _Ctx:
             self.string(value, lang, claim)
         return value
 
-    def decimal(self, m: _Map, key: str, claim: str | None = None) -> Decimal:
+    def decimal(self, m: _Map, key: str, claim: str | None = None, high: Decimal = MAX_BOUND) -> Decimal:
+        """A YAML number from 0 to ``high``: not text, not true/false, not .nan or .inf."""
         raw = m[key]
-        try:
-            if isinstance(raw, bool):
-                raise InvalidOperation
-            number = Decimal(str(raw))
-        except InvalidOperation as exc:
+        line = m.key_lines.get(key, m.line)
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             raise self.error(f"field {key!r} must be a number, not {raw!r}", fix=f"write {key} as a number",
-                             line=m.key_lines.get(key, m.line), claim=claim) from exc
+                             line=line, claim=claim)
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise self.error(f"field {key!r} must be a finite number, not {raw!r}",
+                             fix=f"write {key} as a number such as 3 or 0.5 (.nan and .inf are not values)",
+                             line=line, claim=claim)
+        number = Decimal(str(raw))
         if number < 0:
             raise self.error(f"field {key!r} must not be negative ({number})", fix="use a number >= 0",
-                             line=m.key_lines.get(key, m.line), claim=claim)
+                             line=line, claim=claim)
+        if number > high:
+            raise self.error(f"field {key!r} is {number}, above the largest accepted value {high}",
+                             fix=f"write {key} as a number from 0 to {high}", line=line, claim=claim)
         return number
 
     def integer(self, m: _Map, key: str, low: int, high: int) -> int:
@@ -373,12 +469,55 @@ class _Ctx:
                              fix=f"write {key} as a whole number", line=m.key_lines.get(key, m.line))
         return raw
 
-    def ident(self, m: _Map, key: str, what: str) -> str:
-        value = m[key]
-        if not isinstance(value, str) or not _ID.fullmatch(value):
-            raise self.error(f"{what} id {value!r} is not a slug", fix="use lower-case letters, digits and hyphens",
+    def ident(self, m: _Map, key: str, what: str, claim: str | None = None) -> str:
+        return self.slug(m[key], what, m.key_lines.get(key, m.line), claim)
+
+    def slug(self, value: Any, what: str, line: int | None, claim: str | None = None) -> str:
+        """An ASCII slug of at most MAX_ID_LENGTH characters (it names IRIs and files)."""
+        if not isinstance(value, str) or not _ID.fullmatch(value) or len(value) > MAX_ID_LENGTH:
+            shown = value if not isinstance(value, str) or len(value) <= 60 else value[:60] + "…"
+            raise self.error(f"{what} id {shown!r} is not a slug of at most {MAX_ID_LENGTH} characters",
+                             fix="use lower-case ASCII letters a-z, digits 0-9 and single hyphens",
+                             line=line, claim=claim)
+        return value
+
+    def block(self, m: _Map, key: str) -> _Map:
+        """A mapping-valued field (an empty mapping when absent or empty)."""
+        value = m.get(key)
+        if value is None:
+            empty = _Map()
+            empty.line, empty.end_line, empty.key_lines = m.line, m.line, {}
+            return empty
+        return self.fields(value, repr(key), (), tuple(value) if isinstance(value, _Map) else (),
+                           line=m.key_lines.get(key, m.line))
+
+    def items(self, m: _Map, key: str) -> list[Any]:
+        """A list-valued field (empty when absent)."""
+        value = m.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.error(f"{key!r} must be a list", fix=f"write {key} as '- ...' items",
                              line=m.key_lines.get(key, m.line))
         return value
+
+    def optional_string(self, m: _Map, key: str, claim: str | None = None) -> str | None:
+        return self.string(m, key, claim) if m.get(key) is not None else None
+
+    def strings(self, m: _Map, key: str, what: str, claim: str | None = None) -> tuple[str, ...]:
+        """A list of non-empty strings (a lone string is refused: it is not a list of one)."""
+        raw = m.get(key)
+        if raw is None:
+            return ()
+        line = m.key_lines.get(key, m.line)
+        if not isinstance(raw, list):
+            raise self.error(f"field {key!r} must be a list of {what}, not {raw!r}",
+                             fix=f"write {key}: [first, second] (a list, even of one)", line=line, claim=claim)
+        for item in raw:
+            if not isinstance(item, str) or not item.strip():
+                raise self.error(f"field {key!r}: {item!r} is not {what[:-1] if what.endswith('s') else what}",
+                                 fix=f"write each item of {key} as non-empty text", line=line, claim=claim)
+        return tuple(raw)
 
 
 # ---------------------------------------------------------------- text helpers
@@ -411,6 +550,61 @@ def _occurrences(text: str, needle: str) -> list[int]:
     return found
 
 
+_TATWEEL = "\u0640"  # ARABIC TATWEEL: stretches a word when displayed, carries no letter
+
+# The foldings tried, fewest first, to explain why a quote is not found: canonical Unicode equivalence (NFC/NFD:
+# a letter with its marks composed or decomposed, marks in another order), tatweel, invisible characters, runs of
+# white space.
+_NFD, _NO_TATWEEL, _NO_INVISIBLE, _ONE_SPACE = _FOLDINGS = (
+    "Unicode normalisation (NFC/NFD)", "removing tatweel (U+0640)",
+    "removing invisible characters (U+200B-200F, U+202A-202E, U+2060, U+2066-2069, U+FEFF)",
+    "treating runs of white space as one space")
+
+
+def _fold(text: str, steps: frozenset[str]) -> tuple[str, list[int]]:
+    """The text under the given foldings, with the offset in ``text`` of every folded character."""
+    chars: list[tuple[str, int]] = []
+    in_space = False
+    for index, char in enumerate(text):
+        if _NO_TATWEEL in steps and char == _TATWEEL:
+            continue
+        if _NO_INVISIBLE in steps and _INVISIBLE.match(char):
+            continue
+        if _ONE_SPACE in steps and char.isspace():
+            if in_space:
+                continue
+            char, in_space = " ", True
+        else:
+            in_space = False
+        chars.extend((d, index) for d in (unicodedata.normalize("NFD", char) if _NFD in steps else char))
+    if _NFD in steps:  # canonical ordering (Unicode 15, section 3.11): a base's marks sorted by combining class
+        i = 0
+        while i < len(chars):
+            j = i
+            while j < len(chars) and unicodedata.combining(chars[j][0]):
+                j += 1
+            if j - i > 1:
+                chars[i:j] = sorted(chars[i:j], key=lambda c: unicodedata.combining(c[0]))
+            i = max(j, i + 1)
+    return "".join(c for c, _ in chars), [i for _, i in chars]
+
+
+def near_match(text: str, quote: str) -> tuple[int, int, str] | None:
+    """Where a quote that is not in the text matches it after the fewest foldings: (start, end, which ones)."""
+    subsets = sorted((frozenset(s for n, s in enumerate(_FOLDINGS) if mask >> n & 1)
+                      for mask in range(1, 1 << len(_FOLDINGS))), key=len)
+    for steps in subsets:
+        folded_quote, _ = _fold(quote, steps)
+        if not folded_quote.strip():
+            continue
+        folded_text, where = _fold(text, steps)
+        at = folded_text.find(folded_quote)
+        if at != -1:
+            return (where[at], where[at + len(folded_quote) - 1] + 1,
+                    " and ".join(s for s in _FOLDINGS if s in steps))
+    return None
+
+
 class _Locator:
     """Finds quotes in the source text and the sentences they lie in (sentences sorted by offset)."""
 
@@ -424,6 +618,15 @@ class _Locator:
                                  line=line, claim=claim)
         hits = _occurrences(self.text, quote)
         if not hits:
+            near = near_match(self.text, quote)
+            if near is not None:
+                start, end, steps = near
+                found = self.text[start:end]
+                raise self.ctx.error(
+                    f"{what} is not an exact substring of the source text, but matches it after {steps}: "
+                    f"{quote!r} differs from the source's {found!r} at offsets {start}-{end}",
+                    fix=f"copy the exact text from the source at offsets {start}-{end} (source line "
+                        f"{self.text.count(chr(10), 0, start) + 1}) into the quote", line=line, claim=claim)
             raise self.ctx.error(f"{what} is not an exact substring of the source text: {quote!r}",
                                  fix="copy the words exactly from the source (same letters, spaces, punctuation)",
                                  line=line, claim=claim)
@@ -442,8 +645,6 @@ class _Locator:
         return Span(start, start + len(quote), quote)
 
     def sentences_of(self, span: Span) -> tuple[Sentence, ...]:
-        import bisect
-
         first = max(bisect.bisect_right(self._starts, span.start) - 1, 0)
         found = []
         for sentence in self.sentences[first:]:
@@ -465,7 +666,7 @@ def claim_files(directory: Path) -> list[Path]:
 def read_document(path: Path) -> Document:
     """Read and check one curated claims file (and the source text it names)."""
     ctx = _Ctx(path)
-    data = _load_yaml(path)
+    data, invisible = _load_yaml(path)
     top = ctx.fields(data, "the file", ("schema", "document", "terms", "sections"),
                      ("journals", "sources", "references", "non_claims"))
     if top["schema"] != SCHEMA:
@@ -474,37 +675,45 @@ def read_document(path: Path) -> Document:
 
     meta = ctx.fields(top["document"], "document",
                       ("id", "text", "sha256", "language", "title", "translation_of", "author"),
-                      ("note", "title_note"))
+                      ("note", "title_note"), line=top.key_lines["document"])
     doc_id = ctx.ident(meta, "id", "document")
-    text_path = (path.parent / ctx.string(meta, "text")).resolve()
-    try:
-        text = text_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ctx.error(f"cannot read the source text {text_path}: {exc}",
-                        fix="check 'document: text:' (a path relative to the claims file)",
-                        line=meta.key_lines["text"]) from exc
+    text_path, text = _read_source(ctx, meta)
+    _check_invisible(ctx, invisible, text, top)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if digest != meta["sha256"]:
-        raise ctx.error(f"the source text has sha256 {digest}, the claims file expects {meta['sha256']}",
+        raise ctx.error(f"the source text has sha256 {digest}, the claims file expects {meta['sha256']!r}",
                         fix="restore the source text, or re-check every quote and update 'sha256'",
                         line=meta.key_lines["sha256"])
-    translation = ctx.fields(meta["translation_of"], "document.translation_of", ("iri", "title", "language"), ())
+    language = ctx.string(meta, "language")
+    if not _LANGUAGE.fullmatch(language):
+        raise ctx.error(f"language {language!r} is not a language tag", fix="write a BCP 47 tag such as ar or en",
+                        line=meta.key_lines["language"])
+    translation = ctx.fields(meta["translation_of"], "document.translation_of", ("iri", "title", "language"), (),
+                             line=meta.key_lines["translation_of"])
     if not is_valid_iri(translation["iri"]):
         raise ctx.error(f"malformed IRI {translation['iri']!r}", fix="write an absolute IRI such as https://...",
                         line=translation.key_lines["iri"])
+    for key in ("title", "language"):
+        ctx.string(translation, key)
+    if not _LANGUAGE.fullmatch(translation["language"]):
+        raise ctx.error(f"language {translation['language']!r} is not a language tag",
+                        fix="write a BCP 47 tag such as ar or en", line=translation.key_lines["language"])
     title = ctx.text2(meta, "title")
+    ctx.string(meta, "author")
+    ctx.optional_string(meta, "note")
 
     sentences = split_sentences(text)
     locator = _Locator(ctx, text, sentences)
 
-    journals = _read_journals(ctx, top.get("journals") or _Map())
-    sources = _read_sources(ctx, top.get("sources") or _Map(), journals, locator)
-    references = _read_references(ctx, top.get("references") or _Map())
-    terms = _read_terms(ctx, top["terms"], text)
+    journals = _read_journals(ctx, ctx.block(top, "journals"))
+    sources = _read_sources(ctx, ctx.block(top, "sources"), journals, locator)
+    references = _read_references(ctx, ctx.block(top, "references"))
+    terms = _read_terms(ctx, ctx.block(top, "terms"), text)
 
     non_claims = []
-    for item in top.get("non_claims") or []:
-        entry = ctx.fields(item, "a non_claims entry", ("quote", "reason"), ("occurrence",))
+    for item in ctx.items(top, "non_claims"):
+        entry = ctx.fields(item, "a non_claims entry", ("quote", "reason"), ("occurrence",),
+                           line=top.key_lines["non_claims"])
         span = locator.find(entry["quote"], entry.get("occurrence"), entry.line, None, "non-claim quote")
         non_claims.append(NonClaim(span, ctx.string(entry, "reason")))
 
@@ -512,14 +721,12 @@ def read_document(path: Path) -> Document:
     sections: list[Section] = []
     claims: list[Claim] = []
     seen_ids: dict[str, int] = {}
-    if not isinstance(top["sections"], list):
-        raise ctx.error("'sections' must be a list", fix="write sections as '- id: ...' items",
-                        line=top.key_lines["sections"])
-    for raw_section in top["sections"]:
-        entry = ctx.fields(raw_section, "a section", ("id", "claims"), ("heading", "heading_gloss", "population"))
+    for raw_section in ctx.items(top, "sections"):
+        entry = ctx.fields(raw_section, "a section", ("id", "claims"), ("heading", "heading_gloss", "population"),
+                           line=top.key_lines["sections"])
         heading = None
         if entry.get("heading") is not None:
-            wanted = entry["heading"]
+            wanted = ctx.string(entry, "heading")
             numbers = [n for n, line in enumerate(lines, start=1) if line.strip() == wanted]
             if len(numbers) != 1:
                 raise ctx.error(f"heading {wanted!r} is not exactly one whole line of the source",
@@ -528,14 +735,12 @@ def read_document(path: Path) -> Document:
             if "heading_gloss" not in entry:
                 raise ctx.error("a section with a heading needs 'heading_gloss' (the heading in English)",
                                 fix="add 'heading_gloss: ...'", line=entry.line)
+        ctx.optional_string(entry, "heading_gloss")
         population = ctx.curie(entry, "population") if entry.get("population") else None
         section = Section(ctx.ident(entry, "id", "section"), heading, entry.get("heading_gloss"), population)
         sections.append(section)
-        if not isinstance(entry["claims"], list):
-            raise ctx.error("'claims' must be a list", fix="write claims as '- id: ...' items",
-                            line=entry.key_lines["claims"])
-        for raw_claim in entry["claims"]:
-            claim = _read_claim(ctx, raw_claim, section, locator, sources, references)
+        for raw_claim in ctx.items(entry, "claims"):
+            claim = _read_claim(ctx, raw_claim, entry.key_lines["claims"], section, locator, sources, references)
             if claim.id in seen_ids:
                 raise ctx.error(f"duplicate claim id {claim.id!r} (first at line {seen_ids[claim.id]})",
                                 fix="give each claim a unique id", line=claim.line, claim=claim.id)
@@ -551,31 +756,95 @@ def read_document(path: Path) -> Document:
     return document
 
 
-def _read_journals(ctx: _Ctx, raw: Any) -> dict[str, Journal]:
+def _read_source(ctx: _Ctx, meta: _Map) -> tuple[Path, str]:
+    """The source text named by 'document: text:': a file inside the claims file's folder, UTF-8, no BOM, no
+    bidirectional controls."""
+    line = meta.key_lines["text"]
+    relative = ctx.string(meta, "text")
+    folder = ctx.path.parent.resolve()
+    fix = ("write a path relative to the claims file, inside its folder (e.g. sources/NAME.txt); put the text "
+           "there rather than pointing outside")
+    if Path(relative).is_absolute() or "\0" in relative:
+        raise ctx.error(f"the source text path {relative!r} is absolute", fix=fix, line=line)
+    candidate = ctx.path.parent / relative
+    text_path = candidate.resolve()  # follows symbolic links: a link out of the folder is caught below
+    if not text_path.is_relative_to(folder):
+        raise ctx.error(f"the source text path {relative!r} leads outside the folder of the claims file "
+                        f"({text_path})", fix=fix, line=line)
+    if not text_path.is_file():
+        raise ctx.error(f"the source text {relative!r} is missing or not a regular file",
+                        fix="check 'document: text:' (a path relative to the claims file)", line=line)
+    try:
+        text = text_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ctx.error(f"cannot read the source text {text_path}: {exc}",
+                        fix="check 'document: text:' (a path relative to the claims file) and that it is UTF-8",
+                        line=line) from exc
+    if text.startswith("\ufeff"):
+        raise CurationError("the source text starts with a byte order mark (U+FEFF), which would shift every "
+                            "offset by one", fix="save the text as UTF-8 without BOM (remove its first three "
+                            "bytes EF BB BF) and update 'sha256'", file=text_path, line=1)
+    bidi = _BIDI_CONTROLS.search(text)
+    if bidi:
+        source_line = text.count("\n", 0, bidi.start()) + 1
+        column = bidi.start() - (text.rfind("\n", 0, bidi.start()) + 1) + 1
+        raise CurationError(f"the source text holds the bidirectional control {_char_name(bidi.group())} at "
+                            f"column {column} (offset {bidi.start()}): it makes the displayed text differ from the "
+                            "stored characters, so quotes copied from the screen cannot match",
+                            fix="remove it from the source text and update 'sha256' in the claims file",
+                            file=text_path, line=source_line)
+    return text_path, text
+
+
+def _check_invisible(ctx: _Ctx, invisible: list[_Invisible], text: str, top: _Map) -> None:
+    """Refuse invisible characters in the claims file, except those the source text itself uses."""
+    for found in invisible:
+        if found.char not in text:
+            raise ctx.error(f"invisible character {_char_name(found.char)} in the claims file; the source text "
+                            "has none", fix="delete it (retype the text, or copy it from the source text)",
+                            line=found.line, claim=_claim_at(top, found.line))
+
+
+def _claim_at(top: _Map, line: int) -> str | None:
+    """The id of the claim whose entry holds a line of the file, if any (for messages)."""
+    sections = top.get("sections")
+    for section in sections if isinstance(sections, list) else []:
+        claims = section.get("claims") if isinstance(section, _Map) else None
+        for claim in claims if isinstance(claims, list) else []:
+            if isinstance(claim, _Map) and claim.line <= line <= claim.end_line:
+                claim_id = claim.get("id")
+                return claim_id if isinstance(claim_id, str) else None
+    return None
+
+
+def _read_journals(ctx: _Ctx, block: _Map) -> dict[str, Journal]:
     journals = {}
-    block = ctx.fields(raw, "journals", (), tuple(raw) if isinstance(raw, _Map) else ())
     for key, value in block.items():
+        ctx.slug(key, "journal", block.key_lines[key])
         entry = ctx.fields(value, f"journal {key!r}", ("title", "issn", "publisher", "nlm_abbreviation"),
-                           ("eissn", "note", "title_ar"))
+                           ("eissn", "note", "title_ar"), line=block.key_lines[key])
         for field_name in ("issn", "eissn"):
-            if field_name in entry and not _ISSN.fullmatch(str(entry[field_name])):
+            if field_name in entry and not (isinstance(entry[field_name], str)
+                                            and _ISSN.fullmatch(entry[field_name])):
                 raise ctx.error(f"journal {key!r}: {field_name} {entry[field_name]!r} is not an ISSN (NNNN-NNNC)",
                                 fix="write the ISSN as four digits, a hyphen, three digits and a check digit",
                                 line=entry.key_lines[field_name])
-        journals[key] = Journal(key, entry["title"], entry["issn"], entry.get("eissn"), entry["publisher"],
-                                entry["nlm_abbreviation"], entry.get("note"), entry.get("title_ar"))
+        journals[key] = Journal(key, ctx.string(entry, "title"), entry["issn"], entry.get("eissn"),
+                                ctx.string(entry, "publisher"), ctx.string(entry, "nlm_abbreviation"),
+                                ctx.optional_string(entry, "note"), ctx.optional_string(entry, "title_ar"))
     return journals
 
 
-def _read_sources(ctx: _Ctx, raw: Any, journals: dict[str, Journal], locator: _Locator) -> dict[str, CitedIssue]:
+def _read_sources(ctx: _Ctx, block: _Map, journals: dict[str, Journal], locator: _Locator) -> dict[str, CitedIssue]:
     sources = {}
-    block = ctx.fields(raw, "sources", (), tuple(raw) if isinstance(raw, _Map) else ())
     for key, value in block.items():
-        if key == "document" or not _ID.fullmatch(key):
+        if key == "document":
             raise ctx.error(f"source key {key!r} is not allowed", fix="use a slug other than 'document'",
                             line=block.key_lines[key])
-        entry = ctx.fields(value, f"source {key!r}", ("journal", "year", "month", "cited_as"), ())
-        if entry["journal"] not in journals:
+        ctx.slug(key, "source", block.key_lines[key])
+        entry = ctx.fields(value, f"source {key!r}", ("journal", "year", "month", "cited_as"), (),
+                           line=block.key_lines[key])
+        if not isinstance(entry["journal"], str) or entry["journal"] not in journals:
             raise ctx.error(f"source {key!r} names journal {entry['journal']!r}, which is not declared",
                             fix=f"declare it under 'journals' (known: {', '.join(journals) or 'none'})",
                             line=entry.key_lines["journal"])
@@ -592,37 +861,27 @@ def _read_sources(ctx: _Ctx, raw: Any, journals: dict[str, Journal], locator: _L
     return sources
 
 
-def _read_references(ctx: _Ctx, raw: Any) -> dict[str, Reference]:
+def _read_references(ctx: _Ctx, block: _Map) -> dict[str, Reference]:
     references = {}
-    block = ctx.fields(raw, "references", (), tuple(raw) if isinstance(raw, _Map) else ())
     for key, value in block.items():
-        entry = ctx.fields(value, f"reference {key!r}", ("title", "journal", "year", "doi"), ("pmid",))
-        if not _DOI.fullmatch(str(entry["doi"])):
+        ctx.slug(key, "reference", block.key_lines[key])
+        entry = ctx.fields(value, f"reference {key!r}", ("title", "journal", "year", "doi"), ("pmid",),
+                           line=block.key_lines[key])
+        if not isinstance(entry["doi"], str) or not _DOI.fullmatch(entry["doi"]):
             raise ctx.error(f"reference {key!r}: {entry['doi']!r} is not a DOI", fix="write it as 10.NNNN/...",
                             line=entry.key_lines["doi"])
         pmid = entry.get("pmid")
-        if pmid is not None and not re.fullmatch(r"[1-9]\d*", str(pmid)):
+        if pmid is not None and (isinstance(pmid, bool) or not _PMID.fullmatch(str(pmid))):
             raise ctx.error(f"reference {key!r}: {pmid!r} is not a PMID", fix="write the PubMed ID digits",
                             line=entry.key_lines["pmid"])
-        references[key] = Reference(key, entry["title"], entry["journal"], ctx.integer(entry, "year", 1800, 2100),
-                                    str(entry["doi"]), None if pmid is None else str(pmid))
+        references[key] = Reference(key, ctx.string(entry, "title"), ctx.string(entry, "journal"),
+                                    ctx.integer(entry, "year", 1800, 2100), entry["doi"],
+                                    None if pmid is None else str(pmid))
     return references
 
 
-def _strings(ctx: _Ctx, entry: _Map, key: str) -> tuple[str, ...]:
-    """A list of non-empty strings (a plain string is refused: it is not split into characters)."""
-    value = entry.get(key)
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ctx.error(f"'{key}' must be a list of non-empty text", fix=f"write {key}: [first, second]",
-                        line=entry.key_lines.get(key, entry.line))
-    return tuple(value)
-
-
-def _read_terms(ctx: _Ctx, raw: Any, text: str) -> dict[str, Term]:
+def _read_terms(ctx: _Ctx, block: _Map, text: str) -> dict[str, Term]:
     terms = {}
-    block = ctx.fields(raw, "terms", (), tuple(raw) if isinstance(raw, _Map) else ())
     for key, value in block.items():
         line = block.key_lines[key]
         try:
@@ -632,20 +891,20 @@ def _read_terms(ctx: _Ctx, raw: Any, text: str) -> dict[str, Term]:
         entry = ctx.fields(value, f"term {key}", ("kind", "label"),
                            ("text_labels", "note", "exact_match", "related", "components", "within", "en_labels"),
                            line=line)
-        if entry["kind"] not in TERM_KINDS:
+        if not isinstance(entry["kind"], str) or entry["kind"] not in TERM_KINDS:
             raise ctx.error(f"term {key}: unknown kind {entry['kind']!r}", fix=f"use one of: {', '.join(TERM_KINDS)}",
                             line=entry.key_lines["kind"])
         label = ctx.text2(entry, "label")
-        text_labels = tuple(entry.get("text_labels") or ())
+        text_labels = ctx.strings(entry, "text_labels", "the text's own words")
         for phrase in text_labels:
-            if not isinstance(phrase, str) or phrase not in text:
+            if phrase not in text:
                 raise ctx.error(f"term {key}: text label {phrase!r} is not in the source text",
                                 fix="text_labels must be the text's own words, copied exactly",
                                 line=entry.key_lines["text_labels"])
         terms[str(curie)] = Term(curie, entry["kind"], Text2(label["ar"], label["en"]), text_labels,
-                                 entry.get("note"), ctx.curies(entry, "exact_match"), ctx.curies(entry, "related"),
-                                 ctx.curies(entry, "components"), line, ctx.curies(entry, "within"),
-                                 _strings(ctx, entry, "en_labels"))
+                                 ctx.optional_string(entry, "note"), ctx.curies(entry, "exact_match"),
+                                 ctx.curies(entry, "related"), ctx.curies(entry, "components"), line,
+                                 ctx.curies(entry, "within"), ctx.strings(entry, "en_labels", "everyday English names"))
         if terms[str(curie)].within and entry["kind"] != "age-group":
             raise ctx.error(f"term {key}: only an age group lies within another age group",
                             fix="remove 'within', or make the term kind age-group", line=entry.key_lines["within"])
@@ -660,21 +919,25 @@ _CLAIM_OPTIONAL = ("occurrence", "hedge", "frequency", "population", "setting", 
                    "flags")
 
 
-def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, sources: dict[str, CitedIssue],
-                references: dict[str, Reference]) -> Claim:
+def _read_claim(ctx: _Ctx, raw: Any, list_line: int, section: Section, locator: _Locator,
+                sources: dict[str, CitedIssue], references: dict[str, Reference]) -> Claim:
     claim_id = raw.get("id") if isinstance(raw, _Map) else None
-    label = claim_id if isinstance(claim_id, str) else None
-    entry = ctx.fields(raw, "a claim", _CLAIM_REQUIRED, _CLAIM_OPTIONAL, claim=label)
+    label = claim_id if isinstance(claim_id, str) and len(claim_id) <= MAX_ID_LENGTH else None
+    entry = ctx.fields(raw, "a claim", _CLAIM_REQUIRED, _CLAIM_OPTIONAL, line=list_line, claim=label)
     cid = ctx.ident(entry, "id", "claim")
     line = entry.line
 
     span = locator.find(entry["quote"], entry.get("occurrence"), entry.key_lines["quote"], cid, "quote")
     sentences = locator.sentences_of(span)
+    if not sentences:
+        raise ctx.error(f"quote {span.text!r} lies between sentences (white space or a line break only)",
+                        fix="quote the words of the sentence the claim comes from", line=entry.key_lines["quote"],
+                        claim=cid)
     context_start, context_end = sentences[0].start, sentences[-1].end
     context = locator.text[context_start:context_end]
 
     modality = entry["modality"]
-    if modality not in MODALITIES:
+    if not isinstance(modality, str) or modality not in MODALITIES:
         raise ctx.error(f"unknown modality {modality!r}", fix=f"use one of: {', '.join(MODALITIES)}",
                         line=entry.key_lines["modality"], claim=cid)
     hedge = None
@@ -694,7 +957,7 @@ def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, source
 
     source = entry["source"]
     if source != "document":
-        if source not in sources:
+        if not isinstance(source, str) or source not in sources:
             raise ctx.error(f"claim cites source {source!r}, which is not declared",
                             fix=f"declare it under 'sources' or use 'document' (declared: "
                                 f"{', '.join(sources) or 'none'})", line=entry.key_lines["source"], claim=cid)
@@ -725,7 +988,7 @@ def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, source
         if key in entry:
             windows[key] = _read_window(ctx, entry, key, span.text, cid)
 
-    refs = tuple(entry.get("references") or ())
+    refs = ctx.strings(entry, "references", "reference keys", cid)
     for ref in refs:
         if ref not in references:
             raise ctx.error(f"reference {ref!r} is not declared", fix="declare it under 'references'",
@@ -775,7 +1038,8 @@ def _read_claim(ctx: _Ctx, raw: Any, section: Section, locator: _Locator, source
         body_sites=ctx.curies(entry, "body_sites", cid), condition_severity=opt("condition_severity"),
         condition_duration=opt("condition_duration"), condition_context=opt("condition_context"),
         intervention=opt("intervention"), object_description=description, qualifier=qualifier,
-        curator_inference=entry.get("curator_inference"), note=entry.get("note"), references=refs,
+        curator_inference=ctx.optional_string(entry, "curator_inference", cid),
+        note=ctx.optional_string(entry, "note", cid), references=refs,
         population_basis=basis, population_reason=reason, population_text=population_text, resembles=resembles,
         resemblance_reason=resemblance_reason, paragraph_source=paragraph_source,
         paragraph_sentence=paragraph_sentence, flags=flags,
@@ -872,21 +1136,22 @@ def _read_flags(ctx: _Ctx, entry: _Map, references: dict[str, Reference], cid: s
         if f["kind"] not in FLAG_KINDS:
             raise ctx.error(f"unknown flag kind {f['kind']!r}", fix=f"use one of: {', '.join(FLAG_KINDS)}",
                             line=f.key_lines["kind"], claim=cid)
-        refs = f.get("references") or []
-        if not isinstance(refs, list) or not all(isinstance(r, str) and r in references for r in refs):
-            raise ctx.error(f"flag references {refs!r} are not a list of declared references",
-                            fix="list keys of 'references'", line=f.key_lines.get("references", f.line), claim=cid)
-        flags.append(Flag(f["kind"], ctx.string(f, "note", cid), tuple(refs)))
+        refs = ctx.strings(f, "references", "keys of 'references'", cid)
+        for ref in refs:
+            if ref not in references:
+                raise ctx.error(f"flag reference {ref!r} is not declared", fix="declare it under 'references'",
+                                line=f.key_lines["references"], claim=cid)
+        flags.append(Flag(f["kind"], ctx.string(f, "note", cid), refs))
     return tuple(flags)
 
 
 def _read_window(ctx: _Ctx, entry: _Map, key: str, quote: str, cid: str) -> Window:
     w = ctx.fields(entry[key], f"{key!r}", ("anchor", "text", "text_en"), ("lower", "upper", "unit"),
                    line=entry.key_lines[key], claim=cid)
-    if w["anchor"] not in ANCHORS:
+    if not isinstance(w["anchor"], str) or w["anchor"] not in ANCHORS:
         raise ctx.error(f"{key}: unknown anchor event {w['anchor']!r}", fix=f"use one of: {', '.join(ANCHORS)}",
                         line=w.key_lines["anchor"], claim=cid)
-    if w["text"] not in quote:
+    if ctx.string(w, "text", cid) not in quote:
         raise ctx.error(f"{key}: window text {w['text']!r} is not in the quote",
                         fix="copy the window's words from the quote", line=w.key_lines["text"], claim=cid)
     lower = ctx.decimal(w, "lower", cid) if "lower" in w else None

@@ -15,6 +15,7 @@ __all__ = [
     "OUTPUT_PREFIXES",
     "Curie",
     "parse_curie",
+    "MAX_CURIE_LENGTH",
     "is_valid_iri",
     "compact",
 ]
@@ -66,18 +67,19 @@ class _Prefix:
 
 
 # ID shapes follow each ontology's published identifier scheme (OBO Foundry ID policy: seven digits for
-# HP, MONDO, UBERON, CL, MAXO, ECO, RO, ONS; ChEBI unpadded digits; NCIT "C" + digits).
+# HP, MONDO, UBERON, CL, MAXO, ECO, RO, ONS; ChEBI unpadded digits; NCIT "C" + digits). Digits are [0-9]: in
+# Python's re, \d matches every Unicode digit, and UBERON:٠٠٠١٠١٦ (Arabic-Indic digits) is no UBERON ID.
 CURIE_PREFIXES: dict[str, _Prefix] = {
-    "HP": _Prefix(_OBO + "HP_", re.compile(r"\d{7}"), "HP:0004305"),
-    "MONDO": _Prefix(_OBO + "MONDO_", re.compile(r"\d{7}"), "MONDO:0020696"),
-    "UBERON": _Prefix(_OBO + "UBERON_", re.compile(r"\d{7}"), "UBERON:0001016"),
-    "CL": _Prefix(_OBO + "CL_", re.compile(r"\d{7}"), "CL:0000540"),
-    "CHEBI": _Prefix(_OBO + "CHEBI_", re.compile(r"[1-9]\d*"), "CHEBI:176843"),
-    "MAXO": _Prefix(_OBO + "MAXO_", re.compile(r"\d{7}"), "MAXO:0000760"),
-    "NCIT": _Prefix(_OBO + "NCIT_", re.compile(r"C\d+"), "NCIT:C27956"),
-    "ONS": _Prefix(_OBO + "ONS_", re.compile(r"\d{7}"), "ONS:0000080"),
-    "ECO": _Prefix(_OBO + "ECO_", re.compile(r"\d{7}"), "ECO:0000303"),
-    "RO": _Prefix(_OBO + "RO_", re.compile(r"\d{7}"), "RO:0002200"),
+    "HP": _Prefix(_OBO + "HP_", re.compile(r"[0-9]{7}"), "HP:0004305"),
+    "MONDO": _Prefix(_OBO + "MONDO_", re.compile(r"[0-9]{7}"), "MONDO:0020696"),
+    "UBERON": _Prefix(_OBO + "UBERON_", re.compile(r"[0-9]{7}"), "UBERON:0001016"),
+    "CL": _Prefix(_OBO + "CL_", re.compile(r"[0-9]{7}"), "CL:0000540"),
+    "CHEBI": _Prefix(_OBO + "CHEBI_", re.compile(r"[1-9][0-9]*"), "CHEBI:176843"),
+    "MAXO": _Prefix(_OBO + "MAXO_", re.compile(r"[0-9]{7}"), "MAXO:0000760"),
+    "NCIT": _Prefix(_OBO + "NCIT_", re.compile(r"C[0-9]+"), "NCIT:C27956"),
+    "ONS": _Prefix(_OBO + "ONS_", re.compile(r"[0-9]{7}"), "ONS:0000080"),
+    "ECO": _Prefix(_OBO + "ECO_", re.compile(r"[0-9]{7}"), "ECO:0000303"),
+    "RO": _Prefix(_OBO + "RO_", re.compile(r"[0-9]{7}"), "RO:0002200"),
     "b12": _Prefix(ID, re.compile(r"[a-z]+(?:-[a-z]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)+"), "b12:concept/serious-health-condition"),
     "b12o": _Prefix(NS["b12o"], re.compile(r"[A-Za-z][A-Za-z0-9]*"), "b12o:isKindOf"),
 }
@@ -105,10 +107,15 @@ class Curie:
         return CURIE_PREFIXES[self.prefix].expansion + self.local
 
 
+MAX_CURIE_LENGTH = 200  # a CURIE names an IRI; longer than any real one, short enough for every store
+
+
 def parse_curie(text: object) -> Curie:
     """Parse and check a CURIE; raise ValueError with a message that says what a good one looks like."""
     if not isinstance(text, str) or ":" not in text:
         raise ValueError(f"{text!r} is not a CURIE (expected PREFIX:ID, e.g. HP:0004305)")
+    if len(text) > MAX_CURIE_LENGTH:
+        raise ValueError(f"{text[:40]!r}… is {len(text)} characters long (at most {MAX_CURIE_LENGTH})")
     prefix, local = text.split(":", 1)
     spec = CURIE_PREFIXES.get(prefix)
     if spec is None:
