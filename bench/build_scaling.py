@@ -26,6 +26,13 @@ from pathlib import Path
 
 import yaml
 
+
+class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Writes a value each time it occurs: curated files refuse YAML anchors and aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "loader"))
 
@@ -48,7 +55,7 @@ def synthetic_curated(folder: Path, claims: int) -> None:
         copy["id"] = f"{claim['id']}-{n}"
         section["claims"].append(copy)
     with (folder / "synthetic.claims.yaml").open("w", encoding="utf-8") as handle:
-        yaml.dump(data, handle, allow_unicode=True, sort_keys=False, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper))
+        yaml.dump(data, handle, allow_unicode=True, sort_keys=False, Dumper=_NoAliases)
 
 
 def run(claims: int) -> dict[str, float]:
