@@ -42,7 +42,8 @@ def built_files(inferred_build: Path) -> list[Path]:
     # the build's own list of outputs must all be here, so a new output cannot escape this test
     for expected in ("b12kg.ttl", "b12kg.nt", "b12kg.nq", "b12kg.trig", "b12kg.jsonld", "b12kg.owl",
                      "b12kg-inferred.nt", "b12kg-inferred.ttl", "imports/hp_import.ttl", "imports/hp_import.owl",
-                     "imports/terms_import.ttl", "imports/terms_import.owl"):
+                     "imports/anatomy_import.ttl", "imports/anatomy_import.owl", "imports/terms_import.ttl",
+                     "imports/terms_import.owl"):
         assert expected in names, f"{expected} missing from the build output"
     return files
 

@@ -31,7 +31,8 @@ def test_the_release_folder_is_dated_and_holds_every_artefact(released: Path) ->
     for name in ("b12kg.nt", "b12kg.nq", "b12kg.ttl", "b12kg.trig", "b12kg.jsonld", "b12kg.void.ttl",
                  "b12kg-inferred.nt", "b12kg.coverage.tsv", "CHANGELOG.md", CHECKSUMS, "ontology/b12kg.ttl",
                  "ontology/b12kg.owl", "ontology/shapes.ttl", "ontology/docs/b12kg.html",
-                 "ontology/imports/hp_import.owl", "exports/b12kg.phenotype.hpoa", "exports/kgx/b12kg_edges.tsv",
+                 "ontology/imports/hp_import.owl", "ontology/imports/anatomy_import.owl",
+                 "ontology/imports/anatomy_edges.tsv", "exports/b12kg.phenotype.hpoa", "exports/kgx/b12kg_edges.tsv",
                  *(f"{name}.gz" for name in GZIPPED)):
         assert (released / name).is_file(), name
     assert len(list((released / "exports" / "nanopubs").glob("*.trig"))) >= 35

@@ -27,7 +27,14 @@ from b12kg.formats import (
     write_turtle,
 )
 from b12kg.hpo import hpo_release
-from b12kg.imports import hp_import_quads, terms_import_quads, used_curies
+from b12kg.anatomy import ANATOMY_EDGES, read_anatomy_edges
+from b12kg.imports import (
+    anatomy_import_quads,
+    anatomy_terms,
+    hp_import_quads,
+    terms_import_quads,
+    used_curies,
+)
 from b12kg.model import document_quads
 from b12kg.outputs import output_set
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
@@ -206,11 +213,15 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
 
     used = used_curies(documents)
     hp_module = list(hp_import_quads(hpo_release(), used))
-    terms_module = list(terms_import_quads(used))
+    edge_table = ontology_dir / "imports" / ANATOMY_EDGES
+    edges = read_anatomy_edges(edge_table)
+    anatomy_module = list(anatomy_import_quads(edges, used, table=edge_table))
+    terms_module = list(terms_import_quads(used, skip=frozenset(anatomy_terms(edges, used, table=edge_table))))
 
     def all_quads() -> Iterator[Quad]:
         yield from ontology
         yield from hp_module
+        yield from anatomy_module
         yield from terms_module
         yield from _dataset_quads(documents)
         for document in documents:
@@ -226,7 +237,8 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
     say("documenting the ontology (pyLODE)")
     docs = ontology_html(ontology_dir / ONTOLOGY_SOURCE)
     modules = {onto_out / "imports" / f"{name}.{ext}": rows_of for name, rows_of in
-               (("hp_import", canonical_rows(hp_module)), ("terms_import", canonical_rows(terms_module)))
+               (("hp_import", canonical_rows(hp_module)), ("anatomy_import", canonical_rows(anatomy_module)),
+                ("terms_import", canonical_rows(terms_module)))
                for ext in ("ttl", "owl")}
     outputs = [*targets.values(), owl_path, docs_path, *modules]
     # One output set over graphs/ and ontology/: every file is replaced together, or none is (b12kg.outputs).

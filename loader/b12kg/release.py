@@ -27,7 +27,7 @@ CHECKSUMS = "SHA256SUMS"  # the format `sha256sum -c` reads
 GZIPPED = ("b12kg.nt", "b12kg.nq", "b12kg-inferred.nt")  # the N-Triples/N-Quads dumps, compressed beside them
 RELEASE_DESCRIPTION = "b12kg.release.ttl"  # DCAT distributions of the files the build's description does not list
 # Hand-edited ontology files that belong in a release beside the generated ones.
-_ONTOLOGY_SOURCES = ("b12kg.ttl", "shapes.ttl", "b12kg.context.jsonld")
+_ONTOLOGY_SOURCES = ("b12kg.ttl", "shapes.ttl", "b12kg.context.jsonld", "imports/anatomy_edges.tsv")
 
 Progress = Callable[[str], None]
 
