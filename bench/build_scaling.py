@@ -36,7 +36,7 @@ class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "loader"))
 
-from b12kg.build import build  # noqa: E402
+from b12kg.build.pipeline import build  # noqa: E402
 from b12kg.paths import CURATED_DIR  # noqa: E402
 
 SOURCE = CURATED_DIR / "b12-involuntary-movements.claims.yaml"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from b12kg.build import build
+from b12kg.build.pipeline import build
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, PROJECT
-from b12kg.read import Document, claim_files, read_document
+from b12kg.curation.read import Document, claim_files, read_document
 
 
 
@@ -56,7 +56,7 @@ def inferred_build(fresh_build: Path, tmp_path_factory: pytest.TempPathFactory) 
 
     A copy, so that the fresh build itself stays exactly what `build` wrote, whatever order tests run in.
     """
-    from b12kg.reason import hermit_inference, write_inferred
+    from b12kg.qc.reason import hermit_inference, write_inferred
 
     out = tmp_path_factory.mktemp("inferred") / "build"
     shutil.copytree(fresh_build, out)

@@ -15,7 +15,7 @@ import urllib.request
 from pathlib import Path
 from urllib.error import HTTPError, URLError
 
-from b12kg.serve import free_port, oxigraph_binary
+from b12kg.store.serve import free_port, oxigraph_binary
 
 __all__ = ["OxigraphServer", "VirtuosoServer"]
 

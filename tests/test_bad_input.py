@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from b12kg.cli import main
-from b12kg.hpo import hpo_release
+from b12kg.rdf.hpo import hpo_release
 
 CLAIMS = "b12-involuntary-movements.claims.yaml"
 

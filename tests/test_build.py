@@ -12,7 +12,7 @@ import rdflib
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from b12kg import formats
-from b12kg.build import OUTPUT_NAMES, build
+from b12kg.build.pipeline import OUTPUT_NAMES, build
 from b12kg.errors import CurationError
 from b12kg.paths import ONTOLOGY_DIR
 
@@ -135,7 +135,7 @@ def test_a_failed_build_leaves_the_last_good_outputs_intact(curated_copy: Path, 
 
 
 def test_an_error_while_writing_removes_the_temporary_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import b12kg.build as build_module
+    import b12kg.build.pipeline as build_module
 
     build(out_dir=tmp_path, ontology_out_dir=tmp_path)
     before = _snapshot(tmp_path)

@@ -9,7 +9,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from b12kg.docs import DOCS_FILE
+from b12kg.build.docs import DOCS_FILE
 from b12kg.paths import ONTOLOGY_DIR, PROJECT
 
 B12O = "https://w3id.org/b12kg/ontology#"

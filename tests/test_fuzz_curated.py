@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from b12kg.build import OUTPUT_NAMES
+from b12kg.build.pipeline import OUTPUT_NAMES
 from b12kg.cli import main
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR
-from b12kg.validate import run_shacl
+from b12kg.qc.validate import run_shacl
 
 # Hypothesis keeps a cache (<cwd>/.hypothesis/constants) even without an example database, and writes it when
 # this module's tests are collected: point it at a temporary folder, removed when the run ends.
@@ -138,11 +138,11 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A folder for the examples; the build's pyLODE page of the (never mutated) ontology is made once and reused,
     as it takes most of a build's time and depends on ontology/b12kg.ttl alone."""
-    import b12kg.build
+    import b12kg.build.pipeline
 
-    html = functools.lru_cache(maxsize=1)(b12kg.build.ontology_html)
+    html = functools.lru_cache(maxsize=1)(b12kg.build.pipeline.ontology_html)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(b12kg.build, "ontology_html", html)
+        patch.setattr(b12kg.build.pipeline, "ontology_html", html)
         yield tmp_path_factory.mktemp("fuzz")
 
 

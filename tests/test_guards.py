@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from b12kg.build import build
+from b12kg.build.pipeline import build
 from b12kg.cli import main
-from b12kg.docs import ontology_html
+from b12kg.build.docs import ontology_html
 from b12kg.paths import GRAPHS_DIR, ONTOLOGY_DIR, PROJECT
-from b12kg.reason import INFERRED_NAMES, owlrl_inference, write_inferred
+from b12kg.qc.reason import INFERRED_NAMES, owlrl_inference, write_inferred
 
 from stores import OxigraphServer
 
@@ -141,7 +141,7 @@ b12o:EvilTerm a owl:Class ;
 
 def test_the_embedded_json_ld_cannot_end_its_script_element() -> None:
     """Second line of defence: whatever text reaches pyLODE's JSON-LD block, "<" there is written \\u003c."""
-    from b12kg.docs import _safe_schema_org
+    from b12kg.build.docs import _safe_schema_org
 
     page = ('<head><script id="schema.org" type="application/ld+json">\n{"name": "x </script><script>alert(1)'
             '</script>"}\n\t</script></head>')

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from b12kg.cli import main
 from b12kg.errors import StoreError
-from b12kg.load import (ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, STAGING_BASE, StoreConfig, _count,
+from b12kg.store.load import (ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, STAGING_BASE, StoreConfig, _count,
                         _graphs_with_prefix, _sparql, load_release, release_graphs, store_preset, verify_store)
-from b12kg.query import library_queries
-from b12kg.serve import free_port
+from b12kg.sparql.query import library_queries
+from b12kg.store.serve import free_port
 
 from stores import OxigraphServer, VirtuosoServer
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from b12kg.load import load_release, store_preset
+from b12kg.store.load import load_release, store_preset
 from b12kg.paths import QUERIES_DIR
-from b12kg.query import dataset_query, library_queries, open_store, prepare, run_remote, run_sparql, same_results, \
+from b12kg.sparql.query import dataset_query, library_queries, open_store, prepare, run_remote, run_sparql, same_results, \
     _json_results
-from b12kg.serve import load_location, start_endpoint
+from b12kg.store.serve import load_location, start_endpoint
 from b12kg.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 from stores import OxigraphServer, VirtuosoServer
 

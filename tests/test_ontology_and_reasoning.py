@@ -10,7 +10,7 @@ import pytest
 import rdflib
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 
-from b12kg.validate import run_hermit
+from b12kg.qc.validate import run_hermit
 
 B12O = "https://w3id.org/b12kg/ontology#"
 
@@ -84,7 +84,7 @@ def test_hermit_would_catch_a_contradiction(fresh_build: Path, tmp_path: Path) -
 
 
 def test_committed_inferred_graph_is_hermits_and_up_to_date(fresh_build: Path, committed: Path, tmp_path: Path) -> None:
-    from b12kg.reason import hermit_inference, write_inferred
+    from b12kg.qc.reason import hermit_inference, write_inferred
 
     inference = hermit_inference(fresh_build / "b12kg.nt")
     write_inferred(inference, out_dir=tmp_path)
@@ -105,7 +105,7 @@ def test_owl_rl_and_hermit_infer_the_same_hierarchy(fresh_build: Path) -> None:
     triples. This ontology and its import modules use only named subclasses, domains, ranges, disjointness and
     functional properties, where both are complete, so the sets must be equal.
     """
-    from b12kg.reason import hermit_inference, owlrl_inference
+    from b12kg.qc.reason import hermit_inference, owlrl_inference
 
     hermit = hermit_inference(fresh_build / "b12kg.nt")
     rl = owlrl_inference(fresh_build / "b12kg.nt")

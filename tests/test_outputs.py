@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from b12kg.build import build
+from b12kg.build.pipeline import build
 from b12kg.errors import OutputError
-from b12kg.export import export
-from b12kg.outputs import TMP_PREFIX, output_set, recover
+from b12kg.export.run import export
+from b12kg.build.outputs import TMP_PREFIX, output_set, recover
 from b12kg.paths import CURATED_DIR, PROJECT
 
 CHANGELOG = PROJECT / "CHANGELOG.md"
@@ -117,7 +117,7 @@ def test_a_killed_build_leaves_old_or_new_outputs_and_the_next_build_removes_its
 _CHILD = """
 import os, shutil, signal, sys
 from pathlib import Path
-from b12kg.outputs import output_set
+from b12kg.build.outputs import output_set
 
 root, mode, k = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 calls = [0]
@@ -147,7 +147,7 @@ with output_set(files=[root / "a.nt", root / "b.ttl", root / "sub" / "c.tsv"],
 _HOLD = """
 import sys, time
 from pathlib import Path
-from b12kg.outputs import output_set
+from b12kg.build.outputs import output_set
 
 root = Path(sys.argv[1])
 with output_set(files=[root / "a.nt"]) as staged:

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from b12kg.cli import main
 from b12kg.errors import B12kgError
-from b12kg.query import bind_params, open_store, prepare, query_params, run_sparql
+from b12kg.sparql.query import bind_params, open_store, prepare, query_params, run_sparql
 
 HOSTILE = [
     'x" } ?s ?p ?o . { "',
@@ -51,7 +51,7 @@ def test_a_malformed_iri_is_refused(value: str) -> None:
 
 
 def test_numbers_are_checked_and_compared_as_numbers(store, document) -> None:  # type: ignore[no-untyped-def]
-    from b12kg.model import DAYS_PER_UNIT
+    from b12kg.rdf.claims import DAYS_PER_UNIT
 
     with pytest.raises(B12kgError, match="is not a number"):
         prepare("05", {"within_days": "7; DROP ALL"})

@@ -17,7 +17,7 @@ import pytest
 import rdflib
 from pyoxigraph import DefaultGraph, Literal, RdfFormat, parse
 
-from b12kg.read import Document
+from b12kg.curation.read import Document
 
 RAPPER = shutil.which("rapper")
 # extension -> (pyoxigraph format, rdflib format, rapper input syntax or None, holds named graphs)
@@ -151,7 +151,7 @@ def test_arabic_survives_every_parser_byte_for_byte(built_files: list[Path], doc
 
 def test_nanopublications_parse_in_all_three_parsers(tmp_path: Path) -> None:
     """The export stage's RDF files too (a fresh export; the committed ones are checked for staleness elsewhere)."""
-    from b12kg.export import export
+    from b12kg.export.run import export
 
     export(out_dir=tmp_path)
     files = sorted((tmp_path / "nanopubs").glob("*.trig"))

@@ -19,10 +19,10 @@ from typing import Iterator
 import pytest
 
 import b12kg
-from b12kg.load import ASSERTED_GRAPH, INFERRED_GRAPH, release_graphs, store_preset, verify_store
+from b12kg.store.load import ASSERTED_GRAPH, INFERRED_GRAPH, release_graphs, store_preset, verify_store
 from b12kg.paths import QUERIES_DIR
-from b12kg.query import dataset_query, library_queries, prepare, same_results
-from b12kg.recipes import COUNT_QUERY, SHIM_JAR, debian_jena_classpath
+from b12kg.sparql.query import dataset_query, library_queries, prepare, same_results
+from b12kg.store.recipes import COUNT_QUERY, SHIM_JAR, debian_jena_classpath
 
 from stores import OxigraphServer, VirtuosoServer
 

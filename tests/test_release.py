@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store
 
-from b12kg.describe import DOWNLOAD_BASE, read_release
+from b12kg.build.describe import DOWNLOAD_BASE, read_release
 from b12kg.errors import B12kgError
 from b12kg.paths import CURATED_DIR
-from b12kg.release import CHECKSUMS, GZIPPED, RELEASE_DESCRIPTION, make_release
+from b12kg.build.release import CHECKSUMS, GZIPPED, RELEASE_DESCRIPTION, make_release
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import rdflib
 from rdflib import Literal, URIRef
 
-from b12kg.validate import run_shacl
+from b12kg.qc.validate import run_shacl
 
 B12O = rdflib.Namespace("https://w3id.org/b12kg/ontology#")
 SH = "https://w3id.org/b12kg/shapes#"

@@ -10,8 +10,8 @@ import pytest
 import rdflib
 from rdflib import Literal, URIRef
 
-from b12kg.hpo import hpo_release
-from b12kg.read import Document
+from b12kg.rdf.hpo import hpo_release
+from b12kg.curation.read import Document
 
 from b12kg.paths import ONTOLOGY_DIR
 

@@ -17,8 +17,8 @@ import rdflib
 from pyoxigraph import RdfFormat, Store
 
 from b12kg.paths import QUERIES_DIR
-from b12kg.query import DEFAULTS_MARK, defaults_line, query_params, same_results
-from b12kg.serve import oxigraph_binary
+from b12kg.sparql.query import DEFAULTS_MARK, defaults_line, query_params, same_results
+from b12kg.store.serve import oxigraph_binary
 from stores import OxigraphServer
 
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

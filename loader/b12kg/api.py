@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
-from b12kg.query import library_queries, open_store, prepare, query_question, run_sparql
+from b12kg.sparql.query import library_queries, open_store, prepare, query_question, run_sparql
 
 __all__ = ["KnowledgeGraph", "Rows", "open_graph"]
 

@@ -9,10 +9,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Callable
 
-from b12kg.guard import federation_problem, foreign_request, query_texts
+from b12kg.store.guard import federation_problem, foreign_request, query_texts
 
 if TYPE_CHECKING:
-    from b12kg.serve import Pool, Worker
+    from b12kg.store.serve import Pool, Worker
 
 __all__ = ["Front", "MAX_BODY", "MAX_CONNECTIONS"]
 

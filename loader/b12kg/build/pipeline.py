@@ -12,10 +12,10 @@ from typing import Callable, Iterable, Iterator
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from b12kg import __version__
-from b12kg.describe import CHANGELOG, DESCRIPTION_FILE, FileFacts, describe, read_release, write_description
-from b12kg.docs import DOCS_FILE, ontology_html
+from b12kg.build.describe import CHANGELOG, DESCRIPTION_FILE, FileFacts, describe, read_release, write_description
+from b12kg.build.docs import DOCS_FILE, ontology_html
 from b12kg.errors import B12kgError, CurationError
-from b12kg.formats import (
+from b12kg.build.writers import (
     SORT_CHUNK,
     Row,
     canonical_rows,
@@ -26,21 +26,21 @@ from b12kg.formats import (
     write_trig,
     write_turtle,
 )
-from b12kg.hpo import hpo_release
-from b12kg.anatomy import ANATOMY_EDGES, read_anatomy_edges
-from b12kg.imports import (
+from b12kg.rdf.hpo import hpo_release
+from b12kg.rdf.anatomy import ANATOMY_EDGES, read_anatomy_edges
+from b12kg.rdf.imports import (
     anatomy_import_quads,
     anatomy_terms,
     hp_import_quads,
     terms_import_quads,
     used_curies,
 )
-from b12kg.model import document_quads
-from b12kg.outputs import output_set
+from b12kg.rdf.claims import document_quads
+from b12kg.build.outputs import output_set
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH
-from b12kg.read import Document, claim_files, read_document
-from b12kg.validate import check_ids, relation_curies
+from b12kg.curation.read import Document, claim_files, read_document
+from b12kg.qc.validate import check_ids, relation_curies
 from b12kg.vocab import ID, NS, ONTOLOGY_IRI
 
 __all__ = ["BuildResult", "build", "OUTPUT_NAMES", "read_ontology", "read_context", "ontology_quads", "ontology_relations",
@@ -241,7 +241,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                 ("terms_import", canonical_rows(terms_module)))
                for ext in ("ttl", "owl")}
     outputs = [*targets.values(), owl_path, docs_path, *modules]
-    # One output set over graphs/ and ontology/: every file is replaced together, or none is (b12kg.outputs).
+    # One output set over graphs/ and ontology/: every file is replaced together, or none is (b12kg.build.outputs).
     with output_set(files=outputs) as staged:
         workdir = staged.scratch()  # sorted runs of a large build spill here, on the outputs' filesystem
         files = {path: staged.open(path) for path in outputs}

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
-from b12kg.sparql_form import read_query_form
+from b12kg.sparql.form import read_query_form
 from b12kg.vocab import ASSERTED_GRAPH, CURIE_PREFIXES, INFERRED_GRAPH, OUTPUT_PREFIXES, compact, is_valid_iri
 
 __all__ = ["dataset_query", "GRAPH_FORMATS", "run_rdflib", "answer_from_json", "defaults_line", "DEFAULTS_MARK", "library_table", "Answer", "Param", "open_store", "run_sparql", "run_remote", "resolve_query", "format_answer", "FORMATS",
@@ -53,7 +53,7 @@ def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False):  # typ
     ``inferred`` the reasoner's inferences (graphs/b12kg-inferred.nt) added to the default graph."""
     from pyoxigraph import RdfFormat, Store
 
-    from b12kg.load import layout_nquads
+    from b12kg.store.load import layout_nquads
 
     path = graphs_dir / DATASET_FILE
     if not path.is_file():
@@ -439,7 +439,7 @@ _FROM = re.compile(r"\bFROM\s+(NAMED\s+)?<", re.I)
 
 def with_dataset(sparql: str, graphs: Sequence[str]) -> str:
     """The query with FROM clauses naming the graphs its default graph is made of (for stores that keep the
-    release in named graphs, see b12kg.load)."""
+    release in named graphs, see b12kg.store.load)."""
     where = _WHERE.search(sparql)
     if where is None:
         raise B12kgError("the query has no 'WHERE {' clause to put FROM clauses before", fix="add WHERE { ... }")

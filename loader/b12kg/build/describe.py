@@ -15,7 +15,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg import __version__
 from b12kg.errors import B12kgError
-from b12kg.formats import SORT_CHUNK, Row, sorted_unique, spilled_rows, write_turtle
+from b12kg.build.writers import SORT_CHUNK, Row, sorted_unique, spilled_rows, write_turtle
 from b12kg.paths import PROJECT
 from b12kg.vocab import BASE, ID, NS, ONTOLOGY_IRI
 

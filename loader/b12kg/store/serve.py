@@ -23,10 +23,10 @@ from typing import IO, Callable
 from urllib.error import URLError
 
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
-from b12kg.front import Front
-from b12kg.guard import allowed_hosts
+from b12kg.store.front import Front
+from b12kg.store.guard import allowed_hosts
 from b12kg.paths import GRAPHS_DIR
-from b12kg.query import DATASET_FILE, INFERRED_FILE
+from b12kg.sparql.query import DATASET_FILE, INFERRED_FILE
 
 __all__ = ["Endpoint", "Pool", "Worker", "oxigraph_binary", "load_location", "start_endpoint", "open_front",
            "free_port", "check_timeout", "make_run_folder", "remove_stale_run_folders", "die_with_parent",
@@ -156,10 +156,10 @@ def remove_stale_run_folders(parent: Path | None = None) -> list[Path]:
 # --- loading ---------------------------------------------------------------------------------------------------------
 
 def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> None:
-    """Load the release into an Oxigraph directory in the store layout every engine holds (b12kg.load): the named
+    """Load the release into an Oxigraph directory in the store layout every engine holds (b12kg.store.load): the named
     graphs asserted, inferred, catalog and the per-claim graphs, and the asserted graph as the default graph
     (the inferred graph is not mixed into it; name it with FROM <https://w3id.org/b12kg/graph/inferred>)."""
-    from b12kg.load import layout_nquads
+    from b12kg.store.load import layout_nquads
 
     files = [graphs_dir / DATASET_FILE] + ([graphs_dir / INFERRED_FILE] if inferred else [])
     for path in files:

@@ -7,10 +7,10 @@ from typing import Iterable, Iterator
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-from b12kg.anatomy import RELATIONS, AnatomyEdge
+from b12kg.rdf.anatomy import RELATIONS, AnatomyEdge
 from b12kg.errors import CurationError
-from b12kg.hpo import HpoRelease
-from b12kg.read import Document
+from b12kg.rdf.hpo import HpoRelease
+from b12kg.curation.read import Document
 from b12kg.vocab import BASE, NS, Curie
 
 __all__ = ["HP_IMPORT", "TERMS_IMPORT", "ANATOMY_IMPORT", "PART_OF", "hp_import_quads", "terms_import_quads",

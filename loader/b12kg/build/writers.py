@@ -11,7 +11,7 @@ from typing import IO, ContextManager, Iterable, Iterator, NamedTuple, Sequence
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
 
-from b12kg.outputs import output_set
+from b12kg.build.outputs import output_set
 from b12kg.vocab import NS, OUTPUT_PREFIXES, compact
 
 __all__ = [
@@ -308,7 +308,7 @@ def write_jsonld(out: IO[str], rows: Sequence[Row], context: dict[str, object]) 
 def staged_files(targets: Sequence[Path]) -> ContextManager[dict[Path, IO[str]]]:
     """Open a staged file for each target; on success replace all targets together, on error none.
 
-    A thin form of `b12kg.outputs.output_set` for a few small files written side by side (every handle is open
+    A thin form of `b12kg.build.outputs.output_set` for a few small files written side by side (every handle is open
     at once): the old outputs stay untouched until every new file is complete, and a failure part-way through
     the replacement puts them all back. Each handle's ``name`` is its staged file, so a finished file can be
     read back (for its checksum) before the swap.

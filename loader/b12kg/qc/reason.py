@@ -15,8 +15,8 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
 from b12kg import __version__
 from b12kg.errors import B12kgError, MissingPrerequisite
-from b12kg.formats import canonical_rows, write_ntriples, write_turtle
-from b12kg.outputs import output_set
+from b12kg.build.writers import canonical_rows, write_ntriples, write_turtle
+from b12kg.build.outputs import output_set
 from b12kg.paths import GRAPHS_DIR
 from b12kg.vocab import NS
 
@@ -184,7 +184,7 @@ def write_inferred(inference: Inference, *, out_dir: Path = GRAPHS_DIR) -> list[
     if inference.source_digest:
         header.append(INPUT_LINE.format(digest=inference.source_digest))
     targets = [out_dir / name for name in INFERRED_NAMES]
-    with output_set(files=targets) as staged:  # both files are replaced together, or neither (b12kg.outputs)
+    with output_set(files=targets) as staged:  # both files are replaced together, or neither (b12kg.build.outputs)
         with staged.open(targets[0]) as out:
             write_ntriples(out, rows, header)
         with staged.open(targets[1]) as out:

@@ -12,12 +12,12 @@ from typing import Callable
 
 from pyoxigraph import RdfFormat, Store
 
-from b12kg.build import build
-from b12kg.describe import (CHANGELOG, DESCRIPTION_FILE, FileFacts, Release, distribution, read_release,
+from b12kg.build.pipeline import build
+from b12kg.build.describe import (CHANGELOG, DESCRIPTION_FILE, FileFacts, Release, distribution, read_release,
                             write_description)
 from b12kg.errors import B12kgError
-from b12kg.export import export
-from b12kg.outputs import output_set
+from b12kg.export.run import export
+from b12kg.build.outputs import output_set
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR, PROJECT
 
 __all__ = ["RELEASES_DIR", "CHECKSUMS", "GZIPPED", "RELEASE_DESCRIPTION", "ReleaseResult", "make_release", "checksums_of"]
@@ -94,7 +94,7 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
     A release folder is never changed: running again with the same sources is a no-op; with other sources and
     the same CHANGELOG version it is an error that says to add a new version.
     """
-    from b12kg.reason import hermit_inference, owlrl_inference, write_inferred
+    from b12kg.qc.reason import hermit_inference, owlrl_inference, write_inferred
 
     say = progress or (lambda message: None)
     release = read_release(changelog)
@@ -105,7 +105,7 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
             raise B12kgError(f"version {release.version} was already released as {folder}",
                              fix="add a new `## [X.Y.Z] - YYYY-MM-DD` heading to CHANGELOG.md for this release")
     # The release folder is one output unit: staged beside releases/DATE/, moved into place in one rename
-    # (b12kg.outputs: a killed run's staging folder is removed by the next run).
+    # (b12kg.build.outputs: a killed run's staging folder is removed by the next run).
     with output_set(directories=[target]) as staged:
         staging = staged.directory(target)
         say(f"building release {release.version} ({release.date}) in {staging}")

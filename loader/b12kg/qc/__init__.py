@@ -1,0 +1,1 @@
+"""Quality-control stage: IDs, SHACL shapes, HermiT reasoning and staleness of the committed outputs."""

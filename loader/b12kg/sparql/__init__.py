@@ -1,0 +1,1 @@
+"""SPARQL stage: the query library, parameters, engines, results and look-ups."""
