@@ -11,7 +11,7 @@ import pytest
 import rdflib
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from b12kg import formats
+from b12kg.build import writers as formats
 from b12kg.build.pipeline import OUTPUT_NAMES, build
 from b12kg.errors import CurationError
 from b12kg.paths import ONTOLOGY_DIR
