@@ -25,7 +25,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_carries_the_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("b12kg/_data/ontology/b12kg.ttl", "b12kg/_data/ontology/b12kg.owl", "b12kg/_data/graphs/b12kg.nq",
-                 "b12kg/_data/queries/01-manifestations.rq", "b12kg/cli.py"):
+                 "b12kg/_data/queries/01-manifestations.rq", "b12kg/cli/__init__.py",
+                 "b12kg/store/serve.py", "b12kg/curation/read.py"):
         assert name in names, name
 
 

@@ -1,0 +1,1 @@
+"""Build stage: writers of every format, atomic outputs, the dataset description, the ontology docs, releases."""
