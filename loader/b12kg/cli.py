@@ -24,6 +24,12 @@ EXIT_CODES = {
     3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs are stale",
     4: "a store or SPARQL endpoint could not be reached or answered an error",
     5: "the environment lacks something (Java for HermiT, a built graph)",
+    6: "load: the store's reply to the final swap was lost, but read back the store holds this release, complete",
+    7: "load: the final swap failed; read back, the store still holds its previous release intact (staging removed)",
+    8: "load: the store holds a mixed or incomplete state; run `b12kg load` again to finish (load --status: "
+       "the store does not hold one complete release)",
+    9: "load: the final swap failed and the store could not be read back: the outcome is unknown (check with "
+       "`b12kg load --status`)",
 }
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -351,7 +357,13 @@ def _password(user: str | None, env_name: str) -> str | None:
                                                                           "20000; INSERT DATA at most 1000].")
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds to wait for each request.")
 @click.option("--retries", type=click.IntRange(0), default=3, show_default=True,
-              help="Retries, with backoff, on connection errors and 5xx answers (never on 4xx).")
+              help="Retries, with backoff, of uploads and reads on connection errors, timeouts and 5xx answers "
+                   "(never on 4xx). The final swap is sent once, never retried.")
+@click.option("--recovery-wait", type=click.FloatRange(0), default=120.0, show_default=True,
+              help="If the final swap fails: seconds to keep trying to read the store back (reads only) to tell "
+                   "which release it holds.")
+@click.option("--status", is_flag=True, help="Only read the store and say which release it holds (exit 0: this "
+                                             "release, complete; 3: another release or none; 8: a mixed state).")
 @click.option("--user", default=None, help="User for a store behind authentication.")
 @click.option("--password-env", default="B12KG_STORE_PASSWORD", show_default=True,
               help="Environment variable holding the password (else you are prompted); never on the command line.")
@@ -366,9 +378,14 @@ def _password(user: str | None, env_name: str) -> str | None:
               show_default=True, help="Folder holding the built graphs.")
 def load(*, store_type: str, url: str | None, query_url: str | None, update_url: str | None, gsp_url: str | None,
          gsp_graph_param: str | None, mode: str, method: str, batch_size: int | None, timeout: float, retries: int,
-         user: str | None, password_env: str, auth: str, insecure: bool, inferred: bool, verify: bool,
-         graphs_dir: Path) -> None:
+         recovery_wait: float, status: bool, user: str | None, password_env: str, auth: str, insecure: bool,
+         inferred: bool, verify: bool, graphs_dir: Path) -> None:
     """Load the release into a triple store that speaks SPARQL 1.1, in the store's named graphs.
+
+    Replace (the default) stages every graph, checks its size, then swaps them all in with one SPARQL Update
+    request, sent once. If that request fails in any way, the store is read back and the exit code says what it
+    holds: 6 this release (the reply was lost), 7 its previous release, intact, 8 a mixed state (run the load
+    again to finish), 9 unknown (the store could not be read; check with --status).
 
     \b
     Graphs in the store:  https://w3id.org/b12kg/graph/asserted   the release's default graph
@@ -380,7 +397,7 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
       b12kg load --store oxigraph --url http://127.0.0.1:7878
       B12KG_STORE_PASSWORD=... b12kg load --store virtuoso --url http://127.0.0.1:8890 --user dba
     """
-    from b12kg.load import load_release, store_preset, verify_store
+    from b12kg.load import load_release, store_preset, store_status, verify_store
 
     try:
         if not (url or query_url):
@@ -388,7 +405,7 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
         config = store_preset(store_type, url or query_url or "", user=user, timeout=timeout, retries=retries,
                               auth=auth, verify_tls=not insecure, method=method, batch_size=batch_size,
                               query_url=query_url, update_url=update_url, gsp_url=gsp_url,
-                              gsp_graph_param=gsp_graph_param)
+                              gsp_graph_param=gsp_graph_param, recovery_wait=recovery_wait)
         config.password = _password(user, password_env)
         if insecure:
             import ssl
@@ -398,11 +415,23 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
             urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=context)))
+        if status:
+            kind, state = store_status(config, graphs_dir, inferred=inferred)
+            click.echo(f"{config.describe()} holds {state.describe()}"
+                       + (f"; {len(state.staging)} staging graph(s) left by an interrupted load" if state.staging
+                          else ""))
+            if kind == "this":
+                click.echo(f"that is the release in {graphs_dir}")
+            elif kind == "mixed":
+                click.secho("not one complete release: run `b12kg load` to finish", fg="red", err=True)
+            sys.exit({"this": 0, "other": 3, "mixed": 8}[kind])
         click.echo(f"loading {graphs_dir} into {config.describe()} ({mode}, method {method})")
         report = load_release(config, graphs_dir, mode=mode, inferred=inferred, progress=_progress)
         _print_counts(report.graphs)
+        if report.before:
+            click.echo(f"before this load the store held {report.before}")
         if report.removed:
-            click.echo(f"removed {len(report.removed)} graph(s) the previous release had and this one has not")
+            click.echo(f"removed {len(report.removed)} graph(s) the store had and this release has not")
         click.echo(f"loaded in {report.seconds:.1f} s")
         if not report.ok():
             click.secho("the store's counts differ from the release's", fg="red", err=True)
@@ -418,6 +447,10 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
                 click.secho(f"verification failed{': ' + ', '.join(different) if different else ''}", fg="red",
                             err=True)
                 sys.exit(3)
+        if report.fault:
+            click.secho(f"the store's reply to the final swap was lost ({report.fault}); read back, the store holds "
+                        "this release, complete", fg="yellow", err=True)
+            sys.exit(6)
     except B12kgError as exc:
         _fail(exc)
 
