@@ -418,8 +418,8 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
         if status:
             kind, state = store_status(config, graphs_dir, inferred=inferred)
             click.echo(f"{config.describe()} holds {state.describe()}"
-                       + (f"; {len(state.staging)} staging graph(s) left by an interrupted load" if state.staging
-                          else ""))
+                       + (f"; and {len(state.staging)} staging graph(s) left by an interrupted load (the next load "
+                          "removes them)" if state.staging else ""))
             if kind == "this":
                 click.echo(f"that is the release in {graphs_dir}")
             elif kind == "mixed":

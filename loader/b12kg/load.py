@@ -660,12 +660,13 @@ def _recover(config: StoreConfig, fault: str, *, guard: str, staging: list[str],
 
 def store_status(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> tuple[str, StoreState]:
     """Which release the store holds: ("this", …) this release complete; ("other", …) another complete release or
-    none; ("mixed", …) graphs of more than one release, an incomplete one, or staging graphs left behind."""
+    none; ("mixed", …) graphs of more than one release, or an incomplete one. Staging graphs left by an
+    interrupted load (``state.staging``) are not part of a release; the next load removes them."""
     graphs = release_graphs(graphs_dir, inferred=inferred)
     state = read_state(config)
-    if state.holds(graphs) and not state.staging:
+    if state.holds(graphs):
         return "this", state
-    if state.complete() and not state.staging:
+    if state.complete():
         return "other", state
     return "mixed", state
 
