@@ -92,7 +92,8 @@ class Rig:
             if all(sizes[g] == len(release.get(g, [])) for g in names) and \
                     sorted(b["c"]["value"] for b in stated) == checksums:
                 return name
-        raise AssertionError(f"the store holds no complete release: {sizes}")
+        shown = ", ".join(f"<{g}> {n}" for g, n in list(sizes.items())[:4])
+        raise AssertionError(f"the store holds no complete release: {shown}, … ({sum(sizes.values())} triples)")
 
     def other(self) -> str:
         return "B" if self.live() == "A" else "A"

@@ -21,7 +21,8 @@ EXIT_CODES = {
     0: "success",
     1: "bad input: a curated claims file, the ontology or a query has a problem (the message names file, line, fix)",
     2: "usage error: unknown option or missing argument",
-    3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs are stale",
+    3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs are stale; "
+       "load: the store's counts or answers differ from the release's (load --status: it holds another release)",
     4: "a store or SPARQL endpoint could not be reached or answered an error",
     5: "the environment lacks something (Java for HermiT, a built graph)",
     6: "load: the store's reply to the final swap was lost, but read back the store holds this release, complete",
@@ -52,6 +53,8 @@ def _default_out() -> Path:
 
 
 _EPILOG = "Exit codes: " + "; ".join(f"{k} {v}" for k, v in EXIT_CODES.items()) + "."
+_LOAD_EPILOG = "Exit codes: " + "; ".join(f"{k} {EXIT_CODES[k].removeprefix('load: ')}"
+                                          for k in (0, 3, 4, 5, 6, 7, 8, 9)) + "."
 
 
 @click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -338,7 +341,7 @@ def _password(user: str | None, env_name: str) -> str | None:
                      fix=f"set the environment variable {env_name} (or name another with --password-env)")
 
 
-@main.command()
+@main.command(epilog=_LOAD_EPILOG)
 @click.option("--store", "store_type", type=click.Choice(["oxigraph", "virtuoso", "generic"]), default="generic",
               show_default=True, help="Store type, for its usual URLs under --url (generic: give the URLs).")
 @click.option("--url", default=None, help="Base URL of the store, e.g. http://127.0.0.1:7878 (oxigraph) or "
@@ -390,7 +393,7 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
     \b
     Graphs in the store:  https://w3id.org/b12kg/graph/asserted   the release's default graph
                           https://w3id.org/b12kg/graph/inferred   graphs/b12kg-inferred.nt
-                          https://w3id.org/b12kg/graph/catalog    which graphs the release holds
+                          https://w3id.org/b12kg/graph/catalog    the release's graphs, sizes and SHA-256
                           https://w3id.org/b12kg/id/claim/<id>/assertion|provenance   per claim
     \b
     Examples:
