@@ -34,6 +34,7 @@ class Fault:
     seconds: float = 0.0
     on_fault: Callable[[], None] | None = None
     rewrite: Callable[[bytes], bytes] | None = None
+    match: Callable[[bytes], bool] | None = None  # which request gets it, if not the proxy's own choice
     done: threading.Event = field(default_factory=threading.Event)  # set once the fault has played out
     answer: bytes | None = None  # what the store answered to the (last) forwarded request
 
@@ -181,7 +182,7 @@ class FaultProxy:
 
     def take(self, body: bytes) -> Fault | None:
         with self._lock:
-            if self._armed is None or not self.match(body):
+            if self._armed is None or not (self._armed.match or self.match)(body):
                 return None
             fault, self._armed = self._armed, None
             self.matched.append(body)

@@ -534,7 +534,9 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
     try:
         for graph, lines in graphs.items():
             say(f"staging <{graph}> ({len(lines)} triples)")
-            uploader.upload(staging[graph], lines, replace_first=True)
+            # POST only, no PUT: the staging graphs are new (this run's names), and a POST that arrives twice, or
+            # late after its retry, adds the same triples again; a late PUT would wipe the batches posted after it.
+            uploader.upload(staging[graph], lines, replace_first=False)
         for graph, lines in graphs.items():
             stored = _count(config, staging[graph])
             if stored != len(lines):
