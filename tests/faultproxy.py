@@ -8,6 +8,7 @@ whose body matches gets the fault, and the proxy goes back to passing through. F
 - ``error500``: forward, then answer 500 instead of what the store said;
 - ``reset``: never forward; reset the client's connection (TCP RST);
 - ``kill``: forward, call ``on_fault`` (the test kills the store), reset the client's connection;
+- ``kill-after``: forward, wait for the store's answer, then as ``kill`` (the store dies right after committing);
 - ``replay``: forward twice, one after the other, and send the second answer (a duplicated request);
 - ``late``: hold the request ``seconds``, answer nothing, and forward it once the client has given up;
 - ``rewrite``: forward ``rewrite(body)`` instead of the body, then drop the answer (a store that ran part of it).
@@ -105,6 +106,11 @@ class _Handler(socketserver.BaseRequestHandler):
     def _play(self, fault: Fault, head: bytes, body: bytes) -> None:
         proxy = self.server.proxy
         if fault.mode == "reset":
+            _reset(self.request)
+        elif fault.mode == "kill-after":
+            fault.answer = proxy.forward(_with_body(head, body))
+            if fault.on_fault:
+                fault.on_fault()
             _reset(self.request)
         elif fault.mode == "kill":
             sending = threading.Thread(target=proxy.forward, args=(_with_body(head, body),), daemon=True)

@@ -144,7 +144,7 @@ def test_a_reset_before_the_swap_reached_the_store_exits_7_and_keeps_the_previou
 def test_a_swap_arriving_after_the_loader_gave_up_changes_nothing(rig: Rig) -> None:
     """The request is held until the loader has timed out, waited and cancelled; then the store gets it."""
     before = rig.live()
-    fault = rig.proxy.arm(Fault("late", seconds=2 * TIMEOUT + 4))
+    fault = rig.proxy.arm(Fault("late", seconds=2 * TIMEOUT + 2))
     result = rig.load("B" if before == "A" else "A")
     assert result.exit_code == 7, result.output
     assert fault.done.wait(60) and fault.answer is not None
@@ -162,14 +162,27 @@ def test_a_swap_delivered_twice_changes_nothing_the_second_time(rig: Rig) -> Non
     assert rig.live() == target
 
 
-def test_the_store_killed_during_the_swap_and_restarted(rig: Rig) -> None:
+@pytest.mark.parametrize("moment", ["kill", "kill-after"])
+def test_the_store_killed_during_the_swap_and_restarted(rig: Rig, moment: str) -> None:
+    """SIGKILL just after the swap reached the store, or just after it answered (committed: exit 6); restarted on
+    the same data folder a second later. Killed mid-swap, the stores came back with the previous release (exit 7)
+    in most runs, but Virtuoso 7.2.5 once came back with part of the swap applied (91 of the asserted graph's
+    triples gone, nothing else changed): then the loader must say so (exit 8) and the next load must repair it."""
     before = rig.live()
     target = "B" if before == "A" else "A"
     restarted: list[threading.Thread] = []
-    rig.proxy.arm(Fault("kill", on_fault=lambda: (rig.server.kill(), restarted.append(rig.restart_later()))))
+    rig.proxy.arm(Fault(moment, on_fault=lambda: (rig.server.kill(), restarted.append(rig.restart_later()))))
     result = rig.load(target, "--recovery-wait", "90")
     restarted[0].join(120)
-    assert result.exit_code in (6, 7), result.output
+    assert result.exit_code in ((6,) if moment == "kill-after" else (6, 7, 8)), result.output
+    if result.exit_code == 8:
+        assert "mixed state" in result.output
+        with pytest.raises(AssertionError, match="no complete release"):
+            rig.live()
+        repaired = rig.load(target)
+        assert repaired.exit_code == 0, repaired.output
+        assert rig.live() == target
+        return
     assert rig.live() == (target if result.exit_code == 6 else before)
 
 
