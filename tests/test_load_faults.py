@@ -162,28 +162,37 @@ def test_a_swap_delivered_twice_changes_nothing_the_second_time(rig: Rig) -> Non
     assert rig.live() == target
 
 
+def _repaired_if_mixed(rig: Rig, result: Result, target: str) -> bool:
+    """If the loader said the store is mixed (exit 8), it must be (no complete release), and a load must repair it."""
+    if result.exit_code != 8:
+        return False
+    assert "mixed" in result.output
+    with pytest.raises(AssertionError, match="no complete release"):
+        rig.live(staging_left=True)
+    repaired = rig.load(target)
+    assert repaired.exit_code == 0, repaired.output
+    assert rig.live() == target
+    return True
+
+
 @pytest.mark.parametrize("moment", ["kill", "kill-after"])
 def test_the_store_killed_during_the_swap_and_restarted(rig: Rig, moment: str) -> None:
     """SIGKILL just after the swap reached the store, or just after it answered (committed: exit 6); restarted on
-    the same data folder a second later. Killed mid-swap, the stores came back with the previous release (exit 7)
-    in most runs, but Virtuoso 7.2.5 once came back with part of the swap applied (91 of the asserted graph's
-    triples gone, nothing else changed): then the loader must say so (exit 8) and the next load must repair it."""
+    the same data folder a second later. Oxigraph came back with the previous release (exit 7) or the new one.
+    Virtuoso 7.2.5 sometimes comes back from its roll-forward with part of the swap applied (killed in the middle:
+    the first graph's DELETE half done, nothing else) or part of it lost (killed just after it answered: the first
+    graph short of triples, the rest new), even with "DEFINE sql:log-enable 1": the loader must then say the store
+    is mixed (exit 8) and the next load must repair it."""
     before = rig.live()
     target = "B" if before == "A" else "A"
     restarted: list[threading.Thread] = []
     rig.proxy.arm(Fault(moment, on_fault=lambda: (rig.server.kill(), restarted.append(rig.restart_later()))))
     result = rig.load(target, "--recovery-wait", "90")
     restarted[0].join(120)
-    assert result.exit_code in ((6,) if moment == "kill-after" else (6, 7, 8)), result.output
-    if result.exit_code == 8:
-        assert "mixed state" in result.output
-        with pytest.raises(AssertionError, match="no complete release"):
-            rig.live()
-        repaired = rig.load(target)
-        assert repaired.exit_code == 0, repaired.output
-        assert rig.live() == target
-        return
-    assert rig.live() == (target if result.exit_code == 6 else before)
+    allowed = ((6,) if moment == "kill-after" else (6, 7)) + ((8,) if rig.kind == "virtuoso" else ())
+    assert result.exit_code in allowed, result.output
+    if not _repaired_if_mixed(rig, result, target):
+        assert rig.live() == (target if result.exit_code == 6 else before)
 
 
 def test_a_store_gone_after_the_swap_exits_9_and_status_tells_later(rig: Rig) -> None:
@@ -194,8 +203,11 @@ def test_a_store_gone_after_the_swap_exits_9_and_status_tells_later(rig: Rig) ->
     assert result.exit_code == 9, result.output
     assert "unknown" in result.output and "b12kg load --status" in result.output
     rig.server.start()
-    live = rig.live(staging_left=True)  # the store died before the loader could remove them
     status = rig.load(target, "--status")
+    assert status.exit_code in ((0, 3, 8) if rig.kind == "virtuoso" else (0, 3)), status.output
+    if _repaired_if_mixed(rig, status, target):
+        return
+    live = rig.live(staging_left=True)  # the store died before the loader could remove them
     assert status.exit_code == (0 if live == target else 3), status.output
     if _graphs_with_prefix(rig.config(), STAGING_BASE):
         assert "staging graph(s) left by an interrupted load" in status.output
