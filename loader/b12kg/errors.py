@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["B12kgError", "CurationError", "StoreError", "MissingPrerequisite", "OutputError"]
+__all__ = ["B12kgError", "CurationError", "StoreError", "MissingPrerequisite", "OutputError", "PreviousReleaseKept",
+           "MixedStoreState", "SwapOutcomeUnknown"]
 
 
 @dataclass
@@ -60,3 +61,24 @@ class OutputError(B12kgError):
     """Outputs could not be written or replaced (a full disk, a folder in the way); the previous ones are kept."""
 
     exit_code = 5
+
+
+@dataclass
+class PreviousReleaseKept(StoreError):
+    """The final swap of a load failed; read back, the store still holds its previous release, intact."""
+
+    exit_code = 7
+
+
+@dataclass
+class MixedStoreState(StoreError):
+    """Read back, the store holds graphs of more than one release (or an incomplete one): a load must finish it."""
+
+    exit_code = 8
+
+
+@dataclass
+class SwapOutcomeUnknown(StoreError):
+    """The final swap of a load failed and the store could not be read afterwards: which release it holds is unknown."""
+
+    exit_code = 9

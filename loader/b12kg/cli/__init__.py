@@ -23,10 +23,17 @@ EXIT_CODES = {
     1: "bad input: a curated claims file, the ontology or a query has a problem (the message names file, line, fix)",
     2: "usage error: unknown option or missing argument",
     3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs (or the inferred "
-       "graph) are stale",
+       "graph) are stale; load: the store's counts or answers differ from the release's (load --status: it holds "
+       "another release)",
     4: "a store or SPARQL endpoint could not be reached or answered an error",
     5: "the environment lacks something (Java for HermiT, a built graph), or the outputs could not be written (full "
        "disk, a folder in the way); the previous outputs are then kept",
+    6: "load: the store's reply to the final swap was lost, but read back the store holds this release, complete",
+    7: "load: the final swap failed; read back, the store still holds its previous release intact (staging removed)",
+    8: "load: the store holds a mixed or incomplete state; run `b12kg load` again to finish (load --status: "
+       "the store does not hold one complete release)",
+    9: "load: the final swap failed and the store could not be read back: the outcome is unknown (check with "
+       "`b12kg load --status`)",
 }
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -50,6 +57,8 @@ def _default_out() -> Path:
 
 
 _EPILOG = "Exit codes: " + "; ".join(f"{k} {v}" for k, v in EXIT_CODES.items()) + "."
+_LOAD_EPILOG = "Exit codes: " + "; ".join(f"{k} {EXIT_CODES[k].removeprefix('load: ')}"
+                                          for k in (0, 3, 4, 5, 6, 7, 8, 9)) + "."
 
 
 @click.group(epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
@@ -432,7 +441,7 @@ def _password(user: str | None, env_name: str) -> str | None:
                      fix=f"set the environment variable {env_name} (or name another with --password-env)")
 
 
-@main.command()
+@main.command(epilog=_LOAD_EPILOG)
 @click.option("--store", "store_type", type=click.Choice(["oxigraph", "virtuoso", "generic"]), default="generic",
               show_default=True, help="Store type, for its usual URLs under --url (generic: give the URLs).")
 @click.option("--url", default=None, help="Base URL of the store, e.g. http://127.0.0.1:7878 (oxigraph) or "
@@ -452,7 +461,13 @@ def _password(user: str | None, env_name: str) -> str | None:
 @click.option("--timeout", type=float, default=120.0, show_default=True, callback=_seconds,
               help="Seconds to wait for each request (at least 1).")
 @click.option("--retries", type=click.IntRange(0), default=3, show_default=True,
-              help="Retries, with backoff, on connection errors and 5xx answers (never on 4xx).")
+              help="Retries, with backoff, of uploads and reads on connection errors, timeouts and 5xx answers "
+                   "(never on 4xx). The final swap is sent once, never retried.")
+@click.option("--recovery-wait", type=click.FloatRange(0), default=120.0, show_default=True,
+              help="If the final swap fails: seconds to keep trying to read the store back (reads only) to tell "
+                   "which release it holds.")
+@click.option("--status", is_flag=True, help="Only read the store and say which release it holds (exit 0: this "
+                                             "release, complete; 3: another release or none; 8: a mixed state).")
 @click.option("--user", default=None, help="User for a store behind authentication.")
 @click.option("--password-env", default="B12KG_STORE_PASSWORD", show_default=True,
               help="Environment variable holding the password (else you are prompted); never on the command line.")
@@ -467,21 +482,26 @@ def _password(user: str | None, env_name: str) -> str | None:
               show_default=True, help="Folder holding the built graphs.")
 def load(*, store_type: str, url: str | None, query_url: str | None, update_url: str | None, gsp_url: str | None,
          gsp_graph_param: str | None, mode: str, method: str, batch_size: int | None, timeout: float, retries: int,
-         user: str | None, password_env: str, auth: str, insecure: bool, inferred: bool, verify: bool,
-         graphs_dir: Path) -> None:
+         recovery_wait: float, status: bool, user: str | None, password_env: str, auth: str, insecure: bool,
+         inferred: bool, verify: bool, graphs_dir: Path) -> None:
     """Load the release into a triple store that speaks SPARQL 1.1, in the store's named graphs.
+
+    Replace (the default) stages every graph, checks its size, then swaps them all in with one SPARQL Update
+    request, sent once. If that request fails in any way, the store is read back and the exit code says what it
+    holds: 6 this release (the reply was lost), 7 its previous release, intact, 8 a mixed state (run the load
+    again to finish), 9 unknown (the store could not be read; check with --status).
 
     \b
     Graphs in the store:  https://w3id.org/b12kg/graph/asserted   the release's default graph
                           https://w3id.org/b12kg/graph/inferred   graphs/b12kg-inferred.nt
-                          https://w3id.org/b12kg/graph/catalog    which graphs the release holds
+                          https://w3id.org/b12kg/graph/catalog    the release's graphs, sizes and SHA-256
                           https://w3id.org/b12kg/id/claim/<id>/assertion|provenance   per claim
     \b
     Examples:
       b12kg load --store oxigraph --url http://127.0.0.1:7878
       B12KG_STORE_PASSWORD=... b12kg load --store virtuoso --url http://127.0.0.1:8890 --user dba
     """
-    from b12kg.store.load import load_release, store_preset, verify_store
+    from b12kg.store.load import load_release, store_preset, store_status, verify_store
 
     try:
         if not (url or query_url):
@@ -489,7 +509,7 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
         config = store_preset(store_type, url or query_url or "", user=user, timeout=timeout, retries=retries,
                               auth=auth, verify_tls=not insecure, method=method, batch_size=batch_size,
                               query_url=query_url, update_url=update_url, gsp_url=gsp_url,
-                              gsp_graph_param=gsp_graph_param)
+                              gsp_graph_param=gsp_graph_param, recovery_wait=recovery_wait)
         config.password = _password(user, password_env)
         if insecure:
             import ssl
@@ -499,11 +519,23 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
             urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=context)))
+        if status:
+            kind, state = store_status(config, graphs_dir, inferred=inferred)
+            click.echo(f"{config.describe()} holds {state.describe()}"
+                       + (f"; and {len(state.staging)} staging graph(s) left by an interrupted load (the next load "
+                          "removes them)" if state.staging else ""))
+            if kind == "this":
+                click.echo(f"that is the release in {graphs_dir}")
+            elif kind == "mixed":
+                click.secho("not one complete release: run `b12kg load` to finish", fg="red", err=True)
+            sys.exit({"this": 0, "other": 3, "mixed": 8}[kind])
         click.echo(f"loading {graphs_dir} into {config.describe()} ({mode}, method {method})")
         report = load_release(config, graphs_dir, mode=mode, inferred=inferred, progress=_progress)
         _print_counts(report.graphs)
+        if report.before:
+            click.echo(f"before this load the store held {report.before}")
         if report.removed:
-            click.echo(f"removed {len(report.removed)} graph(s) the previous release had and this one has not")
+            click.echo(f"removed {len(report.removed)} graph(s) the store had and this release has not")
         click.echo(f"loaded in {report.seconds:.1f} s")
         if not report.ok():
             click.secho("the store's counts differ from the release's", fg="red", err=True)
@@ -519,6 +551,10 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
                 click.secho(f"verification failed{': ' + ', '.join(different) if different else ''}", fg="red",
                             err=True)
                 sys.exit(3)
+        if report.fault:
+            click.secho(f"the store's reply to the final swap was lost ({report.fault}); read back, the store holds "
+                        "this release, complete", fg="yellow", err=True)
+            sys.exit(6)
     except B12kgError as exc:
         _fail(exc)
 
