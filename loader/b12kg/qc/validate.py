@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 from b12kg.errors import CurationError, MissingPrerequisite
 from b12kg.rdf.hpo import HpoRelease, hpo_release
 from b12kg.curation.read import Claim, Document
-from b12kg.vocab import Curie
+from b12kg.vocab import CONVERTER, NS, Curie
 
 __all__ = ["check_ids", "relation_curies", "HermitReport", "run_hermit", "FREQUENCY_RANGES", "ShaclViolation", "run_shacl"]
 
@@ -30,16 +30,13 @@ _ONSET_ROOT = "HP:0003674"  # Onset
 
 def relation_curies(ontology_triples: Iterable[tuple[str, str, str]]) -> set[str]:
     """CURIEs of the members of b12o:Relation that the ontology declares."""
-    from b12kg.vocab import NS
-
     relation_class = NS["b12o"] + "Relation"
     found = set()
     for s, p, o in ontology_triples:
         if p == NS["rdf"] + "type" and o == relation_class:
-            if s.startswith(NS["b12o"]):
-                found.add("b12o:" + s[len(NS["b12o"]):])
-            elif s.startswith(NS["obo"] + "RO_"):
-                found.add("RO:" + s[len(NS["obo"]) + 3:])
+            curie = CONVERTER.parse_uri(s)  # the longest expansion: RO_ IRIs are RO:, not obo:
+            if curie is not None and curie.prefix in ("b12o", "RO"):
+                found.add(f"{curie.prefix}:{curie.identifier}")
     return found
 
 
