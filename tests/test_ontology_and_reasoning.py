@@ -10,6 +10,7 @@ import pytest
 import rdflib
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 
+from b12kg import __version__
 from b12kg.qc.hermit import run_hermit
 
 B12O = "https://w3id.org/b12kg/ontology#"
@@ -45,7 +46,8 @@ def test_object_properties_of_the_claim_have_domain_and_range(ontology: rdflib.G
 def test_ontology_header(ontology: rdflib.Graph) -> None:
     header = URIRef("https://w3id.org/b12kg/ontology")
     assert (header, RDF.type, OWL.Ontology) in ontology
-    assert ontology.value(header, OWL.versionIRI) == URIRef("https://w3id.org/b12kg/ontology/0.1.0")
+    assert ontology.value(header, OWL.versionIRI) == URIRef(f"https://w3id.org/b12kg/ontology/{__version__}")
+    assert str(ontology.value(header, OWL.versionInfo)) == __version__
     for prop in (rdflib.DCTERMS.title, rdflib.DCTERMS.description):
         assert {"en", "ar"} <= _langs(ontology, header, prop)
     assert ontology.value(header, rdflib.DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")

@@ -73,7 +73,11 @@ class Release:
 
 
 def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = None) -> Release:
-    """The first `## [X.Y.Z] - YYYY-MM-DD` heading of the changelog, checked against the package version."""
+    """The first `## [X.Y.Z] - YYYY-MM-DD` heading of the changelog, checked against the release's version.
+
+    pyproject.toml's [project] version is the one source (b12kg.__version__ derives from it); the changelog's
+    newest heading and the ontology's owl:versionInfo are checked against it here.
+    """
     try:
         lines = changelog.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
@@ -97,14 +101,15 @@ def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = 
                              fix="write the release date as YYYY-MM-DD, a real day") from exc
         release = Release(match["version"], match["date"])
         pyproject = changelog.parent / "pyproject.toml"
-        for what, version in (("b12kg.__version__ (loader/b12kg/__init__.py)", __version__),
-                              (f"{pyproject}:{_version_line(pyproject)}: [project] version",
+        for what, version in ((f"{pyproject}:{_version_line(pyproject)}: [project] version",
                                _pyproject_version(pyproject)),
+                              ("b12kg.__version__ (the installed package's metadata)", __version__),
                               ("the ontology's owl:versionInfo", ontology_version)):
             if version is not None and version != release.version:
                 raise B12kgError(f"{changelog}:{number}: newest release {release.version} but {what} is {version}",
-                                 fix="give the changelog, pyproject.toml, loader/b12kg/__init__.py and "
-                                     "ontology/b12kg.ttl (owl:versionInfo, owl:versionIRI) the same version")
+                                 fix="pyproject.toml's [project] version is the release's version: give the "
+                                     "changelog's newest heading and ontology/b12kg.ttl (owl:versionInfo, "
+                                     "owl:versionIRI) the same one (and reinstall an installed package)")
         return release
     raise B12kgError(f"{changelog}: no release heading `## [X.Y.Z] - YYYY-MM-DD`",
                      fix="add the release being built to CHANGELOG.md")

@@ -136,8 +136,8 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
             changed = sorted(n for n in sums.keys() | existing.keys() if existing.get(n) != sums.get(n))
             raise B12kgError(f"{target} holds release {release.version} with other content ({', '.join(changed[:5])}"
                              f"{' ...' if len(changed) > 5 else ''}); releases are immutable",
-                             fix="add a new version heading to CHANGELOG.md (and bump pyproject.toml, "
-                                 "loader/b12kg/__init__.py and the ontology's version) and release again")
+                             fix="add a new version heading to CHANGELOG.md (and bump pyproject.toml's version "
+                                 "and the ontology's) and release again")
         _freeze(staging)
         os.chmod(staging, 0o755)
     say(f"released {target}")  # one rename: readers see no release, or all of it
