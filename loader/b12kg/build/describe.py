@@ -17,7 +17,7 @@ from b12kg import __version__
 from b12kg.errors import B12kgError
 from b12kg.build.writers import SORT_CHUNK, Row, sorted_unique, spilled_rows, write_turtle
 from b12kg.paths import PROJECT
-from b12kg.vocab import BASE, ID, NS, ONTOLOGY_IRI
+from b12kg.vocab import ASSERTED_GRAPH, BASE, ID, NS, ONTOLOGY_IRI
 
 __all__ = ["Release", "FileFacts", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE",
            "SERVE_ENDPOINT", "write_description"]
@@ -270,7 +270,7 @@ def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFact
     yield q(service, NS["rdfs"] + "comment", Literal(
         "The read-only SPARQL 1.1 endpoint of `b12kg serve` (Oxigraph server) with its default host and port; "
         "--host/--port change the URL. It holds the store layout every engine holds: the named graphs "
-        "<https://w3id.org/b12kg/graph/asserted> (the release's default graph), <…/graph/inferred> "
+        f"<{ASSERTED_GRAPH}> (the release's default graph), <…/graph/inferred> "
         "(b12kg-inferred.nt), <…/graph/catalog> and each claim's assertion and provenance graphs; its default graph "
         "is the asserted graph alone.", language="en"))
     yield q(service, SD + "endpoint", _n(SERVE_ENDPOINT))
