@@ -18,7 +18,7 @@ from b12kg.rdf.imports import ANATOMY_IMPORT, PART_OF
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR
 from b12kg.sparql.query import open_store, prepare, run_sparql
 from b12kg.curation.read import Document
-from b12kg.qc.validate import run_hermit
+from b12kg.qc.hermit import run_hermit
 
 OBO = "http://purl.obolibrary.org/obo/"
 TABLE = ONTOLOGY_DIR / "imports" / ANATOMY_EDGES

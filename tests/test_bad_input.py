@@ -300,11 +300,7 @@ BUILD_CASES = [
     Case("pyproject-version-differs", setup=lambda root: _edit(root / "pyproject.toml", 'version = "0.1.0"',
                                                                 'version = "0.2.0"'),
          message="[project] version is 0.2.0", named=Path("pyproject.toml")),
-    Case("jsonld-context-missing", setup=lambda root: (root / "ontology/b12kg.context.jsonld").unlink(),
-         message="the JSON-LD context is missing", named=Path("ontology/b12kg.context.jsonld"), line=False),
-    Case("jsonld-context-truncated", setup=lambda root: (root / "ontology/b12kg.context.jsonld").write_text(
-        (root / "ontology/b12kg.context.jsonld").read_text(encoding="utf-8")[:200], encoding="utf-8"),
-        message="is not valid JSON", named=Path("ontology/b12kg.context.jsonld")),
+    # (the JSON-LD context is written by the build from the prefix map: tests/test_prefix_map.py)
 ]
 
 

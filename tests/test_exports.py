@@ -16,8 +16,10 @@ import yaml
 from pyoxigraph import RdfFormat, Store
 from pyoxigraph import parse as oxparse
 
-from b12kg.export.run import (HPOA_COLUMNS, KGX_EDGE_COLUMNS, KGX_EXTRA_COLUMNS, KGX_NODE_COLUMNS, NP,
-                          NP_PLACEHOLDER, export, nanopub_quads)
+from b12kg.export.hpoa import HPOA_COLUMNS
+from b12kg.export.kgx import KGX_EDGE_COLUMNS, KGX_EXTRA_COLUMNS, KGX_NODE_COLUMNS
+from b12kg.export.nanopub import NP, NP_PLACEHOLDER, nanopub_quads
+from b12kg.export.run import export
 from b12kg.rdf.hpo import hpo_release
 from b12kg.paths import GRAPHS_DIR
 from b12kg.curation.read import Document

@@ -10,7 +10,8 @@ import pytest
 import rdflib
 from rdflib import OWL, RDF, RDFS, SKOS, URIRef
 
-from b12kg.qc.validate import run_hermit
+from b12kg import __version__
+from b12kg.qc.hermit import run_hermit
 
 B12O = "https://w3id.org/b12kg/ontology#"
 
@@ -45,7 +46,8 @@ def test_object_properties_of_the_claim_have_domain_and_range(ontology: rdflib.G
 def test_ontology_header(ontology: rdflib.Graph) -> None:
     header = URIRef("https://w3id.org/b12kg/ontology")
     assert (header, RDF.type, OWL.Ontology) in ontology
-    assert ontology.value(header, OWL.versionIRI) == URIRef("https://w3id.org/b12kg/ontology/0.1.0")
+    assert ontology.value(header, OWL.versionIRI) == URIRef(f"https://w3id.org/b12kg/ontology/{__version__}")
+    assert str(ontology.value(header, OWL.versionInfo)) == __version__
     for prop in (rdflib.DCTERMS.title, rdflib.DCTERMS.description):
         assert {"en", "ar"} <= _langs(ontology, header, prop)
     assert ontology.value(header, rdflib.DCTERMS.license) == URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -81,6 +83,26 @@ def test_hermit_would_catch_a_contradiction(fresh_build: Path, tmp_path: Path) -
     broken.write_text((fresh_build / "b12kg.nt").read_text(encoding="utf-8") +
                       f"{claim} <{RDF.type}> <{B12O}Sentence> .\n", encoding="utf-8")
     assert not _quiet_hermit(broken, fresh_build / "imports").consistent
+
+
+def test_hermit_names_an_unsatisfiable_class(fresh_build: Path, tmp_path: Path) -> None:
+    """A class under two disjoint classes (a claim that is a sentence) is unsatisfiable; the graph stays consistent."""
+    broken = tmp_path / "unsatisfiable.nt"
+    odd = "https://w3id.org/b12kg/id/test/ClaimSentence"
+    broken.write_text((fresh_build / "b12kg.nt").read_text(encoding="utf-8") +
+                      f"<{odd}> <{RDF.type}> <{OWL.Class}> .\n"
+                      f"<{odd}> <{RDFS.subClassOf}> <{B12O}Sentence> .\n"
+                      f"<{odd}> <{RDFS.subClassOf}> <{B12O}HealthClaim> .\n", encoding="utf-8")
+    report = _quiet_hermit(broken, fresh_build / "imports")
+    assert report.consistent and report.unsatisfiable == (odd,)
+
+
+def test_one_hermit_path() -> None:
+    """`b12kg validate` and `b12kg reason` run HermiT through b12kg.qc.hermit alone."""
+    package = Path(__file__).resolve().parents[1] / "loader" / "b12kg"
+    users = sorted(p.relative_to(package).as_posix() for p in package.rglob("*.py")
+                   if any(word in p.read_text(encoding="utf-8") for word in ("HermiT.jar", "sync_reasoner")))
+    assert users == ["qc/hermit.py"]
 
 
 def test_committed_inferred_graph_is_hermits_and_up_to_date(fresh_build: Path, committed: Path, tmp_path: Path) -> None:

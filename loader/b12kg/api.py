@@ -21,10 +21,11 @@ from typing import Any
 
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.sparql.query import library_queries, open_store, prepare, query_question, run_sparql
+from b12kg.vocab import NS
 
 __all__ = ["KnowledgeGraph", "Rows", "open_graph"]
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD = NS["xsd"]
 _INTEGERS = {_XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")}
 
 

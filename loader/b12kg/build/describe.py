@@ -17,7 +17,7 @@ from b12kg import __version__
 from b12kg.errors import B12kgError
 from b12kg.build.writers import SORT_CHUNK, Row, sorted_unique, spilled_rows, write_turtle
 from b12kg.paths import PROJECT
-from b12kg.vocab import BASE, ID, NS, ONTOLOGY_IRI
+from b12kg.vocab import ASSERTED_GRAPH, BASE, ID, NS, ONTOLOGY_IRI
 
 __all__ = ["Release", "FileFacts", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE",
            "SERVE_ENDPOINT", "write_description"]
@@ -73,7 +73,11 @@ class Release:
 
 
 def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = None) -> Release:
-    """The first `## [X.Y.Z] - YYYY-MM-DD` heading of the changelog, checked against the package version."""
+    """The first `## [X.Y.Z] - YYYY-MM-DD` heading of the changelog, checked against the release's version.
+
+    pyproject.toml's [project] version is the one source (b12kg.__version__ derives from it); the changelog's
+    newest heading and the ontology's owl:versionInfo are checked against it here.
+    """
     try:
         lines = changelog.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
@@ -97,14 +101,15 @@ def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = 
                              fix="write the release date as YYYY-MM-DD, a real day") from exc
         release = Release(match["version"], match["date"])
         pyproject = changelog.parent / "pyproject.toml"
-        for what, version in (("b12kg.__version__ (loader/b12kg/__init__.py)", __version__),
-                              (f"{pyproject}:{_version_line(pyproject)}: [project] version",
+        for what, version in ((f"{pyproject}:{_version_line(pyproject)}: [project] version",
                                _pyproject_version(pyproject)),
+                              ("b12kg.__version__ (the installed package's metadata)", __version__),
                               ("the ontology's owl:versionInfo", ontology_version)):
             if version is not None and version != release.version:
                 raise B12kgError(f"{changelog}:{number}: newest release {release.version} but {what} is {version}",
-                                 fix="give the changelog, pyproject.toml, loader/b12kg/__init__.py and "
-                                     "ontology/b12kg.ttl (owl:versionInfo, owl:versionIRI) the same version")
+                                 fix="pyproject.toml's [project] version is the release's version: give the "
+                                     "changelog's newest heading and ontology/b12kg.ttl (owl:versionInfo, "
+                                     "owl:versionIRI) the same one (and reinstall an installed package)")
         return release
     raise B12kgError(f"{changelog}: no release heading `## [X.Y.Z] - YYYY-MM-DD`",
                      fix="add the release being built to CHANGELOG.md")
@@ -265,7 +270,7 @@ def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFact
     yield q(service, NS["rdfs"] + "comment", Literal(
         "The read-only SPARQL 1.1 endpoint of `b12kg serve` (Oxigraph server) with its default host and port; "
         "--host/--port change the URL. It holds the store layout every engine holds: the named graphs "
-        "<https://w3id.org/b12kg/graph/asserted> (the release's default graph), <…/graph/inferred> "
+        f"<{ASSERTED_GRAPH}> (the release's default graph), <…/graph/inferred> "
         "(b12kg-inferred.nt), <…/graph/catalog> and each claim's assertion and provenance graphs; its default graph "
         "is the asserted graph alone.", language="en"))
     yield q(service, SD + "endpoint", _n(SERVE_ENDPOINT))

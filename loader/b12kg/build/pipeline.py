@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from b12kg.build.writers import (
     canonical_rows,
     spilled_rows,
     write_jsonld,
+    write_jsonld_context,
     write_nquads,
     write_ntriples,
     write_trig,
@@ -41,9 +41,9 @@ from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH
 from b12kg.curation.read import Document, claim_files, read_document
 from b12kg.qc.validate import check_ids, relation_curies
-from b12kg.vocab import ID, NS, ONTOLOGY_IRI
+from b12kg.vocab import ID, JSONLD_CONTEXT, NS, ONTOLOGY_IRI, RDFXML_PREFIXES
 
-__all__ = ["BuildResult", "build", "OUTPUT_NAMES", "read_ontology", "read_context", "ontology_quads", "ontology_relations",
+__all__ = ["BuildResult", "build", "OUTPUT_NAMES", "CONTEXT_FILE", "read_ontology", "ontology_relations",
            "load_documents"]
 
 OUTPUT_NAMES = {
@@ -57,7 +57,7 @@ OUTPUT_NAMES = {
 }
 ONTOLOGY_SOURCE = "b12kg.ttl"
 ONTOLOGY_RDFXML = "b12kg.owl"
-CONTEXT_FILE = "b12kg.context.jsonld"
+CONTEXT_FILE = "b12kg.context.jsonld"  # written from b12kg.vocab.JSONLD_CONTEXT (the prefix map)
 
 Progress = Callable[[str], None]
 
@@ -84,28 +84,6 @@ def read_ontology(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
             raise B12kgError(f"{path}: blank node in {quad}", fix="give the node an IRI (the ontology is kept "
                              "free of blank nodes so that its canonical N-Triples are stable)")
     return quads
-
-
-def read_context(ontology_dir: Path = ONTOLOGY_DIR) -> dict:  # type: ignore[type-arg]
-    """The curated JSON-LD @context (ontology/b12kg.context.jsonld), checked to be a JSON object's @context."""
-    path = ontology_dir / CONTEXT_FILE
-    fix = f"restore {CONTEXT_FILE} (git checkout ontology/{CONTEXT_FILE}); it is curated, not generated"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise B12kgError(f"{path}: the JSON-LD context is missing", fix=fix) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise B12kgError(f"{path}: cannot read the JSON-LD context: {exc}", fix=fix) from exc
-    except json.JSONDecodeError as exc:
-        raise B12kgError(f"{path}:{exc.lineno}: the JSON-LD context is not valid JSON ({exc.msg}, column "
-                         f"{exc.colno})", fix=fix) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("@context"), dict):
-        raise B12kgError(f"{path}:1: the JSON-LD context has no '@context' object", fix=fix)
-    return data["@context"]
-
-
-def ontology_quads(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
-    return read_ontology(ontology_dir)
 
 
 def ontology_relations(ontology: list[Quad]) -> set[str]:
@@ -228,11 +206,11 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
             yield from document_quads(document)
 
     ontology_rows = canonical_rows(ontology)
-    context = read_context(ontology_dir)
 
     targets = {name: out_dir / filename for name, filename in OUTPUT_NAMES.items()}
     onto_out = ontology_out_dir or ontology_dir
     owl_path = onto_out / ONTOLOGY_RDFXML
+    context_path = onto_out / CONTEXT_FILE
     docs_path = onto_out / DOCS_FILE
     say("documenting the ontology (pyLODE)")
     docs = ontology_html(ontology_dir / ONTOLOGY_SOURCE)
@@ -240,7 +218,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                (("hp_import", canonical_rows(hp_module)), ("anatomy_import", canonical_rows(anatomy_module)),
                 ("terms_import", canonical_rows(terms_module)))
                for ext in ("ttl", "owl")}
-    outputs = [*targets.values(), owl_path, docs_path, *modules]
+    outputs = [*targets.values(), owl_path, context_path, docs_path, *modules]
     # One output set over graphs/ and ontology/: every file is replaced together, or none is (b12kg.build.outputs).
     with output_set(files=outputs) as staged:
         workdir = staged.scratch()  # sorted runs of a large build spill here, on the outputs' filesystem
@@ -255,7 +233,8 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         write_turtle(files[targets["turtle"]], triples, _header("graph (Turtle, default graph)"))
         write_trig(files[targets["trig"]], rows, _header("dataset (TriG: default graph and per-claim named "
                                                          "graphs)"), workdir=workdir, chunk=sort_chunk)
-        write_jsonld(files[targets["jsonld"]], triples, context)
+        write_jsonld(files[targets["jsonld"]], triples, JSONLD_CONTEXT)
+        write_jsonld_context(files[context_path], JSONLD_CONTEXT)
         _coverage(files[targets["coverage"]], documents)
         _write_rdfxml(files[owl_path], ontology_rows)
         files[docs_path].write(docs)
@@ -308,9 +287,7 @@ def _finished(handle) -> FileFacts:  # type: ignore[no-untyped-def]
 
 
 def _write_rdfxml(out, rows: list[Row]) -> None:  # type: ignore[no-untyped-def]
-    data = serialize((row.quad.triple for row in rows), format=RdfFormat.RDF_XML,
-                     prefixes={k: NS[k] for k in ("b12o", "owl", "rdf", "rdfs", "xsd", "skos", "dcterms", "prov",
-                                                  "bibo", "fabio", "oa", "time", "vann", "obo")})
+    data = serialize((row.quad.triple for row in rows), format=RdfFormat.RDF_XML, prefixes=RDFXML_PREFIXES)
     text = data.decode("utf-8")
     declaration, _, rest = text.partition("\n")
     if not declaration.startswith("<?xml"):

@@ -19,6 +19,7 @@ from b12kg.errors import B12kgError
 from b12kg.export.run import export
 from b12kg.build.outputs import output_set
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR, PROJECT
+from b12kg.vocab import NS
 
 __all__ = ["RELEASES_DIR", "CHECKSUMS", "GZIPPED", "RELEASE_DESCRIPTION", "ReleaseResult", "make_release", "checksums_of"]
 
@@ -26,8 +27,9 @@ RELEASES_DIR = PROJECT / "releases"
 CHECKSUMS = "SHA256SUMS"  # the format `sha256sum -c` reads
 GZIPPED = ("b12kg.nt", "b12kg.nq", "b12kg-inferred.nt")  # the N-Triples/N-Quads dumps, compressed beside them
 RELEASE_DESCRIPTION = "b12kg.release.ttl"  # DCAT distributions of the files the build's description does not list
-# Hand-edited ontology files that belong in a release beside the generated ones.
-_ONTOLOGY_SOURCES = ("b12kg.ttl", "shapes.ttl", "b12kg.context.jsonld", "imports/anatomy_edges.tsv")
+# Hand-edited ontology files that belong in a release beside the generated ones (the build writes the JSON-LD
+# context, b12kg.context.jsonld, from the prefix map).
+_ONTOLOGY_SOURCES = ("b12kg.ttl", "shapes.ttl", "imports/anatomy_edges.tsv")
 
 Progress = Callable[[str], None]
 
@@ -67,8 +69,7 @@ def _describe_rest(staging: Path, release: Release) -> None:
 def _titles(description: Path):  # type: ignore[no-untyped-def]
     store = Store()
     store.load(path=str(description), format=RdfFormat.TURTLE)
-    return store.query("SELECT ?t { ?d a <http://www.w3.org/ns/dcat#Distribution> ; "
-                       "<http://purl.org/dc/terms/title> ?t }")
+    return store.query(f"SELECT ?t {{ ?d a <{NS['dcat']}Distribution> ; <{NS['dcterms']}title> ?t }}")
 
 
 def checksums_of(folder: Path) -> dict[str, str]:
@@ -135,8 +136,8 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
             changed = sorted(n for n in sums.keys() | existing.keys() if existing.get(n) != sums.get(n))
             raise B12kgError(f"{target} holds release {release.version} with other content ({', '.join(changed[:5])}"
                              f"{' ...' if len(changed) > 5 else ''}); releases are immutable",
-                             fix="add a new version heading to CHANGELOG.md (and bump pyproject.toml, "
-                                 "loader/b12kg/__init__.py and the ontology's version) and release again")
+                             fix="add a new version heading to CHANGELOG.md (and bump pyproject.toml's version "
+                                 "and the ontology's) and release again")
         _freeze(staging)
         os.chmod(staging, 0o755)
     say(f"released {target}")  # one rename: readers see no release, or all of it

@@ -7,12 +7,11 @@ from pathlib import Path
 
 from b12kg.paths import GRAPHS_DIR
 from b12kg.sparql.query import open_store, run_sparql
+from b12kg.vocab import sparql_prefixes
 
 __all__ = ["GraphStats", "graph_stats", "format_stats"]
 
-_PREFIXES = """PREFIX b12o: <https://w3id.org/b12kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
+_PREFIXES = sparql_prefixes(("b12o", "rdfs", "obo"))  # from the one prefix map
 
 
 @dataclass
@@ -43,12 +42,12 @@ def graph_stats(graphs_dir: Path = GRAPHS_DIR) -> GraphStats:
         ?c b12o:attributedTo ?s . ?s rdfs:label ?label . FILTER(LANG(?label) = "en") } GROUP BY ?label ORDER BY ?label""")
     terms = _pairs(store, """SELECT ?ontology (COUNT(DISTINCT ?t) AS ?n) WHERE {
         ?t a ?class .
-        FILTER(STRSTARTS(STR(?class), "https://w3id.org/b12kg/ontology#"))
+        FILTER(STRSTARTS(STR(?class), STR(b12o:)))
         FILTER(?class NOT IN (b12o:HealthClaim, b12o:Sentence, b12o:TextEvidence, b12o:TimeWindow, b12o:Frequency,
                b12o:DocumentSection, b12o:CuratorInference, b12o:SourceDocument, b12o:JournalIssue, b12o:Journal,
                b12o:Modality, b12o:AnchorEvent, b12o:IdentificationStatus, b12o:Relation, b12o:EvidenceType))
-        BIND(IF(STRSTARTS(STR(?t), "http://purl.obolibrary.org/obo/"),
-                STRBEFORE(STRAFTER(STR(?t), "http://purl.obolibrary.org/obo/"), "_"),
+        BIND(IF(STRSTARTS(STR(?t), STR(obo:)),
+                STRBEFORE(STRAFTER(STR(?t), STR(obo:)), "_"),
                 "b12 (local, no verified ID)") AS ?ontology)
     } GROUP BY ?ontology ORDER BY ?ontology""")
     return GraphStats(int(count.value), quads, graphs, int(claims.value), by_modality, by_source, terms)

@@ -27,6 +27,7 @@ __all__ = [
     "write_turtle",
     "write_trig",
     "write_jsonld",
+    "write_jsonld_context",
     "staged_files",
 ]
 
@@ -278,7 +279,7 @@ def _jsonld_value(term: NamedNode | Literal, prefixes: dict[str, str], cache: di
 
 
 def write_jsonld(out: IO[str], rows: Sequence[Row], context: dict[str, object]) -> None:
-    """A JSON-LD document: the curated @context inline, and one node object per subject in sorted order."""
+    """A JSON-LD document: the @context (b12kg.vocab.JSONLD_CONTEXT) inline, and one node object per subject in sorted order."""
     prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#", "_"))}
     cache: dict[str, str] = {}
     out.write('{\n  "@context": ')
@@ -300,6 +301,11 @@ def write_jsonld(out: IO[str], rows: Sequence[Row], context: dict[str, object]) 
         first = False
         out.write("\n    " + json.dumps(node, ensure_ascii=False, sort_keys=True))
     out.write("\n  ]\n}\n")
+
+
+def write_jsonld_context(out: IO[str], context: dict[str, str]) -> None:
+    """The JSON-LD context document (ontology/b12kg.context.jsonld): ``{"@context": ...}``, two-space indents."""
+    out.write(json.dumps({"@context": context}, ensure_ascii=False, indent=2) + "\n")
 
 
 # ------------------------------------------------------------------ atomic output

@@ -141,7 +141,7 @@ def reason(*, engine: str, graphs_dir: Path) -> None:
 
 
 def _hermit_quietly(path: Path):  # type: ignore[no-untyped-def]
-    from b12kg.qc.validate import run_hermit
+    from b12kg.qc.hermit import run_hermit
 
     buffer = io.StringIO()
     with contextlib.redirect_stderr(buffer):  # owlready2 warns about punned relations; HermiT still sees them

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
 from b12kg import __version__
-from b12kg.errors import B12kgError, MissingPrerequisite
+from b12kg.errors import B12kgError
 from b12kg.build.writers import canonical_rows, write_ntriples, write_turtle
 from b12kg.build.outputs import output_set
+from b12kg.qc.hermit import run_hermit
 from b12kg.paths import GRAPHS_DIR
 from b12kg.vocab import NS
 
@@ -27,10 +24,8 @@ INFERRED_NAMES = ("b12kg-inferred.nt", "b12kg-inferred.ttl")
 ENGINES = ("hermit", "owl-rl")
 _SUBCLASS = NS["rdfs"] + "subClassOf"
 _TYPE = NS["rdf"] + "type"
-_IMPORTS = NS["owl"] + "imports"
 # Built-in OWL/RDFS vocabulary is not part of the hierarchy we materialise.
 _BUILTIN = (NS["owl"], NS["rdfs"], NS["rdf"], NS["xsd"])
-_AXIOM = re.compile(r"^(SubClassOf|Type)\( <([^>]+)> <([^>]+)> \)$")
 # The inferred graph's header records what it was inferred from, so that `b12kg validate` notices a stale one.
 INPUT_LINE = "input: b12kg.nt statements sha256:{digest}"
 _INPUT = re.compile(r"^# input: b12kg\.nt statements sha256:([0-9a-f]{64})$")
@@ -116,37 +111,14 @@ def _close(direct_sub: set[tuple[str, str]], direct_types: set[tuple[str, str]])
 
 
 def hermit_inference(graph_file: Path) -> Inference:
-    """Run HermiT (the jar that owlready2 ships) to classify classes (-c) and instances (-I) of an N-Triples file.
-
-    owlready2's own Python view cannot hold terms used both as class and as individual (OWL 2 punning, which the
-    graph uses for HPO terms), so the taxonomy is read from HermiT's output directly; the owl:imports are dropped
-    from the input because the release already merges the import modules.
-    """
-    import owlready2
-
-    java = shutil.which(owlready2.JAVA_EXE)
-    if java is None:
-        raise MissingPrerequisite("Java is not installed, and HermiT needs it",
-                                  fix="apt-get install -y default-jre-headless, or use --engine owl-rl")
-    hermit = Path(owlready2.__file__).parent / "hermit"
-    with tempfile.TemporaryDirectory(prefix="b12kg-hermit-") as tmp:
-        source = Path(tmp) / "input.nt"
-        with graph_file.open(encoding="utf-8") as src, source.open("w", encoding="utf-8") as dst:
-            dst.writelines(line for line in src if f"<{_IMPORTS}>" not in line)
-        output = Path(tmp) / "taxonomy.txt"
-        command = [java, "-Xmx2000M", "-cp", f"{hermit}:{hermit / 'HermiT.jar'}",
-                   "org.semanticweb.HermiT.cli.CommandLine", "-c", "-I", "-o", str(output), source.as_uri()]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        if done.returncode != 0:
-            raise B12kgError(f"HermiT failed on {graph_file}: {done.stderr.strip()[-800:]}",
-                             fix="run `b12kg validate` to see whether the graph is inconsistent")
-        direct_sub, direct_types = set(), set()
-        for line in output.read_text(encoding="utf-8").splitlines():
-            match = _AXIOM.match(line.strip())
-            if match:
-                (direct_sub if match.group(1) == "SubClassOf" else direct_types).add((match.group(2), match.group(3)))
+    """HermiT's classification of classes and instances (b12kg.qc.hermit), closed transitively, minus what the
+    graph asserts."""
+    report = run_hermit(graph_file)
+    if not report.consistent:
+        raise B12kgError(f"HermiT failed on {graph_file}: the graph is inconsistent",
+                         fix="run `b12kg validate` to see whether the graph is inconsistent")
     asserted_sub, asserted_types = _asserted(graph_file)
-    sub, types = _close(direct_sub | asserted_sub, direct_types)
+    sub, types = _close(set(report.subclass) | asserted_sub, set(report.types))
     return Inference("hermit", sub - asserted_sub, types - asserted_types, statements_digest(graph_file))
 
 

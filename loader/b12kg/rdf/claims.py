@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg.curation.read import Claim, Document, Sentence, Term, Window
+from b12kg.rdf.policy import has_direct_triple
 from b12kg.vocab import ID, NS, Curie, parse_curie
 
 __all__ = [
     "document_quads",
     "claim_quads",
     "claim_iri",
-    "has_direct_triple",
-    "DIRECT_MODALITIES",
     "DAYS_PER_UNIT",
     "EVIDENCE_NAS",
     "EVIDENCE_TAS",
     "EVIDENCE_IC",
-    "quads_of",
 ]
-
-# Which claims also get a direct ("truthy") triple `subject relation object` in the default graph: those the
-# document states as fact, as possible/usual, or as a definition. Hypotheses and recommendations do not: a
-# theory is not a fact, and advice is not a relation between the things it names.
-DIRECT_MODALITIES = frozenset({"asserted", "hedged", "definition"})
 
 # Days per OWL-Time unit, for b12o:approximateDays (months and years from the mean Gregorian year,
 # 365.2425 days), so that windows in different units can be compared by number.
@@ -100,10 +93,6 @@ def _dec(value: Decimal) -> Literal:
 
 def _nni(value: int) -> Literal:
     return Literal(str(value), datatype=XSD_NNI)
-
-
-def has_direct_triple(claim: Claim) -> bool:
-    return claim.modality in DIRECT_MODALITIES
 
 
 class _Out:
@@ -367,7 +356,7 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
         add(inference, b("evidenceCode"), _iri(EVIDENCE_IC))
         add(inference, _n("skos", "note"), _en(claim.curator_inference.strip()))
 
-    direct = has_direct_triple(claim)
+    direct = has_direct_triple(claim)  # the policy (b12kg.rdf.policy)
     add(c, b("hasDirectTriple"), Literal("true" if direct else "false", datatype=XSD_BOOL))
     if direct:
         add(subject, relation, obj)
@@ -424,8 +413,3 @@ def _window(out: _Out, claim: NamedNode, node: NamedNode, prop: NamedNode, windo
         out.add(duration, _n("time", "numericDuration"), _dec(value))
         out.add(duration, _n("time", "unitType"), _n("time", "unit" + window.unit.capitalize()))
         out.add(duration, b("approximateDays"), _dec(value * DAYS_PER_UNIT[window.unit]))
-
-
-def quads_of(documents: Iterable[Document]) -> Iterator[Quad]:
-    for document in documents:
-        yield from document_quads(document)

@@ -11,7 +11,7 @@ from b12kg.rdf.anatomy import RELATIONS, AnatomyEdge
 from b12kg.errors import CurationError
 from b12kg.rdf.hpo import HpoRelease
 from b12kg.curation.read import Document
-from b12kg.vocab import BASE, NS, Curie
+from b12kg.vocab import BASE, NS, Curie, parse_curie
 
 __all__ = ["HP_IMPORT", "TERMS_IMPORT", "ANATOMY_IMPORT", "PART_OF", "hp_import_quads", "terms_import_quads",
            "anatomy_import_quads", "anatomy_terms", "used_curies"]
@@ -31,7 +31,7 @@ def _n(prefix: str, local: str) -> NamedNode:
 
 
 def _hp(curie: str) -> NamedNode:
-    return NamedNode(NS["obo"] + curie.replace(":", "_"))
+    return NamedNode(parse_curie(curie).iri)
 
 
 def used_curies(documents: Iterable[Document]) -> dict[str, tuple[Curie, str]]:
