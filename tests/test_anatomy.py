@@ -16,7 +16,8 @@ from b12kg.build.pipeline import build
 from b12kg.errors import CurationError
 from b12kg.rdf.imports import ANATOMY_IMPORT, PART_OF
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR
-from b12kg.sparql.query import open_store, prepare, run_sparql
+from b12kg.sparql.engines import open_store, run_sparql
+from b12kg.sparql.library import prepare
 from b12kg.curation.read import Document
 from b12kg.qc.validate import run_hermit
 

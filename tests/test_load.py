@@ -13,7 +13,7 @@ from b12kg.cli import main
 from b12kg.errors import StoreError
 from b12kg.store.load import (ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, STAGING_BASE, StoreConfig, _count,
                         _graphs_with_prefix, _sparql, load_release, release_graphs, store_preset, verify_store)
-from b12kg.sparql.query import library_queries
+from b12kg.sparql.library import library_queries
 from b12kg.store.serve import free_port
 
 from stores import OxigraphServer, VirtuosoServer

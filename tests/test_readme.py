@@ -33,11 +33,11 @@ def test_the_readme_names_the_two_commands() -> None:
 
 
 def test_the_readme_query_table_is_generated_from_the_query_headers() -> None:
-    from b12kg.sparql.query import library_table
+    from b12kg.sparql.library import library_table
 
     block = re.search(r"<!-- query-table:[^\n]*-->\n(.*?)<!-- /query-table -->", README, re.S)
     assert block, "README.md lost its query-table markers"
     assert block.group(1) == library_table(), (
         "README.md's query table is stale: regenerate it with "
-        "`.venv/bin/python -c 'from b12kg.sparql.query import library_table; print(library_table(), end=\"\")'` "
+        "`.venv/bin/python -c 'from b12kg.sparql.library import library_table; print(library_table(), end=\"\")'` "
         "and paste it between the markers")

@@ -21,7 +21,9 @@ import pytest
 import b12kg
 from b12kg.store.load import ASSERTED_GRAPH, INFERRED_GRAPH, release_graphs, store_preset, verify_store
 from b12kg.paths import QUERIES_DIR
-from b12kg.sparql.query import dataset_query, library_queries, prepare, same_results
+from b12kg.sparql.compare import same_results
+from b12kg.sparql.engines import dataset_query
+from b12kg.sparql.library import library_queries, prepare
 from b12kg.store.recipes import COUNT_QUERY, SHIM_JAR, debian_jena_classpath
 
 from stores import OxigraphServer, VirtuosoServer

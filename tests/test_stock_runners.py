@@ -17,7 +17,8 @@ import rdflib
 from pyoxigraph import RdfFormat, Store
 
 from b12kg.paths import QUERIES_DIR
-from b12kg.sparql.query import DEFAULTS_MARK, defaults_line, query_params, same_results
+from b12kg.sparql.compare import same_results
+from b12kg.sparql.library import DEFAULTS_MARK, defaults_line, query_params
 from b12kg.store.serve import oxigraph_binary
 from stores import OxigraphServer
 

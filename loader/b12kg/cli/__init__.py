@@ -273,7 +273,9 @@ def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None
       b12kg query 05 --param within_days=30 --format csv
       b12kg query queries/01-manifestations.rq --endpoint http://127.0.0.1:7878/query
     """
-    from b12kg.sparql.query import dataset_query, format_answer, open_store, prepare, run_rdflib, run_remote, run_sparql
+    from b12kg.sparql.answers import format_answer
+    from b12kg.sparql.engines import dataset_query, open_store, run_rdflib, run_remote, run_sparql
+    from b12kg.sparql.library import prepare
 
     try:
         name, text, needs = prepare(query, _parse_params(params))
@@ -635,7 +637,7 @@ def run_all(ctx: click.Context) -> None:
     ctx.invoke(validate, graphs_dir=GRAPHS_DIR, no_reasoner=False)
     click.secho("== stats", bold=True)
     ctx.invoke(stats, graphs_dir=GRAPHS_DIR)
-    from b12kg.sparql.query import library_queries, query_question
+    from b12kg.sparql.library import library_queries, query_question
 
     for path in library_queries():
         if path.stem.split("-", 1)[0] in EXAMPLES:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from b12kg.errors import B12kgError
 from b12kg.paths import GRAPHS_DIR
-from b12kg.sparql.query import Answer, format_answer, open_store, run_sparql
+from b12kg.sparql.answers import Answer, format_answer
+from b12kg.sparql.engines import open_store, run_sparql
 from b12kg.vocab import ID, NS, compact, is_valid_iri, parse_curie
 
 __all__ = ["Description", "resolve_subject", "describe_subject", "format_description"]

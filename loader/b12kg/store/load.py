@@ -16,7 +16,9 @@ from typing import Callable, Iterable, Iterator
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, GRAPH_BASE, INFERRED_GRAPH
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
-from b12kg.sparql.query import DATASET_FILE, INFERRED_FILE, dataset_query, library_queries, prepare, same_results
+from b12kg.sparql.compare import same_results
+from b12kg.sparql.engines import DATASET_FILE, INFERRED_FILE, dataset_query
+from b12kg.sparql.library import library_queries, prepare
 
 __all__ = [
     "layout_nquads",
