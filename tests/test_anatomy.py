@@ -110,6 +110,7 @@ def _quiet_hermit(path: Path, imports: Path):  # type: ignore[no-untyped-def]
         return run_hermit(path, imports)
 
 
+@pytest.mark.slow
 def test_hermit_is_consistent_with_the_module_and_reads_its_hierarchy(fresh_build: Path, tmp_path: Path) -> None:
     report = _quiet_hermit(fresh_build / "b12kg.nt", fresh_build / "imports")
     assert report.consistent and report.unsatisfiable == ()

@@ -18,6 +18,9 @@ from b12kg.store.serve import Endpoint, free_port, load_location, start_endpoint
 
 from results import normalise
 
+# Every test here queries `b12kg serve` (the Oxigraph server).
+pytestmark = pytest.mark.store
+
 QUERIES = library_queries(QUERIES_DIR)
 
 

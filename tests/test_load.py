@@ -18,6 +18,9 @@ from b12kg.store.serve import free_port
 
 from stores import OxigraphServer, VirtuosoServer
 
+# Every test here loads into a real Oxigraph server or Virtuoso.
+pytestmark = pytest.mark.store
+
 SECRET = "not-the-password-3f9c"
 
 
