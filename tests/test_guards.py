@@ -144,11 +144,11 @@ b12o:EvilTerm a owl:Class ;
 
 def test_the_embedded_json_ld_cannot_end_its_script_element() -> None:
     """Second line of defence: whatever text reaches pyLODE's JSON-LD block, "<" there is written \\u003c."""
-    from b12kg.build.docs import _safe_schema_org
+    from b12kg.build.docs import safe_schema_org
 
     page = ('<head><script id="schema.org" type="application/ld+json">\n{"name": "x </script><script>alert(1)'
             '</script>"}\n\t</script></head>')
-    safe = _safe_schema_org(page)
+    safe = safe_schema_org(page)
     parser = _Tags()
     parser.feed(safe)
     assert [tag for tag, _ in parser.tags] == ["head", "script"]

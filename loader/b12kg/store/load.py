@@ -34,6 +34,9 @@ __all__ = [
     "verify_store",
     "Verification",
     "STORE_TYPES",
+    "sparql_request",
+    "count_triples",
+    "graphs_with_prefix",
 ]
 
 # Where the release's graphs live in a store (documented in the README, "Loading into a triple store"):
@@ -235,7 +238,8 @@ def _http_error(code: int, url: str, what: str, detail: str, config: StoreConfig
 # ---------------------------------------------------------------- SPARQL through SPARQLWrapper
 
 
-def _sparql(config: StoreConfig, text: str, *, update: bool = False, what: str = "query") -> dict:
+def sparql_request(config: StoreConfig, text: str, *, update: bool = False, what: str = "query") -> dict:
+    """Send a query (or with ``update`` an update) to the store, retrying as the config says: its JSON results ({} for an update)."""
     from urllib.error import URLError
 
     from SPARQLWrapper import JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
@@ -304,21 +308,24 @@ def _sparql(config: StoreConfig, text: str, *, update: bool = False, what: str =
                              fix="check that the store is running and the host and port are right") from exc
 
 
-def _count(config: StoreConfig, graph: str) -> int:
-    result = _sparql(config, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
-                     what=f"counting <{graph}>")
+def count_triples(config: StoreConfig, graph: str) -> int:
+    """How many triples the store's named graph holds."""
+    result = sparql_request(config, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                            what=f"counting <{graph}>")
     return int(result["results"]["bindings"][0]["n"]["value"])
 
 
-def _graphs_with_prefix(config: StoreConfig, prefix: str) -> list[str]:
-    result = _sparql(config, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
-                             f'FILTER(STRSTARTS(STR(?g), "{prefix}")) }}', what="listing graphs")
+def graphs_with_prefix(config: StoreConfig, prefix: str) -> list[str]:
+    """The store's non-empty named graphs whose IRI starts with prefix, sorted."""
+    result = sparql_request(config, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                                    f'FILTER(STRSTARTS(STR(?g), "{prefix}")) }}', what="listing graphs")
     return sorted(b["g"]["value"] for b in result["results"]["bindings"])
 
 
 def _catalog(config: StoreConfig) -> list[str]:
-    result = _sparql(config, f"SELECT ?g WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{_DATASET}> <{_HAS_PART}> ?g }} }}",
-                     what="reading the catalog graph")
+    result = sparql_request(config,
+                            f"SELECT ?g WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{_DATASET}> <{_HAS_PART}> ?g }} }}",
+                            what="reading the catalog graph")
     return sorted(b["g"]["value"] for b in result["results"]["bindings"])
 
 
@@ -351,8 +358,8 @@ class _Uploader:
                 self._gsp(graph, batch, "PUT" if first and replace_first else "POST")
             else:
                 body = "".join(batch)
-                _sparql(self.config, f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}", update=True,
-                        what=f"INSERT DATA into <{graph}>")
+                sparql_request(self.config, f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}", update=True,
+                               what=f"INSERT DATA into <{graph}>")
             first = False
             self.sent += len(batch)
             elapsed = max(time.monotonic() - self.started, 1e-6)
@@ -399,12 +406,12 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
     if mode == "append":
         for graph, lines in graphs.items():
             uploader.upload(graph, lines, replace_first=False)
-        counts = {g: (len(lines), _count(config, g)) for g, lines in graphs.items()}
+        counts = {g: (len(lines), count_triples(config, g)) for g, lines in graphs.items()}
         return LoadReport(mode, counts, time.monotonic() - started)
     if mode != "replace":
         raise B12kgError(f"unknown mode {mode!r}", fix="use replace or append")
 
-    leftovers = _graphs_with_prefix(config, STAGING_BASE)
+    leftovers = graphs_with_prefix(config, STAGING_BASE)
     if leftovers:
         say(f"removing {len(leftovers)} staging graph(s) left by an interrupted load")
         _drop(config, leftovers)
@@ -415,7 +422,7 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
             say(f"staging <{graph}> ({len(lines)} triples)")
             uploader.upload(staging[graph], lines, replace_first=True)
         for graph, lines in graphs.items():
-            stored = _count(config, staging[graph])
+            stored = count_triples(config, staging[graph])
             if stored != len(lines):
                 raise StoreError(f"staging graph for <{graph}> holds {stored} triples, the release {len(lines)}",
                                  fix="the store changed or dropped triples on the way; see its log")
@@ -432,14 +439,14 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
             exc.message += (" — nothing was replaced: the store still holds the graphs it had before this load "
                             "(staging graphs were removed where the store could be reached)")
         raise
-    counts = {g: (len(lines), _count(config, g)) for g, lines in graphs.items()}
+    counts = {g: (len(lines), count_triples(config, g)) for g, lines in graphs.items()}
     return LoadReport(mode, counts, time.monotonic() - started, removed)
 
 
 def _drop(config: StoreConfig, graphs: Iterable[str]) -> None:
     statements = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
     if statements:
-        _sparql(config, statements, update=True, what="dropping staging graphs")
+        sparql_request(config, statements, update=True, what="dropping staging graphs")
 
 
 def _swap(config: StoreConfig, staging: dict[str, str], removed: list[str]) -> None:
@@ -448,12 +455,13 @@ def _swap(config: StoreConfig, staging: dict[str, str], removed: list[str]) -> N
     drops = [f"DROP SILENT GRAPH <{g}>" for g in removed]
     moves = [f"MOVE <{source}> TO <{target}>" for target, source in staging.items()]
     try:
-        _sparql(config, " ;\n".join(drops + moves), update=True, what="swapping the staged graphs in")
+        sparql_request(config, " ;\n".join(drops + moves), update=True, what="swapping the staged graphs in")
     except StoreError as exc:
         if "MOVE" not in exc.message.upper() and "400" not in exc.message:
             raise
         adds = [f"DROP SILENT GRAPH <{t}> ;\nADD <{s}> TO <{t}> ;\nDROP SILENT GRAPH <{s}>" for t, s in staging.items()]
-        _sparql(config, " ;\n".join(drops + adds), update=True, what="swapping the staged graphs in (DROP + ADD)")
+        sparql_request(config, " ;\n".join(drops + adds), update=True,
+                       what="swapping the staged graphs in (DROP + ADD)")
 
 
 # ---------------------------------------------------------------- checking the store after a load
@@ -474,19 +482,19 @@ def verify_store(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, inferred
     """Per-graph counts, Arabic literals byte for byte, and the whole query library against its expected results."""
     say = progress or (lambda message: None)
     graphs = release_graphs(graphs_dir, inferred=inferred)
-    counts = {g: (len(lines), _count(config, g)) for g, lines in graphs.items()}
+    counts = {g: (len(lines), count_triples(config, g)) for g, lines in graphs.items()}
     from pyoxigraph import Literal, RdfFormat, parse
 
     wanted = sorted({q.object.value for q in parse("".join(graphs[ASSERTED_GRAPH]), format=RdfFormat.N_TRIPLES)
                      if isinstance(q.object, Literal) and q.object.language == "ar"})
-    result = _sparql(config, f'SELECT DISTINCT ?o WHERE {{ GRAPH <{ASSERTED_GRAPH}> {{ ?s ?p ?o '
+    result = sparql_request(config, f'SELECT DISTINCT ?o WHERE {{ GRAPH <{ASSERTED_GRAPH}> {{ ?s ?p ?o '
                              f'FILTER(LANG(?o) = "ar") }} }}', what="reading Arabic literals back")
     got = sorted(b["o"]["value"] for b in result["results"]["bindings"])
     queries: dict[str, bool] = {}
     for path in library_queries(queries_dir):
         _, sparql, needs = prepare(str(path), queries_dir=queries_dir)
         data = [ASSERTED_GRAPH] + ([INFERRED_GRAPH] if needs else [])
-        answer = _sparql(config, dataset_query(sparql, inferred=needs), what=f"query {path.name}")
+        answer = sparql_request(config, dataset_query(sparql, inferred=needs), what=f"query {path.name}")
         expected = json.loads(path.with_suffix(".srj").read_text(encoding="utf-8"))
         queries[path.stem] = same_results(expected, answer, ordered="ORDER BY" in sparql.upper())
         say(f"{path.stem}: {'same answer' if queries[path.stem] else 'DIFFERENT answer'}")
