@@ -152,8 +152,8 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
             for v in violations[:50]:
                 shape = v.shape.rsplit("#", 1)[-1]
                 where = compact(v.focus) or v.focus
-                path = f" {compact(v.path) or v.path}" if v.path else ""
-                click.echo(f"  {shape}: {where}{path}: {v.message}", err=True)
+                along = f" {compact(v.path) or v.path}" if v.path else ""
+                click.echo(f"  {shape}: {where}{along}: {v.message}", err=True)
             sys.exit(3)
         click.echo("SHACL: the release conforms to every shape")
         if no_reasoner:
@@ -162,7 +162,8 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
             progress(f"HermiT on {label} ({path.name})")
             report = _hermit_quietly(path)
             if not report.consistent or report.unsatisfiable:
-                detail = "inconsistent" if not report.consistent else f"unsatisfiable: {', '.join(report.unsatisfiable)}"
+                detail = "inconsistent" if not report.consistent else \
+                    f"unsatisfiable: {', '.join(report.unsatisfiable)}"
                 click.secho(f"HermiT on {label}: {detail}", fg="red", err=True)
                 sys.exit(3)
             click.echo(f"HermiT on {label}: consistent, no unsatisfiable classes ({report.seconds:.1f} s)")

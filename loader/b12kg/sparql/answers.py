@@ -6,9 +6,13 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from b12kg.errors import B12kgError
 from b12kg.vocab import OUTPUT_PREFIXES, compact
+
+if TYPE_CHECKING:
+    from pyoxigraph import Triple
 
 __all__ = ["Answer", "FORMATS", "GRAPH_FORMATS", "answer_from_json", "json_results", "format_answer"]
 
@@ -25,7 +29,7 @@ class Answer:
     variables: list[str]
     rows: list[list[object | None]]  # pyoxigraph terms or None for unbound
     boolean: bool | None = None
-    triples: list[object] | None = None  # pyoxigraph Triples, for CONSTRUCT and DESCRIBE
+    triples: list[Triple] | None = None  # for CONSTRUCT and DESCRIBE
 
 
 def answer_from_json(result: dict) -> Answer:
@@ -121,7 +125,7 @@ def format_answer(answer: Answer, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _graph_text(triples: list[object], fmt: str) -> str:
+def _graph_text(triples: list[Triple], fmt: str) -> str:
     """A CONSTRUCT or DESCRIBE answer's triples, sorted, in an RDF syntax (Turtle with the graph's prefixes)."""
     from pyoxigraph import RdfFormat, serialize
 

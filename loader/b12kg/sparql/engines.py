@@ -152,4 +152,4 @@ def run_rdflib(graphs_dir: Path, sparql: str, *, inferred: bool = False) -> Answ
 
         data = result.serialize(format="nt")
         return Answer([], [], triples=list(parse(data or b"", format=RdfFormat.N_TRIPLES)))
-    return answer_from_json(json.loads(result.serialize(format="json")))
+    return answer_from_json(json.loads(result.serialize(format="json") or b"{}"))

@@ -177,4 +177,5 @@ def resolve_query(text_or_path: str, *, queries_dir: Path = QUERIES_DIR) -> tupl
     if any(word in text_or_path.upper() for word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")):
         return "inline", text_or_path
     raise B12kgError(f"{text_or_path!r} is neither a .rq file, a library query, nor SPARQL",
-                     fix="pass a file, a name from `ls queries/`, or a query such as 'SELECT * WHERE {?s ?p ?o} LIMIT 5'")
+                     fix="pass a file, a name from `ls queries/`, or a query such as "
+                         "'SELECT * WHERE {?s ?p ?o} LIMIT 5'")
