@@ -8,9 +8,18 @@ from pathlib import Path
 import pytest
 
 from b12kg.build.pipeline import build
-from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, PROJECT
 from b12kg.curation.read import Document, claim_files, read_document
+from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
 
+# Fixtures that start a JVM (HermiT, through owlready2): a test that needs one, directly or through another
+# fixture, is slow whatever it does itself (pyproject.toml's markers).
+JVM_FIXTURES = frozenset({"inferred_build"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if JVM_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

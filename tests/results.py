@@ -1,8 +1,8 @@
-"""Comparing SPARQL results across engines: the package's own rule (b12kg.sparql.query.normalise_results)."""
+"""Comparing SPARQL results across engines: the package's own rule (b12kg.sparql.compare.normalise_results)."""
 
 from __future__ import annotations
 
-from b12kg.sparql.query import normalise_results
+from b12kg.sparql.compare import normalise_results
 
 __all__ = ["normalise"]
 

@@ -16,7 +16,8 @@ from b12kg.build.pipeline import build
 from b12kg.errors import CurationError
 from b12kg.rdf.imports import ANATOMY_IMPORT, PART_OF
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR
-from b12kg.sparql.query import open_store, prepare, run_sparql
+from b12kg.sparql.engines import open_store, run_sparql
+from b12kg.sparql.library import prepare
 from b12kg.curation.read import Document
 from b12kg.qc.hermit import run_hermit
 
@@ -109,6 +110,7 @@ def _quiet_hermit(path: Path, imports: Path):  # type: ignore[no-untyped-def]
         return run_hermit(path, imports)
 
 
+@pytest.mark.slow
 def test_hermit_is_consistent_with_the_module_and_reads_its_hierarchy(fresh_build: Path, tmp_path: Path) -> None:
     report = _quiet_hermit(fresh_build / "b12kg.nt", fresh_build / "imports")
     assert report.consistent and report.unsatisfiable == ()

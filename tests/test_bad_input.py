@@ -336,6 +336,7 @@ def run_build_in_copy(root: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=BUILD_SECONDS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", BUILD_CASES, ids=[c.id for c in BUILD_CASES])
 def test_bad_input_in_a_copy_of_the_project_is_refused(tmp_path: Path, case: Case) -> None:
     root = tmp_path / "project"

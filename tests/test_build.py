@@ -41,13 +41,13 @@ def test_a_build_that_sorts_on_disk_writes_the_same_bytes(fresh_build: Path, tmp
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the in-memory sort budget, runs are spilled and merged: force that with a tiny budget."""
     spill_dirs: list[Path] = []
-    original = formats._spill
+    original = formats.spill_run
 
     def spying_spill(lines, workdir, number):  # type: ignore[no-untyped-def]
         spill_dirs.append(workdir)
         return original(lines, workdir, number)
 
-    monkeypatch.setattr(formats, "_spill", spying_spill)
+    monkeypatch.setattr(formats, "spill_run", spying_spill)
     build(out_dir=tmp_path, ontology_out_dir=tmp_path, sort_chunk=500)
     assert len(spill_dirs) > 10, "the tiny budget did not make the build sort on disk"
     assert _snapshot(fresh_build) == _snapshot(tmp_path)

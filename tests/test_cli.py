@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from b12kg.cli import EXIT_CODES, main
@@ -48,6 +49,7 @@ def test_stats_reports_claims_by_modality_and_source(fresh_build: Path, document
     assert "Pediatrics, February 1997 issue" in result.output
 
 
+@pytest.mark.slow
 def test_validate_runs_in_a_subprocess_on_the_committed_files() -> None:
     result = subprocess.run([sys.executable, "-m", "b12kg", "validate"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -55,6 +57,7 @@ def test_validate_runs_in_a_subprocess_on_the_committed_files() -> None:
     assert "HermiT on ontology + data: consistent" in result.stdout
 
 
+@pytest.mark.slow
 def test_validate_exits_3_naming_a_stale_export(tmp_path: Path) -> None:
     import shutil
 

@@ -13,10 +13,13 @@ from click.testing import CliRunner
 
 from b12kg.cli import main
 from b12kg.paths import QUERIES_DIR
-from b12kg.sparql.query import library_queries
+from b12kg.sparql.library import library_queries
 from b12kg.store.serve import Endpoint, free_port, load_location, start_endpoint
 
 from results import normalise
+
+# Every test here queries `b12kg serve` (the Oxigraph server).
+pytestmark = pytest.mark.store
 
 QUERIES = library_queries(QUERIES_DIR)
 

@@ -24,6 +24,9 @@ from b12kg.cli import main
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR
 from b12kg.qc.validate import run_shacl
 
+# Hypothesis: a fixed number of mutated files, each built.
+pytestmark = pytest.mark.slow
+
 # Hypothesis keeps a cache (<cwd>/.hypothesis/constants) even without an example database, and writes it when
 # this module's tests are collected: point it at a temporary folder, removed when the run ends.
 _HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="b12kg-hypothesis-")

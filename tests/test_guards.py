@@ -48,6 +48,7 @@ def store(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     server.stop()
 
 
+@pytest.mark.store
 @pytest.mark.parametrize("update", ["# SELECT\nDROP ALL", "# SELECT * WHERE { ?s ?p ?o }\nCLEAR DEFAULT",
                                     "PREFIX ask: <http://example.org/>\n# ASK\nDELETE WHERE { ?s ?p ?o }",
                                     "SELECT * WHERE { ?s ?p ?o } ;\nDROP ALL"])
@@ -62,6 +63,7 @@ def test_query_refuses_an_update_whatever_its_comments_say(store: OxigraphServer
     assert _count(store) == before
 
 
+@pytest.mark.store
 def test_query_still_answers_a_select_with_update_words_in_its_comments(store: OxigraphServer) -> None:
     done = subprocess.run([sys.executable, "-m", "b12kg", "query", "# DROP ALL\nSELECT (COUNT(*) AS ?n) "
                            "WHERE { ?s ?p ?o }", "--endpoint", f"{store.url}/query", "--format", "csv"],
@@ -73,6 +75,7 @@ def test_query_still_answers_a_select_with_update_words_in_its_comments(store: O
 # ------------------------------------------------------------------ validate notices a stale inferred graph
 
 
+@pytest.mark.slow
 def test_validate_notices_an_inferred_graph_of_another_build(curated_copy: Path, tmp_path: Path) -> None:
     """A claim changed, `build` and `export` ran, `reason` did not: the inferred graph is from the old graph."""
     graphs = tmp_path / "graphs"
@@ -141,11 +144,11 @@ b12o:EvilTerm a owl:Class ;
 
 def test_the_embedded_json_ld_cannot_end_its_script_element() -> None:
     """Second line of defence: whatever text reaches pyLODE's JSON-LD block, "<" there is written \\u003c."""
-    from b12kg.build.docs import _safe_schema_org
+    from b12kg.build.docs import safe_schema_org
 
     page = ('<head><script id="schema.org" type="application/ld+json">\n{"name": "x </script><script>alert(1)'
             '</script>"}\n\t</script></head>')
-    safe = _safe_schema_org(page)
+    safe = safe_schema_org(page)
     parser = _Tags()
     parser.feed(safe)
     assert [tag for tag, _ in parser.tags] == ["head", "script"]

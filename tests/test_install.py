@@ -12,6 +12,9 @@ import pytest
 
 from b12kg.paths import PROJECT
 
+# pip builds a wheel and installs it into a folder (subprocesses).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:

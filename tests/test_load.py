@@ -11,12 +11,15 @@ from click.testing import CliRunner
 
 from b12kg.cli import main
 from b12kg.errors import StoreError
-from b12kg.store.load import (ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, STAGING_BASE, StoreConfig, _count,
-                        _graphs_with_prefix, _sparql, load_release, release_graphs, store_preset, verify_store)
-from b12kg.sparql.query import library_queries
+from b12kg.store.load import (ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, STAGING_BASE, StoreConfig, count_triples,
+                        graphs_with_prefix, sparql_request, load_release, release_graphs, store_preset, verify_store)
+from b12kg.sparql.library import library_queries
 from b12kg.store.serve import free_port
 
 from stores import OxigraphServer, VirtuosoServer
+
+# Every test here loads into a real Oxigraph server or Virtuoso.
+pytestmark = pytest.mark.store
 
 SECRET = "not-the-password-3f9c"
 
@@ -55,13 +58,13 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def _clear(config: StoreConfig) -> None:
-    graphs = _graphs_with_prefix(config, "https://w3id.org/b12kg/")
+    graphs = graphs_with_prefix(config, "https://w3id.org/b12kg/")
     if graphs:
-        _sparql(config, " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs), update=True)
+        sparql_request(config, " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs), update=True)
 
 
 def _counts(config: StoreConfig, graphs: list[str]) -> dict[str, int]:
-    return {g: _count(config, g) for g in graphs}
+    return {g: count_triples(config, g) for g in graphs}
 
 
 def test_first_load_verifies_and_a_reload_is_idempotent(store: Store, inferred_build: Path) -> None:
@@ -78,7 +81,7 @@ def test_first_load_verifies_and_a_reload_is_idempotent(store: Store, inferred_b
     again = CliRunner().invoke(main, store.cli("--graphs", str(inferred_build)), env=store.env())
     assert again.exit_code == 0, again.output
     assert _counts(config, list(release)) == counts
-    assert _graphs_with_prefix(config, STAGING_BASE) == []  # no staging graph is left behind
+    assert graphs_with_prefix(config, STAGING_BASE) == []  # no staging graph is left behind
 
 
 def test_append_adds_the_release_to_what_is_there(store: Store, inferred_build: Path) -> None:
@@ -139,9 +142,9 @@ def test_a_server_killed_mid_replace_keeps_the_previous_graphs(store: Store, inf
         load_release(config, inferred_build, inferred=True, progress=kill_when_staging_inferred)
     assert "nothing was replaced" in failure.value.message
     store.server.start()  # restart on the same data folder
-    assert _count(config, ASSERTED_GRAPH) == previous.graphs[ASSERTED_GRAPH][1]
-    assert _count(config, CATALOG_GRAPH) == previous.graphs[CATALOG_GRAPH][1]
-    assert _count(config, INFERRED_GRAPH) == 0  # the interrupted load's new graph never reached readers
+    assert count_triples(config, ASSERTED_GRAPH) == previous.graphs[ASSERTED_GRAPH][1]
+    assert count_triples(config, CATALOG_GRAPH) == previous.graphs[CATALOG_GRAPH][1]
+    assert count_triples(config, INFERRED_GRAPH) == 0  # the interrupted load's new graph never reached readers
     rerun = load_release(config, inferred_build, inferred=True)
     assert rerun.ok() and rerun.graphs[INFERRED_GRAPH][1] > 0
-    assert _graphs_with_prefix(config, STAGING_BASE) == []
+    assert graphs_with_prefix(config, STAGING_BASE) == []

@@ -22,8 +22,10 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 
 from b12kg.cli import main
 from b12kg.errors import B12kgError
-from b12kg.store.load import ASSERTED_GRAPH, CATALOG_GRAPH, STAGING_BASE, StoreConfig, _count, _graphs_with_prefix, \
-    _sparql, load_release, release_checksum, release_graphs, store_preset
+from b12kg.store.load import ASSERTED_GRAPH, CATALOG_GRAPH, STAGING_BASE, StoreConfig, count_triples, graphs_with_prefix, \
+    sparql_request, load_release, release_checksum, release_graphs, store_preset
+
+pytestmark = pytest.mark.store  # real Oxigraph and Virtuoso servers behind a fault-injecting proxy
 
 from faultproxy import Fault, FaultProxy
 from stores import OxigraphServer, VirtuosoServer
@@ -82,11 +84,11 @@ class Rig:
         """Which release the store holds, checked graph by graph and against the catalog; fails on anything else."""
         config = self.config()
         if not staging_left:
-            assert _graphs_with_prefix(config, STAGING_BASE) == [], "staging graphs were left behind"
+            assert graphs_with_prefix(config, STAGING_BASE) == [], "staging graphs were left behind"
         graphs = {name: release_graphs(path) for name, path in self.releases.items()}
         names = sorted({g for release in graphs.values() for g in release})
-        sizes = {g: _count(config, g) for g in names}
-        stated = _sparql(config, f"SELECT ?c WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ ?d ?p ?c "
+        sizes = {g: count_triples(config, g) for g in names}
+        stated = sparql_request(config, f"SELECT ?c WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ ?d ?p ?c "
                                  'FILTER(STRENDS(STR(?p), "#releaseSha256")) } }')["results"]["bindings"]
         for name, release in graphs.items():
             checksums = _CHECKSUM.findall("".join(release[CATALOG_GRAPH]))
@@ -209,7 +211,7 @@ def test_a_store_gone_after_the_swap_exits_9_and_status_tells_later(rig: Rig) ->
         return
     live = rig.live(staging_left=True)  # the store died before the loader could remove them
     assert status.exit_code == (0 if live == target else 3), status.output
-    if _graphs_with_prefix(rig.config(), STAGING_BASE):
+    if graphs_with_prefix(rig.config(), STAGING_BASE):
         assert "staging graph(s) left by an interrupted load" in status.output
     again = rig.load(target)
     assert again.exit_code == 0, again.output
@@ -225,7 +227,7 @@ def test_a_partly_applied_swap_is_reported_mixed_and_the_next_load_finishes_it(r
     result = rig.load(target)
     assert result.exit_code == 8, result.output
     assert "mixed state" in result.output and "run `b12kg load` again" in result.output
-    assert _count(rig.config(), ASSERTED_GRAPH) == len(release_graphs(rig.releases[target])[ASSERTED_GRAPH])
+    assert count_triples(rig.config(), ASSERTED_GRAPH) == len(release_graphs(rig.releases[target])[ASSERTED_GRAPH])
     with pytest.raises(AssertionError, match="no complete release"):
         rig.live()
     status = rig.load(target, "--status")

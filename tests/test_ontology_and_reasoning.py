@@ -66,16 +66,19 @@ def _quiet_hermit(path: Path, imports: Path):  # type: ignore[no-untyped-def]
         return run_hermit(path, imports)
 
 
+@pytest.mark.slow
 def test_hermit_finds_the_ontology_consistent(fresh_build: Path) -> None:
     report = _quiet_hermit(fresh_build / "b12kg.owl", fresh_build / "imports")
     assert report.consistent and report.unsatisfiable == ()
 
 
+@pytest.mark.slow
 def test_hermit_finds_ontology_and_data_consistent(fresh_build: Path) -> None:
     report = _quiet_hermit(fresh_build / "b12kg.nt", fresh_build / "imports")
     assert report.consistent and report.unsatisfiable == ()
 
 
+@pytest.mark.slow
 def test_hermit_would_catch_a_contradiction(fresh_build: Path, tmp_path: Path) -> None:
     """The check can fail: a claim node that is also a sentence (disjoint classes) makes HermiT say so."""
     broken = tmp_path / "broken.nt"
@@ -105,6 +108,7 @@ def test_one_hermit_path() -> None:
     assert users == ["qc/hermit.py"]
 
 
+@pytest.mark.slow
 def test_committed_inferred_graph_is_hermits_and_up_to_date(fresh_build: Path, committed: Path, tmp_path: Path) -> None:
     from b12kg.qc.reason import hermit_inference, write_inferred
 
@@ -119,6 +123,7 @@ def test_committed_inferred_graph_is_hermits_and_up_to_date(fresh_build: Path, c
     assert (obo + "HP_0002072", obo + "HP_0000707") in inference.subclass
 
 
+@pytest.mark.slow
 def test_owl_rl_and_hermit_infer_the_same_hierarchy(fresh_build: Path) -> None:
     """The pure-Python OWL 2 RL path (owlrl) and HermiT agree on the class hierarchy and on instance types.
 

@@ -68,6 +68,7 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ------------------------------------------------------------------ killed runs
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_old_or_new_outputs_and_the_next_build_removes_its_leftovers(
         synthetic: Path, tmp_path: Path) -> None:
     """SIGKILL a real `b12kg build` at random moments while it writes; then build again."""
@@ -217,6 +218,7 @@ def test_a_live_run_is_left_alone(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ failures while replacing
 
 
+@pytest.mark.slow
 def test_a_failed_replacement_in_the_middle_of_a_build_puts_every_output_back(tmp_path: Path) -> None:
     """The last output of the build (an import module) is immutable (chattr +i: even root cannot rename it), so
     the commit fails after the graphs and the ontology's RDF/XML were already replaced."""
@@ -254,6 +256,7 @@ def test_a_folder_in_the_way_of_an_export_changes_no_export(tmp_path: Path) -> N
 # ------------------------------------------------------------------ a full disk
 
 
+@pytest.mark.slow
 def test_a_full_disk_keeps_the_previous_outputs_and_says_so(tmp_path: Path) -> None:
     """A real small filesystem (tmpfs) holding the previous build, with too little room for the next."""
     seed = tmp_path / "seed"
@@ -279,6 +282,7 @@ def test_a_full_disk_keeps_the_previous_outputs_and_says_so(tmp_path: Path) -> N
 # ------------------------------------------------------------------ open files
 
 
+@pytest.mark.slow
 def test_export_of_many_claims_holds_few_files_open(synthetic: Path, tmp_path: Path) -> None:
     """Under `ulimit -n 256`, 1,500 claims export (one nanopublication file open at a time)."""
     def limit() -> None:

@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from b12kg.cli import main
 from b12kg.errors import B12kgError
-from b12kg.sparql.query import bind_params, open_store, prepare, query_params, run_sparql
+from b12kg.sparql.engines import open_store, run_sparql
+from b12kg.sparql.library import bind_params, prepare, query_params
 
 HOSTILE = [
     'x" } ?s ?p ?o . { "',

@@ -13,7 +13,9 @@ import rdflib
 from b12kg.paths import QUERIES_DIR
 
 from results import normalise as _normalise
-from b12kg.sparql.query import format_answer, library_queries, open_store, prepare, run_sparql
+from b12kg.sparql.answers import format_answer
+from b12kg.sparql.engines import open_store, run_sparql
+from b12kg.sparql.library import library_queries, prepare
 
 QUERIES = library_queries(QUERIES_DIR)
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

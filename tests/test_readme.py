@@ -47,13 +47,13 @@ def test_every_docs_link_points_at_a_file() -> None:
 
 
 def test_the_query_table_is_generated_from_the_query_headers() -> None:
-    from b12kg.sparql.query import library_table
+    from b12kg.sparql.library import library_table
 
     block = re.search(r"<!-- query-table:[^\n]*-->\n(.*?)<!-- /query-table -->", QUERYING, re.S)
     assert block, "docs/querying.md lost its query-table markers"
     assert block.group(1) == library_table().replace("](queries/", "](../queries/"), (
         "docs/querying.md's query table is stale: regenerate it with "
-        "`.venv/bin/python -c 'from b12kg.sparql.query import library_table; print(library_table(), end=\"\")'` "
+        "`.venv/bin/python -c 'from b12kg.sparql.library import library_table; print(library_table(), end=\"\")'` "
         "(links prefixed ../) and paste it between the markers")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -21,10 +22,15 @@ import pytest
 import b12kg
 from b12kg.store.load import ASSERTED_GRAPH, INFERRED_GRAPH, release_graphs, store_preset, verify_store
 from b12kg.paths import QUERIES_DIR
-from b12kg.sparql.query import dataset_query, library_queries, prepare, same_results
+from b12kg.sparql.compare import same_results
+from b12kg.sparql.engines import dataset_query
+from b12kg.sparql.library import library_queries, prepare
 from b12kg.store.recipes import COUNT_QUERY, SHIM_JAR, debian_jena_classpath
 
-from stores import OxigraphServer, VirtuosoServer
+from stores import OxigraphServer, VirtuosoServer, require_store
+
+# Every test here drives a store's bulk loader (Oxigraph, Jena TDB2, Virtuoso's isql) or a store it loaded.
+pytestmark = pytest.mark.store
 
 CLEAN_PATH = "/usr/bin:/bin"
 SECRET = "recipe-Secret-7d1e"  # the Virtuoso dba password in these tests: distinctive, so a leak is findable
@@ -126,6 +132,9 @@ def test_graphdb_recipe_is_marked_untested_and_its_check_compares_counts(
 @pytest.fixture(scope="module")
 def jena_loaded(inferred_build: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The Jena recipe run as printed, on Debian's jars (no tdb2.tdbloader on PATH); (recipe folder, database)."""
+    require_store("Apache Jena (Debian's /usr/share/java/jena-cmds.jar) and java",
+                  Path("/usr/share/java/jena-cmds.jar").is_file() and shutil.which("java") is not None,
+                  install="run scripts/setup.sh '[test]' (apt-get install libapache-jena-java default-jre-headless)")
     folder = tmp_path_factory.mktemp("jena-recipe")
     command, variables = _export("jena", folder / "recipe", inferred_build)
     assert variables == [] and command.endswith("load.sh NEW_TDB2_FOLDER")

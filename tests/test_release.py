@@ -16,6 +16,9 @@ from b12kg.errors import B12kgError
 from b12kg.paths import CURATED_DIR
 from b12kg.build.release import CHECKSUMS, GZIPPED, RELEASE_DESCRIPTION, make_release
 
+# A release is a whole build, HermiT's inferences (a JVM) and exports.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:

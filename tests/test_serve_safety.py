@@ -149,6 +149,7 @@ def test_a_timeout_below_one_second_or_not_finite_is_refused(value: str) -> None
     assert "--timeout" in result.output and "from 1 to 86400" in result.output
 
 
+@pytest.mark.store
 @pytest.mark.slow
 def test_an_abandoned_runaway_query_stops_using_cpu_while_others_are_served(inferred_build: Path,
                                                                             tmp_path: Path) -> None:
@@ -210,6 +211,7 @@ def test_only_this_endpoints_own_host_and_origin_pass() -> None:
     assert allowed_hosts("::1", 8000, loopback=True) == {"[::1]:8000", "localhost:8000"}
 
 
+@pytest.mark.store
 def test_a_cross_origin_form_post_and_a_rebound_host_get_403(endpoint: Endpoint) -> None:
     form = urllib.parse.urlencode({"query": "ASK {}"}).encode()
     post = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -246,7 +248,7 @@ def test_service_is_found_by_parsing_not_by_spotting_the_word(query: str, verdic
     assert uses_service(query) == verdict
 
 
-@pytest.mark.slow
+@pytest.mark.store
 def test_federated_queries_are_refused_and_no_other_server_is_contacted(endpoint: Endpoint, location: Path) -> None:
     listener = _Listener()
     federated = f"SELECT * {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
@@ -278,6 +280,7 @@ def test_federated_queries_are_refused_and_no_other_server_is_contacted(endpoint
 
 # --- streaming and keep-alive through the front ------------------------------------------------------------------------
 
+@pytest.mark.store
 def test_large_results_stream_through_the_front_on_one_kept_alive_connection(endpoint: Endpoint) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=60)
     accept = {"Accept": "application/sparql-results+json"}
@@ -315,7 +318,7 @@ class _Impostor(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.mark.slow
+@pytest.mark.store
 @pytest.mark.parametrize("occupant", ["silent socket", "answering server"])
 def test_serve_on_a_taken_port_fails_and_names_the_port(inferred_build: Path, occupant: str) -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Impostor)
@@ -336,7 +339,7 @@ def test_serve_on_a_taken_port_fails_and_names_the_port(inferred_build: Path, oc
 
 # --- 5. kill -9 ----------------------------------------------------------------------------------------------------------
 
-@pytest.mark.slow
+@pytest.mark.store
 def test_kill_9_takes_the_workers_along_and_the_next_serve_removes_the_folder(inferred_build: Path,
                                                                             tmp_path: Path) -> None:
     env = {"TMPDIR": str(tmp_path)}

@@ -17,7 +17,8 @@ import rdflib
 from pyoxigraph import RdfFormat, Store
 
 from b12kg.paths import QUERIES_DIR
-from b12kg.sparql.query import DEFAULTS_MARK, defaults_line, query_params, same_results
+from b12kg.sparql.compare import same_results
+from b12kg.sparql.library import DEFAULTS_MARK, defaults_line, query_params
 from b12kg.store.serve import oxigraph_binary
 from stores import OxigraphServer
 
@@ -90,6 +91,7 @@ def servers(inferred_build: Path, tmp_path_factory: pytest.TempPathFactory):  # 
         server.stop()
 
 
+@pytest.mark.store
 @pytest.mark.parametrize("name,query,data,result", ENTRIES, ids=[e[0] for e in ENTRIES])
 def test_plain_sparqlwrapper_with_its_defaults_sends_each_file_as_a_query(
         servers, name: str, query: Path, data: tuple[str, ...], result: Path) -> None:  # type: ignore[no-untyped-def]

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
-from b12kg.sparql.query import library_queries, open_store, prepare, query_question, run_sparql
+from b12kg.sparql.engines import open_store, run_sparql
+from b12kg.sparql.library import library_queries, prepare, query_question
 from b12kg.vocab import NS
 
 __all__ = ["KnowledgeGraph", "Rows", "open_graph"]

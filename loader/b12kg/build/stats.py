@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from b12kg.paths import GRAPHS_DIR
-from b12kg.sparql.query import open_store, run_sparql
+from b12kg.sparql.engines import open_store, run_sparql
 from b12kg.vocab import sparql_prefixes
 
 __all__ = ["GraphStats", "graph_stats", "format_stats"]

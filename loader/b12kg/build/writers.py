@@ -22,6 +22,7 @@ __all__ = [
     "SortedRows",
     "SortedLines",
     "SORT_CHUNK",
+    "spill_run",
     "write_ntriples",
     "write_nquads",
     "write_turtle",
@@ -101,7 +102,8 @@ class SortedLines:
                 yield line[:-1]
 
 
-def _spill(lines: list[str], workdir: Path, number: int) -> Path:
+def spill_run(lines: list[str], workdir: Path, number: int) -> Path:
+    """Write one sorted run of the on-disk sort into workdir (run-NNNNNN.txt), for `sorted_unique` to merge."""
     path = workdir / f"run-{number:06d}.txt"
     with path.open("w", encoding="utf-8", newline="\n") as handle:
         handle.writelines(line + "\n" for line in lines)
@@ -115,12 +117,12 @@ def sorted_unique(items: Iterable[str], *, workdir: Path | None, chunk: int = SO
     for item in items:
         batch.add(item)
         if len(batch) >= chunk and workdir is not None:
-            runs.append(_spill(sorted(batch), workdir, len(runs)))
+            runs.append(spill_run(sorted(batch), workdir, len(runs)))
             batch = set()
     if not runs:
         return SortedLines(lines=sorted(batch))
     if batch:
-        runs.append(_spill(sorted(batch), workdir, len(runs)))  # type: ignore[arg-type]
+        runs.append(spill_run(sorted(batch), workdir, len(runs)))  # type: ignore[arg-type]
     assert workdir is not None
     merged = workdir / f"merged-{len(list(workdir.glob('merged-*')))}.txt"
     count, last = 0, None

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from b12kg.errors import B12kgError
 from b12kg.paths import GRAPHS_DIR
-from b12kg.sparql.query import Answer, format_answer, open_store, run_sparql
+from b12kg.sparql.answers import Answer, format_answer
+from b12kg.sparql.engines import open_store, run_sparql
 from b12kg.vocab import ID, NS, compact, is_valid_iri, parse_curie
+
+if TYPE_CHECKING:
+    from pyoxigraph import Triple
 
 __all__ = ["Description", "resolve_subject", "describe_subject", "format_description"]
 
@@ -30,7 +35,7 @@ class Description:
     labels: list[tuple[str, str]] = field(default_factory=list)  # (language, text)
     statements: list[tuple[str, str]] = field(default_factory=list)  # (predicate, value), both shown compactly
     claims: list[dict[str, object]] = field(default_factory=list)  # one card per claim
-    triples: list[object] = field(default_factory=list)  # everything above as triples (for --format turtle)
+    triples: list[Triple] = field(default_factory=list)  # everything above as triples (for --format turtle)
 
 
 def resolve_subject(text: str) -> str:

@@ -18,9 +18,14 @@ from b12kg.errors import B12kgError, MissingPrerequisite, MixedStoreState, Previ
     SwapOutcomeUnknown
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, GRAPH_BASE, INFERRED_GRAPH
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
-from b12kg.sparql.query import DATASET_FILE, INFERRED_FILE, dataset_query, library_queries, prepare, same_results
+from b12kg.sparql.compare import same_results
+from b12kg.sparql.engines import DATASET_FILE, INFERRED_FILE, dataset_query
+from b12kg.sparql.library import library_queries, prepare
 
 __all__ = [
+    "sparql_request",
+    "count_triples",
+    "graphs_with_prefix",
     "layout_nquads",
     "GRAPH_BASE",
     "ASSERTED_GRAPH",
@@ -276,7 +281,7 @@ def _http_error(code: int, url: str, what: str, detail: str, config: StoreConfig
 # ---------------------------------------------------------------- SPARQL through SPARQLWrapper
 
 
-def _sparql(config: StoreConfig, text: str, *, update: bool = False, what: str = "query", once: bool = False) -> dict:
+def sparql_request(config: StoreConfig, text: str, *, update: bool = False, what: str = "query", once: bool = False) -> dict:
     """Run a query or update; retried on connection errors, timeouts and 5xx unless ``once``.
 
     ``once`` is for a request that must not run twice (the final swap): it is sent again only when the server
@@ -355,14 +360,14 @@ def _sparql(config: StoreConfig, text: str, *, update: bool = False, what: str =
                              fix="check that the store is running and the host and port are right") from exc
 
 
-def _count(config: StoreConfig, graph: str) -> int:
-    result = _sparql(config, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+def count_triples(config: StoreConfig, graph: str) -> int:
+    result = sparql_request(config, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
                      what=f"counting <{graph}>")
     return int(result["results"]["bindings"][0]["n"]["value"])
 
 
-def _graphs_with_prefix(config: StoreConfig, prefix: str) -> list[str]:
-    result = _sparql(config, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+def graphs_with_prefix(config: StoreConfig, prefix: str) -> list[str]:
+    result = sparql_request(config, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
                              f'FILTER(STRSTARTS(STR(?g), "{prefix}")) }}', what="listing graphs")
     return sorted(b["g"]["value"] for b in result["results"]["bindings"])
 
@@ -419,14 +424,14 @@ class StoreState:
 
 def read_state(config: StoreConfig) -> StoreState:
     """Read the store's b12kg graphs, their sizes and its catalog (three queries; retried like every read)."""
-    result = _sparql(config, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+    result = sparql_request(config, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
                              f'FILTER(STRSTARTS(STR(?g), "{RELEASE_SPACE}")) }} GROUP BY ?g',
                      what="reading the store's graphs")
     sizes = {b["g"]["value"]: int(b["n"]["value"]) for b in result["results"]["bindings"]}
-    listed = _sparql(config, f"SELECT ?g ?n WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{_DATASET}> <{_HAS_PART}> ?g "
+    listed = sparql_request(config, f"SELECT ?g ?n WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{_DATASET}> <{_HAS_PART}> ?g "
                              f"OPTIONAL {{ ?g <{_VOID_TRIPLES}> ?n }} }} }}", what="reading the catalog graph")
     catalog = {b["g"]["value"]: int(b["n"]["value"]) if "n" in b else -1 for b in listed["results"]["bindings"]}
-    stated = _sparql(config, f"SELECT ?c WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{_DATASET}> <{RELEASE_CHECKSUM}> ?c }} }}",
+    stated = sparql_request(config, f"SELECT ?c WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{_DATASET}> <{RELEASE_CHECKSUM}> ?c }} }}",
                      what="reading the release checksum")
     return StoreState(graphs={g: n for g, n in sizes.items() if not g.startswith(STAGING_BASE)},
                       staging={g: n for g, n in sizes.items() if g.startswith(STAGING_BASE)},
@@ -474,7 +479,7 @@ class _Uploader:
                 self._gsp(graph, batch, "PUT" if first and replace_first else "POST")
             else:
                 body = "".join(batch)
-                _sparql(self.config, f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}", update=True,
+                sparql_request(self.config, f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}", update=True,
                         what=f"INSERT DATA into <{graph}>")
             first = False
             self.sent += len(batch)
@@ -531,7 +536,7 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
         # of triples again, which changes nothing (release_graphs refuses blank nodes, which would be copied).
         for graph, lines in graphs.items():
             uploader.upload(graph, lines, replace_first=False)
-        counts = {g: (len(lines), _count(config, g)) for g, lines in graphs.items()}
+        counts = {g: (len(lines), count_triples(config, g)) for g, lines in graphs.items()}
         return LoadReport(mode, counts, time.monotonic() - started)
     if mode != "replace":
         raise B12kgError(f"unknown mode {mode!r}", fix="use replace or append")
@@ -553,11 +558,11 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
             # late after its retry, adds the same triples again; a late PUT would wipe the batches posted after it.
             uploader.upload(staging[graph], lines, replace_first=False)
         for graph, lines in graphs.items():
-            stored = _count(config, staging[graph])
+            stored = count_triples(config, staging[graph])
             if stored != len(lines):
                 raise StoreError(f"staging graph for <{graph}> holds {stored} triples, the release {len(lines)}",
                                  fix="the store changed or dropped triples on the way; see its log")
-        _sparql(config, f'INSERT DATA {{ GRAPH <{guard}> {{ <{guard}> <{SWAP_GUARD}> "{checksum}" }} }}',
+        sparql_request(config, f'INSERT DATA {{ GRAPH <{guard}> {{ <{guard}> <{SWAP_GUARD}> "{checksum}" }} }}',
                 update=True, what="writing the swap's guard")
         before = read_state(config)
     except BaseException as exc:
@@ -573,7 +578,7 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
     say(f"swapping {len(graphs)} graph(s) in one update request (sent once, never retried)")
     sources = {target: staging[target] if graphs[target] else None for target in graphs}
     try:
-        _sparql(config, _swap_update(sources, removed, guard, checksum), update=True, once=True,
+        sparql_request(config, _swap_update(sources, removed, guard, checksum), update=True, once=True,
                 what="swapping the staged graphs in")
     except Exception as exc:  # noqa: BLE001 — whatever went wrong, the store is read back before anything is said
         fault = exc.message if isinstance(exc, B12kgError) else f"{type(exc).__name__}: {exc}"
@@ -581,7 +586,7 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
                          say=say)
         counts = {g: (len(lines), state.graphs.get(g, 0)) for g, lines in graphs.items()}
         return LoadReport(mode, counts, time.monotonic() - started, removed, before_text, fault)
-    counts = {g: (len(lines), _count(config, g)) for g, lines in graphs.items()}
+    counts = {g: (len(lines), count_triples(config, g)) for g, lines in graphs.items()}
     return LoadReport(mode, counts, time.monotonic() - started, removed, before_text)
 
 
@@ -589,7 +594,7 @@ def _drop(config: StoreConfig, graphs: Iterable[str]) -> None:
     """DROP SILENT each graph, in one request. Idempotent, so it may be retried; used for staging graphs only."""
     statements = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
     if statements:
-        _sparql(config, statements, update=True, what="dropping staging graphs")
+        sparql_request(config, statements, update=True, what="dropping staging graphs")
 
 
 def _swap_update(sources: dict[str, str | None], removed: list[str], guard: str, checksum: str) -> str:
@@ -706,19 +711,19 @@ def verify_store(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, inferred
     """Per-graph counts, Arabic literals byte for byte, and the whole query library against its expected results."""
     say = progress or (lambda message: None)
     graphs = release_graphs(graphs_dir, inferred=inferred)
-    counts = {g: (len(lines), _count(config, g)) for g, lines in graphs.items()}
+    counts = {g: (len(lines), count_triples(config, g)) for g, lines in graphs.items()}
     from pyoxigraph import Literal, RdfFormat, parse
 
     wanted = sorted({q.object.value for q in parse("".join(graphs[ASSERTED_GRAPH]), format=RdfFormat.N_TRIPLES)
                      if isinstance(q.object, Literal) and q.object.language == "ar"})
-    result = _sparql(config, f'SELECT DISTINCT ?o WHERE {{ GRAPH <{ASSERTED_GRAPH}> {{ ?s ?p ?o '
+    result = sparql_request(config, f'SELECT DISTINCT ?o WHERE {{ GRAPH <{ASSERTED_GRAPH}> {{ ?s ?p ?o '
                              f'FILTER(LANG(?o) = "ar") }} }}', what="reading Arabic literals back")
     got = sorted(b["o"]["value"] for b in result["results"]["bindings"])
     queries: dict[str, bool] = {}
     for path in library_queries(queries_dir):
         _, sparql, needs = prepare(str(path), queries_dir=queries_dir)
         data = [ASSERTED_GRAPH] + ([INFERRED_GRAPH] if needs else [])
-        answer = _sparql(config, dataset_query(sparql, inferred=needs), what=f"query {path.name}")
+        answer = sparql_request(config, dataset_query(sparql, inferred=needs), what=f"query {path.name}")
         expected = json.loads(path.with_suffix(".srj").read_text(encoding="utf-8"))
         queries[path.stem] = same_results(expected, answer, ordered="ORDER BY" in sparql.upper())
         say(f"{path.stem}: {'same answer' if queries[path.stem] else 'DIFFERENT answer'}")

@@ -26,7 +26,7 @@ from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.store.front import Front
 from b12kg.store.guard import allowed_hosts
 from b12kg.paths import GRAPHS_DIR
-from b12kg.sparql.query import DATASET_FILE, INFERRED_FILE
+from b12kg.sparql.engines import DATASET_FILE, INFERRED_FILE
 
 __all__ = ["Endpoint", "Pool", "Worker", "oxigraph_binary", "load_location", "start_endpoint", "open_front",
            "free_port", "check_timeout", "make_run_folder", "remove_stale_run_folders", "die_with_parent",

