@@ -19,7 +19,7 @@ from b12kg.rdf.hpo import HpoRelease, hpo_release
 from b12kg.rdf.claims import DIRECT_MODALITIES, claim_iri, claim_quads
 from b12kg.build.outputs import output_set
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
-from b12kg.curation.read import Claim, Document, Window
+from b12kg.curation.read import Claim, Curated, Document, Window
 from b12kg.vocab import ID, NS
 
 __all__ = ["HPOA_COLUMNS", "KGX_NODE_COLUMNS", "KGX_EDGE_COLUMNS", "KGX_EXTRA_COLUMNS", "BIOLINK_PREDICATES", "NP", "ExportResult",
@@ -82,7 +82,8 @@ _PROVENANCE_PREDICATES = {NS["b12o"] + p for p in ("hasEvidence", "curatorInfere
                                                      "provenanceGraph", "paragraphAttributedTo",
                                                      "attributionInference", "flag", "populationInference",
                                                      "resembles", "resemblanceInference")} | \
-    {NS["prov"] + "wasQuotedFrom", NS["prov"] + "hadPrimarySource", NS["skos"] + "editorialNote"}
+    {NS["prov"] + "wasQuotedFrom", NS["prov"] + "hadPrimarySource", NS["skos"] + "editorialNote",
+     NS["dcterms"] + "creator", NS["dcterms"] + "created"}
 # pointers to the build's own per-claim graphs, which a nanopublication replaces
 _BUILD_ONLY = {NS["b12o"] + "assertionGraph", NS["b12o"] + "provenanceGraph"}
 NP_BASE = "https://w3id.org/b12kg/np/"
@@ -131,6 +132,16 @@ def _hpoa_claim(claim: Claim) -> bool:
             and claim.source != "document" and not _treatment_bound(claim))
 
 
+def _biocuration(curated: Curated) -> str:
+    """HPOA's biocuration column, `CURATOR[YYYY-MM-DD]` (HPO annotation format: e.g. HPO:skoehler[2009-02-17] or
+    ORCID:0000-0001-5208-3432[2023-01-27]): an ORCID iD as ORCID:ID, a name as B12KG:name with the project's name
+    and spaces dropped ("b12kg curators" -> B12KG:curators)."""
+    orcid = curated.orcid
+    who = f"ORCID:{orcid.rsplit('/', 1)[1]}" if orcid else \
+        "B12KG:" + "-".join(curated.by.removeprefix("b12kg ").split())
+    return f"{who}[{curated.date.isoformat()}]"
+
+
 def hpoa_rows(documents: Sequence[Document], *, release: Release, hpo: HpoRelease) -> list[tuple[str, ...]]:
     """phenotype.hpoa rows for the disease-phenotype claims HPOA can carry (see _hpoa_claim)."""
     rows: set[tuple[str, ...]] = set()
@@ -148,7 +159,7 @@ def hpoa_rows(documents: Sequence[Document], *, release: Release, hpo: HpoReleas
                 # the article, which cites the journal issue; the issue's article is unidentified (no PMID)
                 f"{ID}document/{document.id}", "TAS",
                 str(claim.onset_category) if claim.onset_category else "", str(frequency) if frequency else "",
-                "", "", _aspect(str(claim.object), hpo), f"B12KG:curators[{release.date}]",
+                "", "", _aspect(str(claim.object), hpo), _biocuration(claim.curated),
             ))
     return sorted(rows)
 
