@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from b12kg.curation.records import (
-    CitedIssue, Claim, Document, Reference, Section, Sentence, Window, build,
-)
+from b12kg.curation.records import CitedIssue, Claim, Document, Reference, Section, Sentence, Window, build
 from b12kg.curation.schema import FIELD_KINDS, QUALIFIERS, ClaimCore, ClaimEntry, Text2
 from b12kg.curation.text import Locator
 from b12kg.curation.yamlsafe import Invisible, YamlMap, char_name
@@ -22,6 +20,7 @@ __all__ = ["Where", "TREATMENT_EMERGENT", "CONTEXT_CHARS", "claim_record", "clai
 # features of the condition itself (issue: a treatment-emergent sign is not a plain feature of the deficiency).
 TREATMENT_EMERGENT = "b12o:hasTreatmentEmergentManifestation"
 CONTEXT_CHARS = 32  # characters of oa:prefix / oa:suffix kept around each quote
+_QUALIFIERS = tuple(QUALIFIERS.values())
 _CORE_FIELDS = tuple(name for name in ClaimCore.model_fields if name != "population")  # population: resolved
 
 
@@ -203,10 +202,13 @@ def claim_terms(claim: Claim) -> Iterator[tuple[str, Curie]]:
     category, resembled phenotype)."""
     yield "subject", claim.subject
     yield "object", claim.object
-    for name in QUALIFIERS:
-        value = getattr(claim, name)
-        for curie in value if isinstance(value, tuple) else (value,) if value is not None else ():
-            yield name, curie
+    for qualifier in _QUALIFIERS:
+        value = getattr(claim, qualifier.name)
+        if qualifier.many:
+            for curie in value:
+                yield qualifier.name, curie
+        elif value is not None:
+            yield qualifier.name, value
     if claim.frequency and claim.frequency.category:
         yield "frequency", claim.frequency.category
     if claim.resembles is not None:
@@ -224,8 +226,8 @@ def check_terms_used(where: Where, document: Document) -> None:
                                   line=claim.line, claim=claim.id)
             kinds = FIELD_KINDS.get(name)
             if kinds and term.kind not in kinds:
-                raise where.error(f"{name} {curie} is a {term.kind} term", fix=f"use a term of kind {' or '.join(kinds)}",
-                                  line=claim.line, claim=claim.id)
+                raise where.error(f"{name} {curie} is a {term.kind} term",
+                                  fix=f"use a term of kind {' or '.join(kinds)}", line=claim.line, claim=claim.id)
     for term in document.terms.values():
         for curie in term.within:
             wider = document.terms.get(str(curie))

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from b12kg.curation.scalars import MAX_ID_LENGTH, SLUG_PATTERN
-from b12kg.curation.schema import SCHEMA_PATH
+from b12kg.curation.schemafile import SCHEMA_PATH
 from b12kg.curation.yamlsafe import YamlMap
 from b12kg.errors import CurationError
 

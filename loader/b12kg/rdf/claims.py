@@ -286,10 +286,10 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
     if claim.hedge:
         add(c, b("hedgeText"), _ar(claim.hedge.ar))
         add(c, b("hedgeText"), _en(claim.hedge.en))
-    for name, qualifier in QUALIFIERS.items():  # the schema's table: field -> b12o property
-        value = getattr(claim, name)
-        for curie in value if isinstance(value, tuple) else (value,) if value is not None else ():
-            add(c, b(str(qualifier.rdf)), _iri(curie))
+    for qualifier in QUALIFIERS.values():  # the schema's declarative table: field -> b12o property
+        value = getattr(claim, qualifier.name)
+        for curie in value if qualifier.many else () if value is None else (value,):
+            add(c, b(qualifier.rdf), _iri(curie))
     if claim.object_description:
         add(c, b("objectDescription"), _ar(claim.object_description.ar))
         add(c, b("objectDescription"), _en(claim.object_description.en))
