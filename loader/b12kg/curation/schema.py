@@ -19,6 +19,7 @@ __all__ = [
     "ClaimCore", "ClaimEntry", "SectionEntry", "ClaimsFile", "Qualifier", "QUALIFIERS", "FIELD_KINDS",
 ]
 
+
 @dataclass(frozen=True)
 class TermRef:
     """Field metadata: the term kinds a CURIE-valued field accepts and, for a claim qualifier, the b12o property

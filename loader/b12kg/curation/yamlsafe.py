@@ -90,7 +90,7 @@ def _check_events(text: str, path: Path) -> None:
     """
     depth = 0
     for event in yaml.parse(text, Loader=_LOADER):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark else 1
         if isinstance(event, yaml.AliasEvent):
             raise CurationError(f"YAML alias *{event.anchor}", fix=_NO_ALIAS, file=path, line=line)
         anchor = getattr(event, "anchor", None)
