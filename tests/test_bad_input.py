@@ -232,7 +232,7 @@ BUILD_CASES = [
          "references: infantile-cobalamin-deficiency-1997", "'references' must be a list", DISAPPEAR),
     Case("source-as-a-list", "        source: pediatrics-1997-02\n        curator_inference: '\"About half\"",
          "        source: [pediatrics-1997-02]\n        curator_inference: '\"About half\"",
-         "which is not declared", HALF),
+         "field 'source' must be text, not ['pediatrics-1997-02']", HALF),
     Case("curator-inference-as-a-mapping", "curator_inference: '\"These symptoms\" are the involuntary movements "
          "that some children develop after vitamin B12 treatment starts.'", "curator_inference: {a: 1}",
          "field 'curator_inference' must be non-empty text", DISAPPEAR),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO, Sequence
 
 from b12kg.build.describe import Release
-from b12kg.curation.read import Document
+from b12kg.curation.read import Curated, Document
 from b12kg.errors import B12kgError
 from b12kg.rdf.hpo import HpoRelease
 from b12kg.rdf.policy import hpoa_row
@@ -20,6 +20,16 @@ HPOA_COLUMNS = ("database_id", "disease_name", "qualifier", "hpo_id", "reference
 # Clinical course, Clinical modifier, Past medical history).
 _ASPECT_ROOTS = (("HP:0000118", "P"), ("HP:0000005", "I"), ("HP:0031797", "C"), ("HP:0012823", "M"),
                  ("HP:0032443", "H"))
+
+
+def biocuration(curated: Curated) -> str:
+    """HPOA's biocuration column, `CURATOR[YYYY-MM-DD]` (HPO annotation format: e.g. HPO:skoehler[2009-02-17] or
+    ORCID:0000-0001-5208-3432[2023-01-27]): an ORCID iD as ORCID:ID, a name as B12KG:name with the project's name
+    and spaces dropped ("b12kg curators" -> B12KG:curators)."""
+    orcid = curated.orcid
+    who = f"ORCID:{orcid.rsplit('/', 1)[1]}" if orcid else \
+        "B12KG:" + "-".join(curated.by.removeprefix("b12kg ").split())
+    return f"{who}[{curated.date.isoformat()}]"
 
 
 def _aspect(curie: str, hpo: HpoRelease) -> str:
@@ -48,7 +58,7 @@ def hpoa_rows(documents: Sequence[Document], *, release: Release, hpo: HpoReleas
                 # the article, which cites the journal issue; the issue's article is unidentified (no PMID)
                 f"{ID}document/{document.id}", "TAS",
                 str(claim.onset_category) if claim.onset_category else "", str(frequency) if frequency else "",
-                "", "", _aspect(str(claim.object), hpo), f"B12KG:curators[{release.date}]",
+                "", "", _aspect(str(claim.object), hpo), biocuration(claim.curated),
             ))
     return sorted(rows)
 

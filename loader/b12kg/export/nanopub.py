@@ -21,7 +21,8 @@ _PROVENANCE_PREDICATES = {NS["b12o"] + p for p in ("hasEvidence", "curatorInfere
                                                      "provenanceGraph", "paragraphAttributedTo",
                                                      "attributionInference", "flag", "populationInference",
                                                      "resembles", "resemblanceInference")} | \
-    {NS["prov"] + "wasQuotedFrom", NS["prov"] + "hadPrimarySource", NS["skos"] + "editorialNote"}
+    {NS["prov"] + "wasQuotedFrom", NS["prov"] + "hadPrimarySource", NS["skos"] + "editorialNote",
+     NS["dcterms"] + "creator", NS["dcterms"] + "created"}
 # pointers to the build's own per-claim graphs, which a nanopublication replaces
 _BUILD_ONLY = {NS["b12o"] + "assertionGraph", NS["b12o"] + "provenanceGraph"}
 NP_BASE = BASE + "np/"

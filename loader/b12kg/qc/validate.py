@@ -9,7 +9,7 @@ from typing import Iterable, Iterator
 
 from b12kg.errors import CurationError
 from b12kg.rdf.hpo import HpoRelease, hpo_release
-from b12kg.curation.read import Claim, Document
+from b12kg.curation.read import Claim, Document, claim_terms
 from b12kg.vocab import CONVERTER, NS, Curie
 
 __all__ = ["check_ids", "relation_curies", "FREQUENCY_RANGES", "ShaclViolation", "run_shacl"]
@@ -49,14 +49,8 @@ def _curies_of(document: Document) -> Iterator[tuple[Curie, int, str | None]]:
 
 
 def _claim_curies(claim: Claim) -> Iterator[Curie]:
-    yield from (claim.subject, claim.relation, claim.object)
-    for value in (claim.population, claim.setting, claim.onset_category, claim.condition_severity, claim.condition_duration,
-                  claim.condition_context, claim.intervention):
-        if value is not None:
-            yield value
-    yield from claim.body_sites
-    if claim.frequency and claim.frequency.category:
-        yield claim.frequency.category
+    yield claim.relation
+    yield from (curie for _, curie in claim_terms(claim))
 
 
 def check_ids(document: Document, relations: set[str], hpo: HpoRelease | None = None) -> None:

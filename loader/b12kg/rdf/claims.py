@@ -7,7 +7,7 @@ from typing import Iterator
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-from b12kg.curation.read import Claim, Document, Sentence, Term, Window
+from b12kg.curation.read import QUALIFIERS, Claim, Document, Sentence, Term, Window
 from b12kg.rdf.policy import has_direct_triple
 from b12kg.vocab import ID, NS, Curie, parse_curie
 
@@ -61,6 +61,7 @@ XSD_NNI = _n("xsd", "nonNegativeInteger")
 XSD_BOOL = _n("xsd", "boolean")
 XSD_GYEARMONTH = _n("xsd", "gYearMonth")
 XSD_GYEAR = _n("xsd", "gYear")
+XSD_DATE = _n("xsd", "date")
 
 
 def b(local: str) -> NamedNode:
@@ -252,6 +253,9 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
     subject, relation, obj = _iri(claim.subject), _iri(claim.relation), _iri(claim.object)
     add(c, RDF_TYPE, b("HealthClaim"))
     add(c, _n("dcterms", "identifier"), Literal(claim.id))
+    curator = claim.curated.orcid
+    add(c, _n("dcterms", "creator"), NamedNode(curator) if curator else Literal(claim.curated.by))
+    add(c, _n("dcterms", "created"), Literal(claim.curated.date.isoformat(), datatype=XSD_DATE))
     add(c, LABEL, _en(claim.gloss.strip()))
     add(c, LABEL, _ar(claim.quote.text))
     add(c, b("subject"), subject)
@@ -271,14 +275,10 @@ def claim_quads(document: Document, doc: NamedNode, claim: Claim) -> Iterator[Qu
     if claim.hedge:
         add(c, b("hedgeText"), _ar(claim.hedge.ar))
         add(c, b("hedgeText"), _en(claim.hedge.en))
-    for name, prop in (("population", "population"), ("setting", "setting"), ("onset_category", "onsetCategory"),
-                       ("condition_severity", "conditionSeverity"), ("condition_duration", "conditionDuration"),
-                       ("condition_context", "conditionContext"), ("intervention", "intervention")):
-        value = getattr(claim, name)
-        if value is not None:
-            add(c, b(prop), _iri(value))
-    for site in claim.body_sites:
-        add(c, b("bodySite"), _iri(site))
+    for qualifier in QUALIFIERS.values():  # the schema's declarative table: field -> b12o property
+        value = getattr(claim, qualifier.name)
+        for curie in value if qualifier.many else () if value is None else (value,):
+            add(c, b(qualifier.rdf), _iri(curie))
     if claim.object_description:
         add(c, b("objectDescription"), _ar(claim.object_description.ar))
         add(c, b("objectDescription"), _en(claim.object_description.en))

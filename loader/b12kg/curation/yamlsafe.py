@@ -1,0 +1,145 @@
+"""Line-aware, alias-free YAML loading: mappings that remember their key lines, and the invisible characters found."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from b12kg.errors import CurationError
+
+__all__ = ["YamlMap", "Invisible", "load_yaml", "char_name", "INVISIBLE", "BIDI_CONTROLS", "MAX_DEPTH"]
+
+# libyaml's loader where PyYAML was built with it (several times faster); both keep line marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALARS = yaml.constructor.SafeConstructor()  # turns resolved scalar nodes into Python values
+
+
+class YamlMap(dict[str, Any]):
+    """A YAML mapping that remembers the line of each key (1-based)."""
+
+    line: int = 0
+    end_line: int = 0
+    key_lines: dict[str, int]
+
+
+_NO_ALIAS = "write the value out; aliases are not allowed in curated files"
+MAX_DEPTH = 32  # the curated schema nests 8 levels deep; deeper is a mistake (and recursion a risk)
+# The tags plain YAML values resolve to. Everything else (!foo, !!python/..., !!binary, !!set, dates) is refused:
+# the curated schema has text, numbers, true/false, lists and mappings only.
+_TAG = "tag:yaml.org,2002:"
+_VALUE_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+# Characters that are invisible or reorder how text displays (Unicode: zero-width space/joiners and
+# directional marks U+200B-200F, bidi embeddings and overrides U+202A-202E, word joiner U+2060, bidi isolates
+# U+2066-2069, BOM U+FEFF), and control characters other than tab and line feed. In a claims file they are
+# refused unless the source text itself uses that character (ZWNJ U+200C is orthography in Persian and Urdu,
+# for instance; the Arabic source here has none of them).
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+                       "\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Refused in a source text (the Trojan Source problem, CVE-2021-42574): they make the displayed text differ
+# from the stored characters, so a quote copied from the screen cannot match. The real source has none.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass(frozen=True)
+class Invisible:
+    """An invisible character found in a claims-file string, kept until the source text is known."""
+
+    line: int
+    char: str
+
+
+def char_name(char: str) -> str:
+    """A character as Unicode names it, with its code point (for messages)."""
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'CONTROL CHARACTER')}"
+
+
+def load_yaml(path: Path) -> tuple[Any, list[Invisible]]:
+    """The file's data (mappings remember their lines) and the invisible characters its strings hold."""
+    if not path.is_file():
+        raise CurationError("the claims file is not a regular file", fix="use a plain file", file=path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CurationError(f"cannot read the claims file: {exc}", fix="check the path and that it is UTF-8",
+                            file=path) from exc
+    try:
+        _check_events(text, path)
+        node = yaml.compose(text, Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise CurationError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
+                            fix="correct the YAML syntax at that line (indentation, quotes, colons)",
+                            file=path, line=line) from exc
+    if node is None:
+        raise CurationError("the claims file is empty", fix="start from an existing claims file", file=path)
+    invisible: list[Invisible] = []
+    return _construct(node, path, invisible), invisible
+
+
+def _check_events(text: str, path: Path) -> None:
+    """Refuse anchors, aliases, explicit tags and deep nesting before anything is built from the file.
+
+    An alias repeats a node: nine levels of nine aliases expand to 9**9 values (the "billion laughs"), and an
+    alias inside its own anchor is a cycle. Plain values need neither.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        line = event.start_mark.line + 1 if event.start_mark else 1
+        if isinstance(event, yaml.AliasEvent):
+            raise CurationError(f"YAML alias *{event.anchor}", fix=_NO_ALIAS, file=path, line=line)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise CurationError(f"YAML anchor &{anchor}", fix=_NO_ALIAS, file=path, line=line)
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in _VALUE_TAGS:
+            raise CurationError(f"YAML tag {tag!r} is not allowed in curated files",
+                                fix="remove the tag: write plain text, numbers, lists and mappings", file=path,
+                                line=line)
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise CurationError(f"the YAML nests more than {MAX_DEPTH} levels deep",
+                                    fix="flatten the structure as in the existing claims file", file=path, line=line)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _construct(node: yaml.Node, path: Path, invisible: list[Invisible]) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result = YamlMap()
+        result.line = line
+        result.end_line = node.end_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = _construct(key_node, path, invisible)
+            if not isinstance(key, str):
+                raise CurationError(f"mapping key {key!r} is not a string", fix="quote the key",
+                                    file=path, line=key_node.start_mark.line + 1)
+            if key in result:
+                raise CurationError(f"duplicate key {key!r}", fix="remove or rename one of them",
+                                    file=path, line=key_node.start_mark.line + 1)
+            result[key] = _construct(value_node, path, invisible)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, path, invisible) for item in node.value]
+    if node.tag not in _VALUE_TAGS:
+        what = "a date" if node.tag == _TAG + "timestamp" else f"a value tagged {node.tag!r}"
+        raise CurationError(f"{node.value!r} reads as {what}, which curated files do not use",
+                            fix="quote it to make it text, or write a plain number", file=path, line=line)
+    try:
+        value = _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
+    except (ValueError, TypeError, yaml.YAMLError) as exc:  # e.g. an integer beyond Python's 4300-digit limit
+        raise CurationError(f"cannot read the value {node.value[:40]!r}: {exc}",
+                            fix="write a plain number or quote the text", file=path, line=line) from exc
+    if isinstance(value, str):
+        for char in sorted(set(INVISIBLE.findall(value))):
+            invisible.append(Invisible(line, char))
+    return value
