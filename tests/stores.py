@@ -20,7 +20,7 @@ from urllib.error import HTTPError, URLError
 
 import pytest
 
-from b12kg.store.serve import free_port, oxigraph_binary
+from b12kg.store.processes import free_port, oxigraph_binary
 
 __all__ = ["OxigraphServer", "VirtuosoServer", "in_ci", "require_store"]
 

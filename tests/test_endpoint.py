@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from b12kg.cli import main
 from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.library import library_queries
-from b12kg.store.serve import Endpoint, free_port, load_location, start_endpoint
+from b12kg.store.processes import free_port
+from b12kg.store.serve import Endpoint, load_location, start_endpoint
 
 from results import normalise
 

@@ -11,10 +11,14 @@ from click.testing import CliRunner
 
 from b12kg.cli import main
 from b12kg.errors import StoreError
-from b12kg.store.load import (ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, STAGING_BASE, StoreConfig, count_triples,
-                        graphs_with_prefix, sparql_request, load_release, release_graphs, store_preset, verify_store)
+from b12kg.store.config import StoreConfig, store_preset
+from b12kg.store.http import count_triples, graphs_with_prefix, sparql_request
+from b12kg.store.load import load_release
+from b12kg.store.release import STAGING_BASE, release_graphs
+from b12kg.store.verify import verify_store
+from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH
 from b12kg.sparql.library import library_queries
-from b12kg.store.serve import free_port
+from b12kg.store.processes import free_port
 
 from stores import OxigraphServer, VirtuosoServer
 

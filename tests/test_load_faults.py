@@ -22,8 +22,11 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 
 from b12kg.cli import main
 from b12kg.errors import B12kgError
-from b12kg.store.load import ASSERTED_GRAPH, CATALOG_GRAPH, STAGING_BASE, StoreConfig, count_triples, graphs_with_prefix, \
-    sparql_request, load_release, release_checksum, release_graphs, store_preset
+from b12kg.store.config import StoreConfig, store_preset
+from b12kg.store.http import count_triples, graphs_with_prefix, sparql_request
+from b12kg.store.load import load_release
+from b12kg.store.release import STAGING_BASE, release_checksum, release_graphs
+from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH
 
 pytestmark = pytest.mark.store  # real Oxigraph and Virtuoso servers behind a fault-injecting proxy
 

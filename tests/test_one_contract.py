@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from b12kg.store.load import load_release, store_preset
+from b12kg.store.config import store_preset
+from b12kg.store.load import load_release
 from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.answers import json_results
 from b12kg.sparql.compare import same_results

@@ -20,7 +20,10 @@ from typing import Iterator
 import pytest
 
 import b12kg
-from b12kg.store.load import ASSERTED_GRAPH, INFERRED_GRAPH, release_graphs, store_preset, verify_store
+from b12kg.store.config import store_preset
+from b12kg.store.release import release_graphs
+from b12kg.store.verify import verify_store
+from b12kg.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.compare import same_results
 from b12kg.sparql.engines import dataset_query

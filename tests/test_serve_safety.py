@@ -23,7 +23,8 @@ from click.testing import CliRunner
 
 from b12kg.cli import main
 from b12kg.store.guard import allowed_hosts, foreign_request, uses_service
-from b12kg.store.serve import OWNER_FILE, RUN_PREFIX, Endpoint, load_location, start_endpoint
+from b12kg.store.processes import OWNER_FILE, RUN_PREFIX
+from b12kg.store.serve import Endpoint, load_location, start_endpoint
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 TICK = os.sysconf("SC_CLK_TCK")

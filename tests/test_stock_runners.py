@@ -19,7 +19,7 @@ from pyoxigraph import RdfFormat, Store
 from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.compare import same_results
 from b12kg.sparql.library import DEFAULTS_MARK, defaults_line, query_params
-from b12kg.store.serve import oxigraph_binary
+from b12kg.store.processes import oxigraph_binary
 from stores import OxigraphServer
 
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -53,7 +53,8 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
     import shutil
     import signal
 
-    from b12kg.store.serve import load_location, make_run_folder, open_front, remove_stale_run_folders, start_endpoint
+    from b12kg.store.processes import make_run_folder, remove_stale_run_folders
+    from b12kg.store.serve import load_location, open_front, start_endpoint
 
     folder = None
     front = None
@@ -176,7 +177,10 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
       b12kg load --store oxigraph --url http://127.0.0.1:7878
       B12KG_STORE_PASSWORD=... b12kg load --store virtuoso --url http://127.0.0.1:8890 --user dba
     """
-    from b12kg.store.load import load_release, store_preset, store_status, verify_store
+    from b12kg.store.config import store_preset
+    from b12kg.store.load import load_release
+    from b12kg.store.state import store_status
+    from b12kg.store.verify import verify_store
 
     try:
         if not (url or query_url):

@@ -27,7 +27,7 @@ def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False):  # typ
     ``inferred`` the reasoner's inferences (graphs/b12kg-inferred.nt) added to the default graph."""
     from pyoxigraph import RdfFormat, Store
 
-    from b12kg.store.load import layout_nquads
+    from b12kg.store.release import layout_nquads
 
     path = graphs_dir / DATASET_FILE
     if not path.is_file():
@@ -55,7 +55,7 @@ def dataset_query(sparql: str, *, inferred: bool) -> str:
 
 def with_dataset(sparql: str, graphs: Sequence[str]) -> str:
     """The query with FROM clauses naming the graphs its default graph is made of (for stores that keep the
-    release in named graphs, see b12kg.store.load)."""
+    release in named graphs, see b12kg.store.release)."""
     where = WHERE_OPEN.search(sparql)
     if where is None:
         raise B12kgError("the query has no 'WHERE {' clause to put FROM clauses before", fix="add WHERE { ... }")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable
 from b12kg.store.guard import federation_problem, foreign_request, query_texts
 
 if TYPE_CHECKING:
-    from b12kg.store.serve import Pool, Worker
+    from b12kg.store.pool import Pool, Worker
 
 __all__ = ["Front", "MAX_BODY", "MAX_CONNECTIONS"]
 
