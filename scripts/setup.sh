@@ -45,5 +45,10 @@ fi
 # published CVEs): bring them up to date before anything else is installed with them.
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip>=25" "setuptools>=78.1.1" \
   2> >(grep -v "^WARNING: Location" >&2)
-echo "setup: installing b12kg${EXTRAS} and its dependencies into .venv"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".${EXTRAS}" 2> >(grep -v "^WARNING: Location" >&2)
+# Dependencies come from requirements.lock (pip-tools, every version pinned, the test extras included): the tests
+# compare outputs of pyLODE, pyoxigraph and owlready2 byte for byte, so every machine gets the same versions.
+echo "setup: installing the locked dependencies (requirements.lock) and b12kg${EXTRAS} into .venv"
+.venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock \
+  2> >(grep -v "^WARNING: Location" >&2)
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e ".${EXTRAS}" \
+  2> >(grep -v "^WARNING: Location" >&2)
