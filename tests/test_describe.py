@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store, parse
 
+from b12kg.build.describe import CHANGELOG, DESCRIPTION_FILE, SERVE_ENDPOINT, read_release
 from b12kg.build.pipeline import build
 from b12kg.cli.store import serve
-from b12kg.build.describe import CHANGELOG, DESCRIPTION_FILE, SERVE_ENDPOINT, read_release
 from b12kg.errors import B12kgError
 from b12kg.paths import ONTOLOGY_DIR
 

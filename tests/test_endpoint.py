@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +16,6 @@ from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.library import library_queries
 from b12kg.store.processes import free_port
 from b12kg.store.serve import Endpoint, load_location, start_endpoint
-
 from results import normalise
 
 # Every test here queries `b12kg serve` (the Oxigraph server).

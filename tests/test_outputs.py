@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from b12kg.build.outputs import TMP_PREFIX, output_set, recover
 from b12kg.build.pipeline import build
 from b12kg.errors import OutputError
 from b12kg.export.run import export
-from b12kg.build.outputs import TMP_PREFIX, output_set, recover
-from b12kg.paths import CURATED_DIR, PROJECT
+from b12kg.paths import PROJECT
 
 CHANGELOG = PROJECT / "CHANGELOG.md"
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT / "loader")}

@@ -14,22 +14,21 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 import b12kg
-from b12kg.store.config import store_preset
-from b12kg.store.release import release_graphs
-from b12kg.store.verify import verify_store
-from b12kg.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.compare import same_results
 from b12kg.sparql.engines import dataset_query
 from b12kg.sparql.library import library_queries, prepare
+from b12kg.store.config import store_preset
 from b12kg.store.recipes import COUNT_QUERY, SHIM_JAR, debian_jena_classpath
-
+from b12kg.store.release import release_graphs
+from b12kg.store.verify import verify_store
+from b12kg.vocab import ASSERTED_GRAPH
 from stores import OxigraphServer, VirtuosoServer, require_store
 
 # Every test here drives a store's bulk loader (Oxigraph, Jena TDB2, Virtuoso's isql) or a store it loaded.

@@ -10,10 +10,9 @@ import pytest
 import rdflib
 from rdflib import Literal, URIRef
 
-from b12kg.rdf.hpo import hpo_release
 from b12kg.curation.read import Document
-
 from b12kg.paths import ONTOLOGY_DIR
+from b12kg.rdf.hpo import hpo_release
 
 B12O = rdflib.Namespace("https://w3id.org/b12kg/ontology#")
 OA = rdflib.Namespace("http://www.w3.org/ns/oa#")

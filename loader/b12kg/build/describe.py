@@ -7,15 +7,15 @@ import hashlib
 import re
 import tomllib
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg import __version__
-from b12kg.errors import B12kgError
 from b12kg.build.writers import SORT_CHUNK, Row, sorted_unique, spilled_rows, write_turtle
+from b12kg.errors import B12kgError
 from b12kg.paths import PROJECT
 from b12kg.vocab import ASSERTED_GRAPH, BASE, ID, NS, ONTOLOGY_IRI
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from b12kg import __version__
 from b12kg.build.describe import CHANGELOG, DESCRIPTION_FILE, FileFacts, describe, read_release, write_description
 from b12kg.build.docs import DOCS_FILE, ontology_html
-from b12kg.errors import B12kgError, CurationError
+from b12kg.build.outputs import output_set
 from b12kg.build.writers import (
     SORT_CHUNK,
     Row,
@@ -26,8 +26,13 @@ from b12kg.build.writers import (
     write_trig,
     write_turtle,
 )
-from b12kg.rdf.hpo import hpo_release
+from b12kg.curation.read import Document, claim_files, read_document
+from b12kg.errors import B12kgError, CurationError
+from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
+from b12kg.qc.validate import check_ids, relation_curies
 from b12kg.rdf.anatomy import ANATOMY_EDGES, read_anatomy_edges
+from b12kg.rdf.claims import document_quads
+from b12kg.rdf.hpo import hpo_release
 from b12kg.rdf.imports import (
     anatomy_import_quads,
     anatomy_terms,
@@ -35,13 +40,16 @@ from b12kg.rdf.imports import (
     terms_import_quads,
     used_curies,
 )
-from b12kg.rdf.claims import document_quads
-from b12kg.build.outputs import output_set
-from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
-from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH
-from b12kg.curation.read import Document, claim_files, read_document
-from b12kg.qc.validate import check_ids, relation_curies
-from b12kg.vocab import ID, JSONLD_CONTEXT, NS, ONTOLOGY_IRI, RDFXML_PREFIXES
+from b12kg.vocab import (
+    ASSERTED_GRAPH,
+    CATALOG_GRAPH,
+    ID,
+    INFERRED_GRAPH,
+    JSONLD_CONTEXT,
+    NS,
+    ONTOLOGY_IRI,
+    RDFXML_PREFIXES,
+)
 
 __all__ = ["BuildResult", "build", "OUTPUT_NAMES", "CONTEXT_FILE", "read_ontology", "ontology_relations",
            "load_documents"]

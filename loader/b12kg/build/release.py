@@ -6,18 +6,25 @@ import gzip
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from pyoxigraph import RdfFormat, Store
 
+from b12kg.build.describe import (
+    CHANGELOG,
+    DESCRIPTION_FILE,
+    FileFacts,
+    Release,
+    distribution,
+    read_release,
+    write_description,
+)
+from b12kg.build.outputs import output_set
 from b12kg.build.pipeline import build
-from b12kg.build.describe import (CHANGELOG, DESCRIPTION_FILE, FileFacts, Release, distribution, read_release,
-                            write_description)
 from b12kg.errors import B12kgError
 from b12kg.export.run import export
-from b12kg.build.outputs import output_set
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR, PROJECT
 from b12kg.vocab import NS
 

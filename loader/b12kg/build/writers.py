@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import heapq
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import groupby
 from pathlib import Path
-from typing import IO, ContextManager, Iterable, Iterator, NamedTuple, Sequence
+from typing import IO, ContextManager, NamedTuple
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
 

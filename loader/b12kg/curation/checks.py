@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from b12kg.curation.records import CitedIssue, Claim, Document, Reference, Section, Sentence, Window, build
 from b12kg.curation.schema import FIELD_KINDS, QUALIFIERS, ClaimCore, ClaimEntry, Text2

@@ -14,7 +14,15 @@ from pydantic import BaseModel, ConfigDict
 
 from b12kg.curation.scalars import PopulationBasis
 from b12kg.curation.schema import (
-    ClaimCore, Curated, Flag, Frequency, JournalEntry, ReferenceEntry, TermEntry, Text2, Window
+    ClaimCore,
+    Curated,
+    Flag,
+    Frequency,
+    JournalEntry,
+    ReferenceEntry,
+    TermEntry,
+    Text2,
+    Window,
 )
 from b12kg.vocab import Curie
 

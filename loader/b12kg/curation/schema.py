@@ -8,9 +8,34 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from b12kg.curation.scalars import (
-    SCHEMA, Anchor, Bound, Curator, CurieKey, CurieValue, Doi, FlagKind, Iri, IsoDate, Issn,
-    LanguageTag, Modality, Month, Occurrence, Pmid, Proportion, Quote, RelationCurie, Sha256, Slug, SourceKey,
-    TermKind, Text, Unit, Year, invalid, is_orcid
+    SCHEMA,
+    Anchor,
+    Bound,
+    Curator,
+    CurieKey,
+    CurieValue,
+    Doi,
+    FlagKind,
+    Iri,
+    IsoDate,
+    Issn,
+    LanguageTag,
+    Modality,
+    Month,
+    Occurrence,
+    Pmid,
+    Proportion,
+    Quote,
+    RelationCurie,
+    Sha256,
+    Slug,
+    SourceKey,
+    TermKind,
+    Text,
+    Unit,
+    Year,
+    invalid,
+    is_orcid,
 )
 
 __all__ = [

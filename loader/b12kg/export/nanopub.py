@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 

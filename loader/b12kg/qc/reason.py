@@ -10,11 +10,11 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
 from b12kg import __version__
-from b12kg.errors import B12kgError
-from b12kg.build.writers import canonical_rows, write_ntriples, write_turtle
 from b12kg.build.outputs import output_set
-from b12kg.qc.hermit import run_hermit
+from b12kg.build.writers import canonical_rows, write_ntriples, write_turtle
+from b12kg.errors import B12kgError
 from b12kg.paths import GRAPHS_DIR
+from b12kg.qc.hermit import run_hermit
 from b12kg.vocab import NS
 
 __all__ = ["Inference", "hermit_inference", "owlrl_inference", "write_inferred", "INFERRED_NAMES", "ENGINES",

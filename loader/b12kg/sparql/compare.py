@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Sequence
 
 __all__ = ["normalise_results", "same_results"]
 

@@ -6,8 +6,9 @@ import http.client
 import socket
 import socketserver
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from b12kg.store.guard import federation_problem, foreign_request, query_texts
 

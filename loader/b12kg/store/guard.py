@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from email.message import Message
-from typing import Iterable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = ["allowed_hosts", "foreign_request", "query_texts", "federation_problem", "uses_service"]

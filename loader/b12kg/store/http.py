@@ -15,9 +15,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import HTTPException
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from b12kg.errors import StoreError
 from b12kg.store.config import StoreConfig
@@ -214,8 +215,14 @@ def _sparql_exchange(config: StoreConfig, url: str, text: str, *, update: bool, 
                      what: str) -> dict:
     """One SPARQL protocol request through SPARQLWrapper; its error answers as `_Answered`."""
     from SPARQLWrapper import JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, QueryBadFormed, \
-        SPARQLWrapperException, Unauthorized, URITooLong
+    from SPARQLWrapper.SPARQLExceptions import (
+        EndPointInternalError,
+        EndPointNotFound,
+        QueryBadFormed,
+        SPARQLWrapperException,
+        Unauthorized,
+        URITooLong,
+    )
 
     client = SPARQLWrapper(url)
     client.setMethod(POST)  # POST: no URL length limit (GET URLs of long queries are cut by some servers)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from b12kg.errors import MissingPrerequisite
 from b12kg.build.writers import staged_files
+from b12kg.errors import MissingPrerequisite
 from b12kg.paths import GRAPHS_DIR
 from b12kg.store.release import RELEASE_SPACE, release_graphs
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH

@@ -68,7 +68,7 @@ def release_checksum(graphs: dict[str, list[str]]) -> str:
     The catalog graph is left out (it is made from the others and states this checksum)."""
     digest = hashlib.sha256()
     for graph in sorted(g for g in graphs if g != CATALOG_GRAPH):
-        digest.update(f"<{graph}>\n".encode("utf-8"))
+        digest.update(f"<{graph}>\n".encode())
         for line in sorted(set(graphs[graph])):
             digest.update(line.encode("utf-8"))
     return digest.hexdigest()
