@@ -106,7 +106,7 @@ def test_b12kg_serve_prints_its_url_answers_and_stops(inferred_build: Path, endp
 
 
 def test_the_service_description_lists_what_the_endpoint_serves(endpoint: Endpoint, inferred_build: Path) -> None:
-    """graphs/b12kg.void.ttl describes `b12kg serve`'s endpoint: its named graphs and their sizes are the served ones."""
+    """graphs/b12kg.void.ttl describes `b12kg serve`'s endpoint: its named graphs and sizes are the served ones."""
     from pyoxigraph import RdfFormat, Store
     from SPARQLWrapper import JSON, POST, SPARQLWrapper
 

@@ -89,7 +89,8 @@ class KnowledgeGraph:
         answer = run_sparql(self._store, sparql)
         if answer.boolean is not None:
             return Rows(["boolean"], [{"boolean": answer.boolean}])
-        return Rows(answer.variables, [dict(zip(answer.variables, map(_python, row))) for row in answer.rows])
+        return Rows(answer.variables,
+                    [dict(zip(answer.variables, map(_python, row), strict=True)) for row in answer.rows])
 
 
 def open_graph(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> KnowledgeGraph:

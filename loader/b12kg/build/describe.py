@@ -19,8 +19,8 @@ from b12kg.errors import B12kgError
 from b12kg.paths import PROJECT
 from b12kg.vocab import ASSERTED_GRAPH, BASE, ID, NS, ONTOLOGY_IRI
 
-__all__ = ["Release", "FileFacts", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE",
-           "SERVE_ENDPOINT", "write_description"]
+__all__ = ["Release", "FileFacts", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS",
+           "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE", "SERVE_ENDPOINT", "write_description"]
 
 DESCRIPTION_FILE = "b12kg.void.ttl"
 CHANGELOG = PROJECT / "CHANGELOG.md"

@@ -28,7 +28,8 @@ from b12kg.export.run import export
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR, PROJECT
 from b12kg.vocab import NS
 
-__all__ = ["RELEASES_DIR", "CHECKSUMS", "GZIPPED", "RELEASE_DESCRIPTION", "ReleaseResult", "make_release", "checksums_of"]
+__all__ = ["RELEASES_DIR", "CHECKSUMS", "GZIPPED", "RELEASE_DESCRIPTION", "ReleaseResult", "make_release",
+           "checksums_of"]
 
 RELEASES_DIR = PROJECT / "releases"
 CHECKSUMS = "SHA256SUMS"  # the format `sha256sum -c` reads

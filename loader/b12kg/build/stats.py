@@ -39,7 +39,8 @@ def graph_stats(graphs_dir: Path = GRAPHS_DIR) -> GraphStats:
     by_modality = _pairs(store, """SELECT ?label (COUNT(?c) AS ?n) WHERE {
         ?c b12o:modality ?m . ?m rdfs:label ?label . FILTER(LANG(?label) = "en") } GROUP BY ?label ORDER BY ?label""")
     by_source = _pairs(store, """SELECT ?label (COUNT(?c) AS ?n) WHERE {
-        ?c b12o:attributedTo ?s . ?s rdfs:label ?label . FILTER(LANG(?label) = "en") } GROUP BY ?label ORDER BY ?label""")
+        ?c b12o:attributedTo ?s . ?s rdfs:label ?label . FILTER(LANG(?label) = "en") }
+        GROUP BY ?label ORDER BY ?label""")
     terms = _pairs(store, """SELECT ?ontology (COUNT(DISTINCT ?t) AS ?n) WHERE {
         ?t a ?class .
         FILTER(STRSTARTS(STR(?class), STR(b12o:)))

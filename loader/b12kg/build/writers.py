@@ -5,10 +5,10 @@ from __future__ import annotations
 import heapq
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from itertools import groupby
 from pathlib import Path
-from typing import IO, ContextManager, NamedTuple
+from typing import IO, NamedTuple
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
 
@@ -282,7 +282,8 @@ def _jsonld_value(term: NamedNode | Literal, prefixes: dict[str, str], cache: di
 
 
 def write_jsonld(out: IO[str], rows: Sequence[Row], context: dict[str, object]) -> None:
-    """A JSON-LD document: the @context (b12kg.vocab.JSONLD_CONTEXT) inline, and one node object per subject in sorted order."""
+    """A JSON-LD document: the @context (b12kg.vocab.JSONLD_CONTEXT) inline, and one node object per subject in
+    sorted order."""
     prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#", "_"))}
     cache: dict[str, str] = {}
     out.write('{\n  "@context": ')
@@ -314,7 +315,7 @@ def write_jsonld_context(out: IO[str], context: dict[str, str]) -> None:
 # ------------------------------------------------------------------ atomic output
 
 
-def staged_files(targets: Sequence[Path]) -> ContextManager[dict[Path, IO[str]]]:
+def staged_files(targets: Sequence[Path]) -> AbstractContextManager[dict[Path, IO[str]]]:
     """Open a staged file for each target; on success replace all targets together, on error none.
 
     A thin form of `b12kg.build.outputs.output_set` for a few small files written side by side (every handle is open

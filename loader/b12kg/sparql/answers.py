@@ -68,7 +68,7 @@ def json_results(answer: Answer) -> dict[str, object]:
     bindings = []
     for row in answer.rows:
         binding: dict[str, dict[str, str]] = {}
-        for name, term in zip(answer.variables, row):
+        for name, term in zip(answer.variables, row, strict=True):
             if isinstance(term, NamedNode):
                 binding[name] = {"type": "uri", "value": term.value}
             elif isinstance(term, Literal):
@@ -118,9 +118,9 @@ def format_answer(answer: Answer, fmt: str) -> str:
         return json.dumps(json_results(answer), ensure_ascii=False, indent=1) + "\n"
     cells = [[_cell(c, short=True) for c in row] for row in answer.rows]
     widths = [max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(answer.variables)]
-    lines = [" | ".join(v.ljust(w) for v, w in zip(answer.variables, widths)).rstrip(),
+    lines = [" | ".join(v.ljust(w) for v, w in zip(answer.variables, widths, strict=True)).rstrip(),
              "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
     return "\n".join(lines) + "\n"
 
