@@ -51,7 +51,7 @@ class Rows(list[dict[str, Any]]):
         super().__init__(rows)
         self.variables = variables
 
-    def to_dataframe(self):  # type: ignore[no-untyped-def]
+    def to_dataframe(self) -> Any:  # a pandas.DataFrame (pandas ships no types; pandas-stubs is separate)
         """The rows as a pandas DataFrame (pip install pandas, or b12kg[notebook]).
 
         >>> frame = open_graph().query("01").to_dataframe()

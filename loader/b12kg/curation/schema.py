@@ -8,7 +8,6 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from b12kg.curation.scalars import (
-    SCHEMA,
     Anchor,
     Bound,
     Curator,
@@ -27,6 +26,7 @@ from b12kg.curation.scalars import (
     Proportion,
     Quote,
     RelationCurie,
+    SchemaTag,
     Sha256,
     Slug,
     SourceKey,
@@ -315,7 +315,7 @@ class ClaimsFile(Model):
 
     model_config = ConfigDict(title="b12kg curated claims file")
     may_be_empty: ClassVar[frozenset[str]] = frozenset({"journals", "sources", "references", "non_claims"})
-    schema_: Literal[SCHEMA] = Field(alias="schema", title="schema")  # type: ignore[valid-type]
+    schema_: SchemaTag = Field(alias="schema", title="schema")
     document: DocumentEntry
     journals: dict[Slug, JournalEntry] = {}
     sources: dict[SourceKey, SourceEntry] = {}

@@ -6,13 +6,15 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from b12kg.errors import B12kgError
 from b12kg.vocab import OUTPUT_PREFIXES, compact
 
 if TYPE_CHECKING:
     from pyoxigraph import Triple
+
+    from b12kg.rdf.terms import Term
 
 __all__ = ["Answer", "FORMATS", "GRAPH_FORMATS", "answer_from_json", "json_results", "format_answer"]
 
@@ -27,21 +29,21 @@ class Answer:
     (triples)."""
 
     variables: list[str]
-    rows: list[list[object | None]]  # pyoxigraph terms or None for unbound
+    rows: list[list[Term | None]]  # None for unbound
     boolean: bool | None = None
     triples: list[Triple] | None = None  # for CONSTRUCT and DESCRIBE
 
 
-def answer_from_json(result: dict) -> Answer:
+def answer_from_json(result: dict[str, Any]) -> Answer:
     """An Answer from SPARQL 1.1 JSON results."""
     from pyoxigraph import Literal, NamedNode
 
     if "boolean" in result:
         return Answer([], [], bool(result["boolean"]))
     variables = result["head"]["vars"]
-    rows: list[list[object | None]] = []
+    rows: list[list[Term | None]] = []
     for binding in result["results"]["bindings"]:
-        row: list[object | None] = []
+        row: list[Term | None] = []
         for var in variables:
             term = binding.get(var)
             if term is None:

@@ -134,4 +134,4 @@ def _nodes(tree: object) -> Iterator[object]:
         if isinstance(node, dict):
             stack.extend(node.values())
         elif hasattr(node, "__iter__"):
-            stack.extend(node)  # type: ignore[arg-type]
+            stack.extend(node)
