@@ -69,7 +69,7 @@ class OxigraphServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "OxigraphServer":
+    def start(self) -> OxigraphServer:
         self.process = subprocess.Popen([oxigraph_binary(), "serve", "--location", str(self.location),
                                          "--bind", f"127.0.0.1:{self.port}"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -115,7 +115,7 @@ class VirtuosoServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
 
-    def start(self) -> "VirtuosoServer":
+    def start(self) -> VirtuosoServer:
         self.process = subprocess.Popen(["virtuoso-t", "+configfile", str(self.ini), "+foreground"], cwd=self.folder,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_http(f"{self.url}/sparql?query=ASK%7B%7D", self.process, 90, "virtuoso-t")

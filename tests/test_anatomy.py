@@ -11,15 +11,15 @@ import pytest
 import rdflib
 from rdflib import OWL, RDF, RDFS, URIRef
 
-from b12kg.rdf.anatomy import ANATOMY_EDGES, AnatomyEdge, read_anatomy_edges
 from b12kg.build.pipeline import build
+from b12kg.curation.read import Document
 from b12kg.errors import CurationError
-from b12kg.rdf.imports import ANATOMY_IMPORT, PART_OF
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR
+from b12kg.qc.hermit import run_hermit
+from b12kg.rdf.anatomy import ANATOMY_EDGES, AnatomyEdge, read_anatomy_edges
+from b12kg.rdf.imports import ANATOMY_IMPORT, PART_OF
 from b12kg.sparql.engines import open_store, run_sparql
 from b12kg.sparql.library import prepare
-from b12kg.curation.read import Document
-from b12kg.qc.hermit import run_hermit
 
 OBO = "http://purl.obolibrary.org/obo/"
 TABLE = ONTOLOGY_DIR / "imports" / ANATOMY_EDGES

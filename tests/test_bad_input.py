@@ -50,33 +50,42 @@ CASES = [
     ("hpo-alternative-id", "HP:0001337", "HP:0000057", "is an alternative ID, merged into HP:0008665", None),
     ("window-start-after-end", "lower: 3, upper: 5, unit: day", "lower: 5, upper: 3, unit: day",
      "the window starts after it ends", "children-involuntary-movements-3-to-5-days-after-treatment"),
-    ("undeclared-source", "source: pediatrics-1997-02", "source: lancet-1997-02", "'lancet-1997-02', which is not declared",
-     "infants-about-half-have-involuntary-movements"),
-    ("source-not-cited-in-sentence", "        modality: asserted\n        source: document\n        paragraph_source: pediatrics-1997-02\n\n      - id: children-involuntary-movements-of-hands-or-feet",
-     "        modality: asserted\n        source: pediatrics-1997-02\n\n      - id: children-involuntary-movements-of-hands-or-feet",
+    ("undeclared-source", "source: pediatrics-1997-02", "source: lancet-1997-02",
+     "'lancet-1997-02', which is not declared", "infants-about-half-have-involuntary-movements"),
+    ("source-not-cited-in-sentence",
+     "        modality: asserted\n        source: document\n        paragraph_source: pediatrics-1997-02\n\n"
+     "      - id: children-involuntary-movements-of-hands-or-feet",
+     "        modality: asserted\n        source: pediatrics-1997-02\n\n"
+     "      - id: children-involuntary-movements-of-hands-or-feet",
      "is not cited in the claim's sentence", "children-tremors"),
     ("hedged-without-hedge", '        hedge: {ar: "قد", en: may}\n        frequency: {ar: "بعض البالغين"',
-     '        frequency: {ar: "بعض البالغين"', "must keep its hedge words", "adults-involuntary-movements-after-treatment"),
+     '        frequency: {ar: "بعض البالغين"', "must keep its hedge words",
+     "adults-involuntary-movements-after-treatment"),
     ("treatment-emergent-as-plain-phenotype",
-     "        relation: b12o:hasTreatmentEmergentManifestation\n        object: HP:0004305\n        population: NCIT:C17600",
+     "        relation: b12o:hasTreatmentEmergentManifestation\n        object: HP:0004305\n"
+     "        population: NCIT:C17600",
      "        relation: RO:0002200\n        object: HP:0004305\n        population: NCIT:C17600",
      "not a plain feature of the condition", "adults-involuntary-movements-after-treatment"),
     ("simile-as-phenotype", "        relation: b12o:describedAsLike\n        object: b12:concept/dancing",
      "        relation: RO:0002200\n        object: HP:0002072", "a simile is stated with b12o:describedAsLike",
      "children-movements-like-dancing"),
     ("curator-population-without-reason",
-     "        population_reason: '\"2 to 12 months after birth\" is infancy; the words say \"children\" (الأطفال).'\n", "",
+     "        population_reason: '\"2 to 12 months after birth\" is infancy; "
+     "the words say \"children\" (الأطفال).'\n", "",
      "needs its reason", "children-involuntary-movements-onset-2-to-12-months"),
     ("paragraph-source-from-another-paragraph",
      "        paragraph_source: j-child-neurol-2009-06\n        curator_inference: '\"These symptoms\"",
      "        paragraph_source: pediatrics-1997-02\n        curator_inference: '\"These symptoms\"",
-     "no earlier sentence of the claim's paragraph", "post-treatment-movements-disappear-3-to-6-weeks-after-treatment-stops"),
+     "no earlier sentence of the claim's paragraph",
+     "post-treatment-movements-disappear-3-to-6-weeks-after-treatment-stops"),
     ("unknown-flag-kind", "          - kind: translation-doubt", "          - kind: looks-wrong", "unknown flag kind",
      "children-involuntary-movements-of-hands-or-feet"),
     ("frequency-bin-without-number", 'frequency: {ar: "شائعة", en: common}',
      'frequency: {ar: "شائعة", en: common, category: HP:0040282}', "needs the number the text gives",
      "children-involuntary-movements-common-sign"),
-    ("sentence-not-accounted-for", '  - quote: ">فيديو اليوم"\n    reason: page artefact ("video of the day"), left by scraping the web page; not content (sources.md)\n', "",
+    ("sentence-not-accounted-for",
+     '  - quote: ">فيديو اليوم"\n'
+     '    reason: page artefact ("video of the day"), left by scraping the web page; not content (sources.md)\n', "",
      "sentence 5 (source line 2) is not accounted for", None),
 ]
 
@@ -123,8 +132,8 @@ import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import unicodedata  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from typing import Callable  # noqa: E402
 
 from b12kg.paths import PROJECT  # noqa: E402
 

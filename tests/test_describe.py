@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import RdfFormat, Store, parse
 
+from b12kg.build.describe import CHANGELOG, DESCRIPTION_FILE, SERVE_ENDPOINT, read_release
 from b12kg.build.pipeline import build
 from b12kg.cli.store import serve
-from b12kg.build.describe import CHANGELOG, DESCRIPTION_FILE, SERVE_ENDPOINT, read_release
 from b12kg.errors import B12kgError
 from b12kg.paths import ONTOLOGY_DIR
 
@@ -76,7 +76,8 @@ def test_class_and_property_partitions_are_counted(description: Store, graph: St
 
 
 def test_void_links_vocabularies_examples_dumps_and_uri_space(description: Store, graph: Store) -> None:
-    vocabularies = {row[0].value for row in description.query(PREFIXES + "SELECT ?v { b12:dataset void:vocabulary ?v }")}
+    answer = description.query(PREFIXES + "SELECT ?v { b12:dataset void:vocabulary ?v }")
+    vocabularies = {row[0].value for row in answer}
     assert {"https://w3id.org/b12kg/ontology", "http://www.w3.org/ns/oa#", "http://www.w3.org/2006/time#",
             "http://purl.obolibrary.org/obo/hp.owl", "http://www.w3.org/ns/prov#"} <= vocabularies
     for row in description.query(PREFIXES + "SELECT ?e { b12:dataset void:exampleResource ?e }"):

@@ -1,4 +1,4 @@
-"""The pyLODE documentation shows every class and property of the ontology with both labels, definition, domain, range."""
+"""The pyLODE documentation shows each class and property of the ontology: both labels, definition, domain, range."""
 
 from __future__ import annotations
 

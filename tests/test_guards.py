@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from b12kg.build.docs import ontology_html
 from b12kg.build.pipeline import build
 from b12kg.cli import main
-from b12kg.build.docs import ontology_html
 from b12kg.paths import GRAPHS_DIR, ONTOLOGY_DIR, PROJECT
 from b12kg.qc.reason import INFERRED_NAMES, owlrl_inference, write_inferred
-
 from stores import OxigraphServer
 
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT / "loader")}

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
 
 from b12kg.cli import main
 from b12kg.errors import StoreError
+from b12kg.sparql.library import library_queries
 from b12kg.store.config import StoreConfig, store_preset
 from b12kg.store.http import count_triples, graphs_with_prefix, sparql_request
 from b12kg.store.load import load_release
+from b12kg.store.processes import free_port
 from b12kg.store.release import STAGING_BASE, release_graphs
 from b12kg.store.verify import verify_store
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH
-from b12kg.sparql.library import library_queries
-from b12kg.store.processes import free_port
-
 from stores import OxigraphServer, VirtuosoServer
 
 # Every test here loads into a real Oxigraph server or Virtuoso.

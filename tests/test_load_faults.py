@@ -12,9 +12,9 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner, Result
@@ -27,11 +27,10 @@ from b12kg.store.http import count_triples, graphs_with_prefix, sparql_request
 from b12kg.store.load import load_release
 from b12kg.store.release import STAGING_BASE, release_checksum, release_graphs
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH
-
-pytestmark = pytest.mark.store  # real Oxigraph and Virtuoso servers behind a fault-injecting proxy
-
 from faultproxy import Fault, FaultProxy
 from stores import OxigraphServer, VirtuosoServer
+
+pytestmark = pytest.mark.store  # real Oxigraph and Virtuoso servers behind a fault-injecting proxy
 
 TIMEOUT = 4  # seconds, the loader's --timeout in these tests
 SWAP_MARK = b"staging/swap-guard"  # in the guarded swap's body (the guard's predicate)
@@ -51,7 +50,7 @@ def _release_b(build: Path, out: Path) -> Path:
     graph = [None if line.startswith("#") else next(parse(line, format=RdfFormat.N_QUADS)).graph_name
              for line in lines]
     gone = next(g for g in graph if isinstance(g, NamedNode))
-    kept = [line for line, g in zip(lines, graph) if g != gone]
+    kept = [line for line, g in zip(lines, graph, strict=True) if g != gone]
     assert len(kept) < len(lines)
     kept.append('<https://w3id.org/b12kg/id/release-b> <http://www.w3.org/2000/01/rdf-schema#label> "release B" .\n')
     kept.append('<https://w3id.org/b12kg/id/release-b> <http://www.w3.org/2000/01/rdf-schema#comment> "only in B" '
@@ -111,7 +110,8 @@ class Rig:
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
-def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, inferred_build: Path) -> Iterator[Rig]:
+def rig(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+        inferred_build: Path) -> Iterator[Rig]:
     folder = tmp_path_factory.mktemp(f"faults-{request.param}")
     server: OxigraphServer | VirtuosoServer = OxigraphServer(folder / "db") if request.param == "oxigraph" else \
         VirtuosoServer(folder / "db")

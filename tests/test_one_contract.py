@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from b12kg.store.config import store_preset
-from b12kg.store.load import load_release
 from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.answers import json_results
 from b12kg.sparql.compare import same_results
 from b12kg.sparql.engines import dataset_query, open_store, run_remote, run_sparql
 from b12kg.sparql.library import library_queries, prepare
+from b12kg.store.config import store_preset
+from b12kg.store.load import load_release
 from b12kg.store.serve import load_location, start_endpoint
 from b12kg.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 from stores import OxigraphServer, VirtuosoServer

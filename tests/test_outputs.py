@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from b12kg.build.outputs import TMP_PREFIX, output_set, recover
 from b12kg.build.pipeline import build
 from b12kg.errors import OutputError
 from b12kg.export.run import export
-from b12kg.build.outputs import TMP_PREFIX, output_set, recover
-from b12kg.paths import CURATED_DIR, PROJECT
+from b12kg.paths import PROJECT
 
 CHANGELOG = PROJECT / "CHANGELOG.md"
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT / "loader")}
@@ -91,7 +91,7 @@ def test_a_killed_build_leaves_old_or_new_outputs_and_the_next_build_removes_its
                                    env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         mine = f"{TMP_PREFIX}{process.pid}-"  # its staging folders are named after its pid
 
-        def staging() -> bool:
+        def staging(mine: str = mine) -> bool:  # this run's prefix, bound now
             return any(p.name.startswith(mine) for p in _leftovers(out))
 
         deadline = time.monotonic() + 120

@@ -11,11 +11,10 @@ import pytest
 import rdflib
 
 from b12kg.paths import QUERIES_DIR
-
-from results import normalise as _normalise
 from b12kg.sparql.answers import format_answer
 from b12kg.sparql.engines import open_store, run_sparql
 from b12kg.sparql.library import library_queries, prepare
+from results import normalise as _normalise
 
 QUERIES = library_queries(QUERIES_DIR)
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")

@@ -14,22 +14,21 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 import b12kg
-from b12kg.store.config import store_preset
-from b12kg.store.release import release_graphs
-from b12kg.store.verify import verify_store
-from b12kg.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.compare import same_results
 from b12kg.sparql.engines import dataset_query
 from b12kg.sparql.library import library_queries, prepare
+from b12kg.store.config import store_preset
 from b12kg.store.recipes import COUNT_QUERY, SHIM_JAR, debian_jena_classpath
-
+from b12kg.store.release import release_graphs
+from b12kg.store.verify import verify_store
+from b12kg.vocab import ASSERTED_GRAPH
 from stores import OxigraphServer, VirtuosoServer, require_store
 
 # Every test here drives a store's bulk loader (Oxigraph, Jena TDB2, Virtuoso's isql) or a store it loaded.
@@ -123,10 +122,12 @@ def test_graphdb_recipe_is_marked_untested_and_its_check_compares_counts(
     finally:
         full.stop()
         empty.stop()
-    assert good.returncode == 0 and f"checked: all {len(_expected_counts(inferred_build))} graphs" in good.stdout, good.stderr
+    graphs = len(_expected_counts(inferred_build))
+    assert good.returncode == 0 and f"checked: all {graphs} graphs" in good.stdout, good.stderr
     assert bad.returncode == 4
     asserted = _expected_counts(inferred_build)[ASSERTED_GRAPH]
-    assert f"graph <{ASSERTED_GRAPH}>: the store holds 0 triples, the release has {asserted} (-{asserted})" in bad.stderr
+    differs = f"graph <{ASSERTED_GRAPH}>: the store holds 0 triples, the release has {asserted} (-{asserted})"
+    assert differs in bad.stderr
 
 
 # ---------------------------------------------------------------- Jena TDB2 (Debian's jars)
@@ -199,7 +200,8 @@ def test_jena_recipe_prefers_tdb2_commands_on_path(jena_loaded: tuple[Path, Path
         wrapper.chmod(0o755)
     done = _run(recipe / "load.sh", str(tmp_path / "db"), path=f"{bin_dir}:{CLEAN_PATH}")
     assert done.returncode == 0, done.stderr
-    assert "using Apache Jena's commands" in done.stdout and f"checked: all {len(_expected_counts(inferred_build))} graphs" in done.stdout
+    assert "using Apache Jena's commands" in done.stdout
+    assert f"checked: all {len(_expected_counts(inferred_build))} graphs" in done.stdout
     calls = log.read_text(encoding="utf-8").splitlines()
     assert [c.split()[0] for c in calls] == ["tdb2.tdbloader", "tdb2.tdbquery"]
 
@@ -285,7 +287,8 @@ def test_virtuoso_recipe_runs_as_printed_and_keeps_the_password_off_command_line
     assert _checked_line(inferred_build) in stdout
     check = verify_store(_virtuoso_config(virtuoso), inferred_build)
     assert {g: stored for g, (_, stored) in check.counts.items()} == _expected_counts(inferred_build)
-    assert check.arabic_identical and len(check.queries) == len(library_queries(QUERIES_DIR)) and all(check.queries.values()), check.queries
+    assert check.arabic_identical
+    assert len(check.queries) == len(library_queries(QUERIES_DIR)) and all(check.queries.values()), check.queries
 
 
 def test_virtuoso_recipe_refuses_what_isql_cannot_take(inferred_build: Path, tmp_path: Path) -> None:

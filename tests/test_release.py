@@ -12,9 +12,9 @@ import pytest
 from pyoxigraph import RdfFormat, Store
 
 from b12kg.build.describe import DOWNLOAD_BASE, read_release
+from b12kg.build.release import CHECKSUMS, GZIPPED, RELEASE_DESCRIPTION, make_release
 from b12kg.errors import B12kgError
 from b12kg.paths import CURATED_DIR
-from b12kg.build.release import CHECKSUMS, GZIPPED, RELEASE_DESCRIPTION, make_release
 
 # A release is a whole build, HermiT's inferences (a JVM) and exports.
 pytestmark = pytest.mark.slow

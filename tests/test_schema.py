@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import rdflib
 import yaml
+from pydantic import ValidationError
+
 from b12kg.build.describe import CHANGELOG, read_release
 from b12kg.curation.read import FIELD_KINDS, QUALIFIERS, TERM_KINDS, Curated, Document, claim_files, read_document
 from b12kg.curation.schema import ClaimsFile
@@ -22,7 +25,6 @@ from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR
 from b12kg.rdf.claims import claim_quads
 from b12kg.rdf.hpo import hpo_release
 from b12kg.vocab import NS, parse_curie
-from pydantic import ValidationError
 
 CLAIMS = CURATED_DIR / "b12-involuntary-movements.claims.yaml"
 FIRST_LINE = "# yaml-language-server: $schema=claims.schema.json"

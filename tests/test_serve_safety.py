@@ -13,10 +13,10 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Iterator
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -30,7 +30,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-# --- helpers -----------------------------------------------------------------------------------------------------------
+# --- helpers ----------------------------------------------------------------------------------------------------------
 
 def _serve(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
     """Run `b12kg serve ARGS` as a user would and return it with its endpoint URL, once it prints it."""
@@ -141,7 +141,7 @@ def endpoint(location: Path) -> Iterator[Endpoint]:
     server.stop()
 
 
-# --- 1. the query timeout ------------------------------------------------------------------------------------------------
+# --- 1. the query timeout ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("value", ["0.5", "0", "-3", "nan", "inf", "1e9"])
 def test_a_timeout_below_one_second_or_not_finite_is_refused(value: str) -> None:
@@ -188,7 +188,7 @@ def test_an_abandoned_runaway_query_stops_using_cpu_while_others_are_served(infe
         _stop(process)
 
 
-# --- 2. other web pages and other names ---------------------------------------------------------------------------------
+# --- 2. other web pages and other names -------------------------------------------------------------------------------
 
 def _headers(**values: str) -> Message:
     message = Message()
@@ -223,13 +223,14 @@ def test_a_cross_origin_form_post_and_a_rebound_host_get_403(endpoint: Endpoint)
     status, text = _request(f"{endpoint.query_url}?query=ASK%7B%7D", headers={"Sec-Fetch-Site": "cross-site"})
     assert status == 403
     own = f"http://localhost:{endpoint.port}"
-    status, text = _request(endpoint.query_url, "POST", form, {**post, "Origin": own, "Host": f"localhost:{endpoint.port}"})
+    status, text = _request(endpoint.query_url, "POST", form,
+                            {**post, "Origin": own, "Host": f"localhost:{endpoint.port}"})
     assert status == 200 and "true" in text
     status, _ = _request(endpoint.base + "/", headers={"Sec-Fetch-Site": "none"})  # the query page, typed in
     assert status == 200
 
 
-# --- 3. no federation -----------------------------------------------------------------------------------------------------
+# --- 3. no federation -------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("query", "verdict"), [
     ("SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "service"),
@@ -260,7 +261,8 @@ def test_federated_queries_are_refused_and_no_other_server_is_contacted(endpoint
                 ("GET", f"{endpoint.query_url}?{urllib.parse.urlencode({'query': query})}", None, {}),
                 ("POST", endpoint.query_url, urllib.parse.urlencode({"query": query}).encode(),
                  {"Content-Type": "application/x-www-form-urlencoded"}),
-                ("POST", endpoint.query_url, query.encode(), {"Content-Type": "Application/SPARQL-Query; charset=utf-8"}),
+                ("POST", endpoint.query_url, query.encode(),
+                 {"Content-Type": "Application/SPARQL-Query; charset=utf-8"}),
             ]:
                 status, text = _request(target, method, body, headers)
                 assert status == 403 and "--allow-service" in text, (method, query, text)
@@ -279,7 +281,7 @@ def test_federated_queries_are_refused_and_no_other_server_is_contacted(endpoint
         listener.close()
 
 
-# --- streaming and keep-alive through the front ------------------------------------------------------------------------
+# --- streaming and keep-alive through the front -----------------------------------------------------------------------
 
 @pytest.mark.store
 def test_large_results_stream_through_the_front_on_one_kept_alive_connection(endpoint: Endpoint) -> None:
@@ -302,7 +304,7 @@ def test_large_results_stream_through_the_front_on_one_kept_alive_connection(end
     assert len(body) > 4_000_000 and len(rows) == counted > 10_000
 
 
-# --- 4. a port in use -------------------------------------------------------------------------------------------------------
+# --- 4. a port in use -------------------------------------------------------------------------------------------------
 
 class _Impostor(BaseHTTPRequestHandler):
     """Another server on the port that answers any query with 200 (as another endpoint would)."""
@@ -338,7 +340,7 @@ def test_serve_on_a_taken_port_fails_and_names_the_port(inferred_build: Path, oc
     assert "SPARQL endpoint:" not in done.stdout
 
 
-# --- 5. kill -9 ----------------------------------------------------------------------------------------------------------
+# --- 5. kill -9 -------------------------------------------------------------------------------------------------------
 
 @pytest.mark.store
 def test_kill_9_takes_the_workers_along_and_the_next_serve_removes_the_folder(inferred_build: Path,

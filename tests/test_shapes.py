@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import rdflib
@@ -201,7 +201,8 @@ def test_every_shape_has_a_breaking_case(ontology_dir: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("shape,breaker", CASES, ids=[f"{name}-{breaker.__name__.strip('_')}" for name, breaker in CASES])
+@pytest.mark.parametrize("shape,breaker", CASES,
+                         ids=[f"{name}-{breaker.__name__.strip('_')}" for name, breaker in CASES])
 def test_a_broken_graph_is_reported_with_the_right_shape_and_focus_node(
         release: rdflib.Graph, tmp_path: Path, shape: str, breaker: Callable[[rdflib.Graph], URIRef]) -> None:
     graph = rdflib.Graph()

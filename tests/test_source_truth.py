@@ -10,10 +10,9 @@ import pytest
 import rdflib
 from rdflib import Literal, URIRef
 
-from b12kg.rdf.hpo import hpo_release
 from b12kg.curation.read import Document
-
 from b12kg.paths import ONTOLOGY_DIR
+from b12kg.rdf.hpo import hpo_release
 
 B12O = rdflib.Namespace("https://w3id.org/b12kg/ontology#")
 OA = rdflib.Namespace("http://www.w3.org/ns/oa#")
@@ -187,7 +186,8 @@ def test_infants_are_found_by_one_pattern_and_children_include_them(graph: rdfli
             "children-involuntary-movements-3-to-5-days-after-treatment"} <= infants
     assert infants < children and "children-tremors" in children - infants
     # the derived one-pattern shortcut says exactly what the hierarchy says
-    assert infants == _ids(graph, "SELECT ?id WHERE { ?c b12o:concernsAgeGroup obo:NCIT_C27956 ; dcterms:identifier ?id }")
+    assert infants == _ids(graph, "SELECT ?id WHERE { ?c b12o:concernsAgeGroup obo:NCIT_C27956 ; "
+                                  "dcterms:identifier ?id }")
     assert children == _ids(graph, "SELECT ?id WHERE { ?c b12o:concernsAgeGroup "
                                    "<https://w3id.org/b12kg/id/population/paediatric> ; dcterms:identifier ?id }")
     assert not {i for i in children if i.startswith("adults-")}
@@ -209,7 +209,8 @@ def test_no_simile_or_treatment_emergent_sign_is_a_plain_phenotype(graph: rdflib
     assert "http://purl.obolibrary.org/obo/HP_0002310" not in phenotypes  # orofacial: only after treatment starts
     assert "http://purl.obolibrary.org/obo/HP_0004305" in phenotypes
     for claim in document.claims:
-        after_treatment = any(w is not None and w.anchor.startswith("treatment") for w in (claim.onset, claim.resolution))
+        windows = (claim.onset, claim.resolution)
+        after_treatment = any(w is not None and w.anchor.startswith("treatment") for w in windows)
         if after_treatment and claim.object.prefix == "HP":
             assert str(claim.relation) == "b12o:hasTreatmentEmergentManifestation", claim.id
     similes = [c for c in document.claims if c.modality == "simile"]

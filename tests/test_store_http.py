@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import urllib.error
+from collections.abc import Callable
 from email.message import Message
-from typing import Callable
 
 import pytest
 

@@ -51,7 +51,7 @@ class Rows(list[dict[str, Any]]):
         super().__init__(rows)
         self.variables = variables
 
-    def to_dataframe(self):  # type: ignore[no-untyped-def]
+    def to_dataframe(self) -> Any:  # a pandas.DataFrame (pandas ships no types; pandas-stubs is separate)
         """The rows as a pandas DataFrame (pip install pandas, or b12kg[notebook]).
 
         >>> frame = open_graph().query("01").to_dataframe()
@@ -89,7 +89,8 @@ class KnowledgeGraph:
         answer = run_sparql(self._store, sparql)
         if answer.boolean is not None:
             return Rows(["boolean"], [{"boolean": answer.boolean}])
-        return Rows(answer.variables, [dict(zip(answer.variables, map(_python, row))) for row in answer.rows])
+        return Rows(answer.variables,
+                    [dict(zip(answer.variables, map(_python, row), strict=True)) for row in answer.rows])
 
 
 def open_graph(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> KnowledgeGraph:

@@ -7,20 +7,21 @@ import hashlib
 import re
 import tomllib
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import IO
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg import __version__
-from b12kg.errors import B12kgError
 from b12kg.build.writers import SORT_CHUNK, Row, sorted_unique, spilled_rows, write_turtle
+from b12kg.errors import B12kgError
 from b12kg.paths import PROJECT
 from b12kg.vocab import ASSERTED_GRAPH, BASE, ID, NS, ONTOLOGY_IRI
 
-__all__ = ["Release", "FileFacts", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE",
-           "SERVE_ENDPOINT", "write_description"]
+__all__ = ["Release", "FileFacts", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS",
+           "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE", "SERVE_ENDPOINT", "write_description"]
 
 DESCRIPTION_FILE = "b12kg.void.ttl"
 CHANGELOG = PROJECT / "CHANGELOG.md"
@@ -81,8 +82,8 @@ def read_release(changelog: Path = CHANGELOG, *, ontology_version: str | None = 
     try:
         lines = changelog.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
-        line = changelog.read_bytes()[:exc.start].count(b"\n") + 1
-        raise B12kgError(f"{changelog}:{line}: the changelog is not UTF-8 ({exc.reason} at byte {exc.start})",
+        at = changelog.read_bytes()[:exc.start].count(b"\n") + 1
+        raise B12kgError(f"{changelog}:{at}: the changelog is not UTF-8 ({exc.reason} at byte {exc.start})",
                          fix="save CHANGELOG.md as UTF-8") from exc
     except OSError as exc:
         raise B12kgError(f"{changelog}: cannot read the changelog: {exc}",
@@ -285,7 +286,7 @@ def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFact
     yield q(served, SD + "defaultGraph", default)
     yield q(default, rdf_type.value, _n(SD + "Graph"))
     yield q(default, NS["prov"] + "wasDerivedFrom", dataset)
-    for name, count in named_graphs.items():
+    for name, size in named_graphs.items():
         entry = _n(f"{ID}dataset/service/named-graph/{_key(name)}")
         graph = _n(f"{ID}dataset/service/named-graph/{_key(name)}/graph")
         yield q(served, SD + "namedGraph", entry)
@@ -293,8 +294,8 @@ def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFact
         yield q(entry, SD + "name", _n(name))
         yield q(entry, SD + "graph", graph)
         yield q(graph, rdf_type.value, _n(SD + "Graph"))
-        if count is not None:
-            yield q(graph, VOID + "triples", _int(count))
+        if size is not None:
+            yield q(graph, VOID + "triples", _int(size))
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,7 @@ def distribution(name: str, facts: FileFacts, *, release: Release) -> Iterator[Q
     yield Quad(checksum, _n(SPDX + "checksumValue"), Literal(facts.sha256, datatype=_n(xsd + "hexBinary")), g)
 
 
-def write_description(out, quads: Iterable[Quad], header: Sequence[str], *,  # type: ignore[no-untyped-def]
+def write_description(out: IO[str], quads: Iterable[Quad], header: Sequence[str], *,
                       workdir: Path | None = None, chunk: int = SORT_CHUNK) -> None:
     """Turtle of the description in canonical order (two builds give the same bytes), sorted within the budget."""
     write_turtle(out, spilled_rows(quads, workdir=workdir, chunk=chunk), header)

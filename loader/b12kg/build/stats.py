@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pyoxigraph import Store
+
 from b12kg.paths import GRAPHS_DIR
+from b12kg.rdf.terms import value_of
 from b12kg.sparql.engines import open_store, run_sparql
 from b12kg.vocab import sparql_prefixes
 
@@ -25,9 +28,9 @@ class GraphStats:
     terms_by_ontology: dict[str, int] = field(default_factory=dict)
 
 
-def _pairs(store, sparql: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _pairs(store: Store, sparql: str) -> dict[str, int]:
     answer = run_sparql(store, _PREFIXES + sparql)
-    return {str(row[0].value): int(row[1].value) for row in answer.rows}
+    return {value_of(row[0]): int(value_of(row[1])) for row in answer.rows}
 
 
 def graph_stats(graphs_dir: Path = GRAPHS_DIR) -> GraphStats:
@@ -39,7 +42,8 @@ def graph_stats(graphs_dir: Path = GRAPHS_DIR) -> GraphStats:
     by_modality = _pairs(store, """SELECT ?label (COUNT(?c) AS ?n) WHERE {
         ?c b12o:modality ?m . ?m rdfs:label ?label . FILTER(LANG(?label) = "en") } GROUP BY ?label ORDER BY ?label""")
     by_source = _pairs(store, """SELECT ?label (COUNT(?c) AS ?n) WHERE {
-        ?c b12o:attributedTo ?s . ?s rdfs:label ?label . FILTER(LANG(?label) = "en") } GROUP BY ?label ORDER BY ?label""")
+        ?c b12o:attributedTo ?s . ?s rdfs:label ?label . FILTER(LANG(?label) = "en") }
+        GROUP BY ?label ORDER BY ?label""")
     terms = _pairs(store, """SELECT ?ontology (COUNT(DISTINCT ?t) AS ?n) WHERE {
         ?t a ?class .
         FILTER(STRSTARTS(STR(?class), STR(b12o:)))
@@ -50,7 +54,7 @@ def graph_stats(graphs_dir: Path = GRAPHS_DIR) -> GraphStats:
                 STRBEFORE(STRAFTER(STR(?t), STR(obo:)), "_"),
                 "b12 (local, no verified ID)") AS ?ontology)
     } GROUP BY ?ontology ORDER BY ?ontology""")
-    return GraphStats(int(count.value), quads, graphs, int(claims.value), by_modality, by_source, terms)
+    return GraphStats(int(value_of(count)), quads, graphs, int(value_of(claims)), by_modality, by_source, terms)
 
 
 def format_stats(stats: GraphStats) -> str:

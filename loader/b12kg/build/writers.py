@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import heapq
 import json
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from itertools import groupby
 from pathlib import Path
-from typing import IO, ContextManager, Iterable, Iterator, NamedTuple, Sequence
+from typing import IO, NamedTuple
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
 
@@ -54,14 +55,17 @@ class Row(NamedTuple):
 
     @property
     def quad(self) -> Quad:
-        return next(parse(self.line, format=RdfFormat.N_QUADS))
+        quad: Quad = next(parse(self.line, format=RdfFormat.N_QUADS))
+        return quad
 
 
 def _object_term(term: str) -> NamedNode | Literal:
     """A row's object as a term: IRIs directly, literals through the N-Triples parser (escapes and all)."""
     if term.startswith("<"):
         return NamedNode(term[1:-1])
-    return next(parse(f"<b12kg:s> <b12kg:p> {term} .\n", format=RdfFormat.N_TRIPLES)).object
+    term_object = next(parse(f"<b12kg:s> <b12kg:p> {term} .\n", format=RdfFormat.N_TRIPLES)).object
+    assert isinstance(term_object, NamedNode | Literal)  # a row's object is an IRI or a literal
+    return term_object
 
 
 def canonical_rows(quads: Iterable[Quad]) -> list[Row]:
@@ -121,9 +125,9 @@ def sorted_unique(items: Iterable[str], *, workdir: Path | None, chunk: int = SO
             batch = set()
     if not runs:
         return SortedLines(lines=sorted(batch))
+    assert workdir is not None  # runs were spilled, so there is a workdir
     if batch:
-        runs.append(spill_run(sorted(batch), workdir, len(runs)))  # type: ignore[arg-type]
-    assert workdir is not None
+        runs.append(spill_run(sorted(batch), workdir, len(runs)))
     merged = workdir / f"merged-{len(list(workdir.glob('merged-*')))}.txt"
     count, last = 0, None
     handles = [run.open(encoding="utf-8", newline="\n") for run in runs]
@@ -228,7 +232,7 @@ def _blocks(rows: Iterable[Row], indent: str) -> Iterator[str]:
         yield f"{indent}{_turtle_term(subject)} {body} .\n"
 
 
-def write_turtle(out: IO[str], rows: Sequence[Row], header: Sequence[str]) -> None:
+def write_turtle(out: IO[str], rows: Iterable[Row], header: Sequence[str]) -> None:
     """Turtle of the default-graph rows: one block per subject, prefixes from vocab.OUTPUT_PREFIXES."""
     _header(out, header)
     out.writelines(_prefix_lines())
@@ -280,8 +284,9 @@ def _jsonld_value(term: NamedNode | Literal, prefixes: dict[str, str], cache: di
     return term.value
 
 
-def write_jsonld(out: IO[str], rows: Sequence[Row], context: dict[str, object]) -> None:
-    """A JSON-LD document: the @context (b12kg.vocab.JSONLD_CONTEXT) inline, and one node object per subject in sorted order."""
+def write_jsonld(out: IO[str], rows: Iterable[Row], context: Mapping[str, object]) -> None:
+    """A JSON-LD document: the @context (b12kg.vocab.JSONLD_CONTEXT) inline, and one node object per subject in
+    sorted order."""
     prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#", "_"))}
     cache: dict[str, str] = {}
     out.write('{\n  "@context": ')
@@ -313,7 +318,7 @@ def write_jsonld_context(out: IO[str], context: dict[str, str]) -> None:
 # ------------------------------------------------------------------ atomic output
 
 
-def staged_files(targets: Sequence[Path]) -> ContextManager[dict[Path, IO[str]]]:
+def staged_files(targets: Sequence[Path]) -> AbstractContextManager[dict[Path, IO[str]]]:
     """Open a staged file for each target; on success replace all targets together, on error none.
 
     A thin form of `b12kg.build.outputs.output_set` for a few small files written side by side (every handle is open

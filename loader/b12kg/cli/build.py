@@ -7,6 +7,7 @@ import io
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,9 @@ from b12kg.cli.group import fail, main, progress
 from b12kg.cli.query import query
 from b12kg.errors import B12kgError
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, PROJECT, in_checkout
+
+if TYPE_CHECKING:
+    from b12kg.qc.hermit import HermitReport
 
 __all__ = ["build", "export_cmd", "reason", "validate", "stats", "release_cmd", "run_all", "EXAMPLES"]
 
@@ -84,7 +88,7 @@ def reason(*, engine: str, graphs_dir: Path) -> None:
         click.echo(f"  wrote {path}")
 
 
-def _hermit_quietly(path: Path):  # type: ignore[no-untyped-def]
+def _hermit_quietly(path: Path) -> HermitReport:
     from b12kg.qc.hermit import run_hermit
 
     buffer = io.StringIO()

@@ -83,7 +83,8 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
     progress(f"query timeout {timeout:g} s; {workers} Oxigraph worker(s); federation (SERVICE) "
               f"{'allowed' if allow_service else 'refused'}; requests from other web pages refused")
     click.echo("press Ctrl-C to stop")
-    stopping = (lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def stopping(*_: object) -> None:
+        raise KeyboardInterrupt
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), stopping)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from b12kg.curation.records import CitedIssue, Claim, Document, Reference, Section, Sentence, Window, build
 from b12kg.curation.schema import FIELD_KINDS, QUALIFIERS, ClaimCore, ClaimEntry, Text2
@@ -88,7 +88,7 @@ def claim_record(where: Where, entry: ClaimEntry, raw: YamlMap, *, section: Sect
                 raise c.error(f"flag reference {ref!r} is not declared", fix="declare it under 'references'",
                               key="flags")
     text = locator.text
-    return build(  # type: ignore[no-any-return]
+    return build(
         Claim, **{name: getattr(entry, name) for name in _CORE_FIELDS},
         population=entry.population or section.population, line=raw.line, section=section, quote=span,
         prefix=text[max(0, span.start - CONTEXT_CHARS):span.start], suffix=text[span.end:span.end + CONTEXT_CHARS],

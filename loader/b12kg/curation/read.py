@@ -4,20 +4,48 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from b12kg.curation.checks import (
-    TREATMENT_EMERGENT, Where, check_coverage, check_invisible, check_terms_used, claim_record, claim_terms
+    TREATMENT_EMERGENT,
+    Where,
+    check_coverage,
+    check_invisible,
+    check_terms_used,
+    claim_record,
+    claim_terms,
 )
 from b12kg.curation.located import validate
 from b12kg.curation.records import (
-    CitedIssue, Claim, Curated, Document, Flag, Frequency, Journal, NonClaim, Reference, Section, Sentence, Span,
-    Term, Text2, Window, build
+    CitedIssue,
+    Claim,
+    Curated,
+    Document,
+    Flag,
+    Frequency,
+    Journal,
+    NonClaim,
+    Reference,
+    Section,
+    Sentence,
+    Span,
+    Term,
+    Text2,
+    Window,
+    build,
 )
 from b12kg.curation.scalars import (
-    ANCHORS, FLAG_KINDS, MAX_BOUND, MAX_ID_LENGTH, MODALITIES, POPULATION_BASES, SCHEMA, TERM_KINDS, UNITS
+    ANCHORS,
+    FLAG_KINDS,
+    MAX_BOUND,
+    MAX_ID_LENGTH,
+    MODALITIES,
+    POPULATION_BASES,
+    SCHEMA,
+    TERM_KINDS,
+    UNITS,
 )
 from b12kg.curation.schema import FIELD_KINDS, QUALIFIERS, ClaimsFile, SectionEntry
 from b12kg.curation.text import Locator, near_match, occurrences, split_sentences

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Callable, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -15,6 +16,7 @@ from b12kg.vocab import CURIE_PREFIXES, MAX_CURIE_LENGTH, Curie, is_valid_iri, p
 
 __all__ = [
     "SCHEMA",
+    "SchemaTag",
     "TermKind", "Modality", "PopulationBasis", "FlagKind", "Anchor", "Unit",
     "TERM_KINDS", "MODALITIES", "POPULATION_BASES", "FLAG_KINDS", "ANCHORS", "UNITS",
     "MAX_ID_LENGTH", "MAX_BOUND", "SLUG_PATTERN", "CURIE_PATTERN", "ORCID_PATTERN",
@@ -23,7 +25,9 @@ __all__ = [
     "invalid", "is_orcid", "NAMED_SCHEMAS",
 ]
 
-SCHEMA = "b12kg-claims/1"
+# The claims-file format tag: the type its `schema:` field has, and its one value (mypy checks they agree).
+SchemaTag = Literal["b12kg-claims/1"]
+SCHEMA: SchemaTag = "b12kg-claims/1"
 
 # Enumerations. The tuples below are read from these Literal types, so each list of values is written once.
 TermKind = Literal["condition", "manifestation", "substance", "diet", "intervention", "age-group", "population",

@@ -8,9 +8,34 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from b12kg.curation.scalars import (
-    SCHEMA, Anchor, Bound, Curator, CurieKey, CurieValue, Doi, FlagKind, Iri, IsoDate, Issn,
-    LanguageTag, Modality, Month, Occurrence, Pmid, Proportion, Quote, RelationCurie, Sha256, Slug, SourceKey,
-    TermKind, Text, Unit, Year, invalid, is_orcid
+    Anchor,
+    Bound,
+    Curator,
+    CurieKey,
+    CurieValue,
+    Doi,
+    FlagKind,
+    Iri,
+    IsoDate,
+    Issn,
+    LanguageTag,
+    Modality,
+    Month,
+    Occurrence,
+    Pmid,
+    Proportion,
+    Quote,
+    RelationCurie,
+    SchemaTag,
+    Sha256,
+    Slug,
+    SourceKey,
+    TermKind,
+    Text,
+    Unit,
+    Year,
+    invalid,
+    is_orcid,
 )
 
 __all__ = [
@@ -290,7 +315,7 @@ class ClaimsFile(Model):
 
     model_config = ConfigDict(title="b12kg curated claims file")
     may_be_empty: ClassVar[frozenset[str]] = frozenset({"journals", "sources", "references", "non_claims"})
-    schema_: Literal[SCHEMA] = Field(alias="schema", title="schema")  # type: ignore[valid-type]
+    schema_: SchemaTag = Field(alias="schema", title="schema")
     document: DocumentEntry
     journals: dict[Slug, JournalEntry] = {}
     sources: dict[SourceKey, SourceEntry] = {}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import IO, Sequence
+from collections.abc import Sequence
+from typing import IO
 
 from b12kg.build.describe import Release
 from b12kg.curation.read import Curated, Document

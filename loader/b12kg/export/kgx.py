@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import IO, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import IO
 
 from b12kg.curation.read import Document, Window
 from b12kg.errors import B12kgError
@@ -26,8 +27,9 @@ BIOLINK_PREDICATES = {
 }
 _DEFAULT_PREDICATE = "biolink:related_to"
 # Node categories by ID prefix (Biolink id_prefixes of each class), and by curated kind for our own local terms.
-_CATEGORY_BY_PREFIX = {"MONDO": "biolink:Disease", "HP": "biolink:PhenotypicFeature", "UBERON": "biolink:AnatomicalEntity",
-                       "CL": "biolink:Cell", "CHEBI": "biolink:ChemicalEntity", "MAXO": "biolink:Procedure"}
+_CATEGORY_BY_PREFIX = {"MONDO": "biolink:Disease", "HP": "biolink:PhenotypicFeature",
+                       "UBERON": "biolink:AnatomicalEntity", "CL": "biolink:Cell", "CHEBI": "biolink:ChemicalEntity",
+                       "MAXO": "biolink:Procedure"}
 _CATEGORY_BY_KIND = {"age-group": "biolink:PopulationOfIndividualOrganisms",
                      "population": "biolink:PopulationOfIndividualOrganisms",
                      "setting": "biolink:PopulationOfIndividualOrganisms", "intervention": "biolink:Procedure",

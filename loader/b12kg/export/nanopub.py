@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg.curation.read import Claim, Document
 from b12kg.rdf.claims import claim_iri, claim_quads
 from b12kg.rdf.policy import bare_assertion
+from b12kg.rdf.terms import value_of
 from b12kg.vocab import BASE, ID, NS
 
 __all__ = ["NP", "NP_BASE", "NP_PLACEHOLDER", "nanopub_hash", "nanopub_quads"]
@@ -45,21 +46,22 @@ def nanopub_quads(document: Document, claim: Claim) -> tuple[str, list[Quad]]:
     c = claim_iri(claim.id)
     evidence_prefix = c + "/evidence"
     direct = (claim.subject.iri, claim.relation.iri, claim.object.iri)
-    claim_only, evidence = [], []
+    claim_only: list[Quad] = []
+    evidence: list[Quad] = []
     for quad in claim_quads(document, doc, claim):
         if not isinstance(quad.graph_name, DefaultGraph):
             continue  # the build's own per-claim graphs; the nanopublication regroups the same statements
-        if (quad.subject.value, quad.predicate.value, quad.object.value) == direct \
+        if (value_of(quad.subject), quad.predicate.value, value_of(quad.object)) == direct \
                 and not bare_assertion(claim):  # b12kg.rdf.policy
             continue  # the statement node (with its modality and qualifiers) says it instead
         curators = (evidence_prefix, c + "/inference", c + "/population-inference", c + "/resemblance-inference",
                     c + "/attribution-inference", c + "/flag/")  # the curator's readings and warnings: provenance
-        (evidence if quad.subject.value.startswith(curators) else claim_only).append(quad)
+        (evidence if value_of(quad.subject).startswith(curators) else claim_only).append(quad)
 
     # the assertion: the statement node with its qualifiers (modality included, so a hedge stays a hedge); where
     # it was said, and by whom, goes to the provenance
     def provenance_only(quad: Quad) -> bool:  # the claim's labels (quote, gloss) describe where it was said
-        return quad.predicate.value in _PROVENANCE_PREDICATES or (quad.subject.value == c and
+        return quad.predicate.value in _PROVENANCE_PREDICATES or (value_of(quad.subject) == c and
                                                                   quad.predicate.value == NS["rdfs"] + "label")
 
     assertion_content = [q for q in claim_only if not provenance_only(q)]

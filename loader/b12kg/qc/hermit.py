@@ -110,7 +110,8 @@ def run_hermit(graph_file: Path, imports_dir: Path | None = None) -> HermitRepor
             raise B12kgError(f"HermiT failed on {graph_file}: {done.stderr.strip()[-800:]}",
                              fix="run `b12kg validate` to see whether the graph is inconsistent")
         lines = output.read_text(encoding="utf-8").splitlines()
-    subclass, types = set(), set()
+    subclass: set[tuple[str, str]] = set()
+    types: set[tuple[str, str]] = set()
     for line in lines:
         match = _AXIOM.match(line.strip())
         if match:

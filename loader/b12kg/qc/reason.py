@@ -10,11 +10,11 @@ from pathlib import Path
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse
 
 from b12kg import __version__
-from b12kg.errors import B12kgError
-from b12kg.build.writers import canonical_rows, write_ntriples, write_turtle
 from b12kg.build.outputs import output_set
-from b12kg.qc.hermit import run_hermit
+from b12kg.build.writers import canonical_rows, write_ntriples, write_turtle
+from b12kg.errors import B12kgError
 from b12kg.paths import GRAPHS_DIR
+from b12kg.qc.hermit import run_hermit
 from b12kg.vocab import NS
 
 __all__ = ["Inference", "hermit_inference", "owlrl_inference", "write_inferred", "INFERRED_NAMES", "ENGINES",
@@ -89,7 +89,13 @@ def _asserted(graph_file: Path) -> tuple[set[tuple[str, str]], set[tuple[str, st
     return sub, types
 
 
-def _close(direct_sub: set[tuple[str, str]], direct_types: set[tuple[str, str]]) -> tuple[set, set]:
+def _kept(iri: str) -> bool:
+    """Whether an inferred class or instance is the graph's own (not an OWL, RDF or XSD built-in)."""
+    return not iri.startswith(_BUILTIN)
+
+
+def _close(direct_sub: set[tuple[str, str]],
+           direct_types: set[tuple[str, str]]) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     parents: dict[str, set[str]] = {}
     for child, parent in direct_sub:
         parents.setdefault(child, set()).add(parent)
@@ -106,8 +112,7 @@ def _close(direct_sub: set[tuple[str, str]], direct_types: set[tuple[str, str]])
 
     sub = {(c, a) for c in parents for a in ancestors(c) if a != c}
     types = {(i, a) for i, c in direct_types for a in {c} | ancestors(c)}
-    keep = lambda iri: not iri.startswith(_BUILTIN)  # noqa: E731
-    return ({(c, a) for c, a in sub if keep(c) and keep(a)}, {(i, c) for i, c in types if keep(c)})
+    return ({(c, a) for c, a in sub if _kept(c) and _kept(a)}, {(i, c) for i, c in types if _kept(c)})
 
 
 def hermit_inference(graph_file: Path) -> Inference:
@@ -132,7 +137,8 @@ def owlrl_inference(graph_file: Path) -> Inference:
     classes = {str(s) for s in graph.subjects(rdflib.RDF.type, rdflib.OWL.Class) if isinstance(s, rdflib.URIRef)}
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False).expand(graph)
     asserted_sub, asserted_types = _asserted(graph_file)
-    sub, types = set(), set()
+    sub: set[tuple[str, str]] = set()
+    types: set[tuple[str, str]] = set()
     for s, o in graph.subject_objects(rdflib.RDFS.subClassOf):
         if isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.URIRef) and s != o and str(s) in classes \
                 and str(o) in classes:
@@ -140,9 +146,8 @@ def owlrl_inference(graph_file: Path) -> Inference:
     for s, o in graph.subject_objects(rdflib.RDF.type):
         if isinstance(s, rdflib.URIRef) and isinstance(o, rdflib.URIRef) and str(o) in classes:
             types.add((str(s), str(o)))
-    keep = lambda iri: not iri.startswith(_BUILTIN)  # noqa: E731
-    return Inference("owl-rl", {(s, o) for s, o in sub if keep(s) and keep(o)} - asserted_sub,
-                     {(s, o) for s, o in types if keep(o)} - asserted_types, statements_digest(graph_file))
+    return Inference("owl-rl", {(s, o) for s, o in sub if _kept(s) and _kept(o)} - asserted_sub,
+                     {(s, o) for s, o in types if _kept(o)} - asserted_types, statements_digest(graph_file))
 
 
 def write_inferred(inference: Inference, *, out_dir: Path = GRAPHS_DIR) -> list[Path]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable, Iterator
 
+from b12kg.curation.read import Claim, Document, claim_terms
 from b12kg.errors import CurationError
 from b12kg.rdf.hpo import HpoRelease, hpo_release
-from b12kg.curation.read import Claim, Document, claim_terms
 from b12kg.vocab import CONVERTER, NS, Curie
 
 __all__ = ["check_ids", "relation_curies", "FREQUENCY_RANGES", "ShaclViolation", "run_shacl"]

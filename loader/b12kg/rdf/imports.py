@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-from b12kg.rdf.anatomy import RELATIONS, AnatomyEdge
-from b12kg.errors import CurationError
-from b12kg.rdf.hpo import HpoRelease
 from b12kg.curation.read import Document
+from b12kg.errors import CurationError
+from b12kg.rdf.anatomy import RELATIONS, AnatomyEdge
+from b12kg.rdf.hpo import HpoRelease
 from b12kg.vocab import BASE, NS, Curie, parse_curie
 
 __all__ = ["HP_IMPORT", "TERMS_IMPORT", "ANATOMY_IMPORT", "PART_OF", "hp_import_quads", "terms_import_quads",

@@ -1,4 +1,4 @@
-"""What each claim gives: a direct triple, an HPOA row, a Biolink edge, a bare nanopublication assertion — one rule each."""
+"""What each claim gives (a direct triple, an HPOA row, a Biolink edge, a bare nanopub assertion), one rule each."""
 
 from __future__ import annotations
 

@@ -6,13 +6,15 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from b12kg.errors import B12kgError
 from b12kg.vocab import OUTPUT_PREFIXES, compact
 
 if TYPE_CHECKING:
     from pyoxigraph import Triple
+
+    from b12kg.rdf.terms import Term
 
 __all__ = ["Answer", "FORMATS", "GRAPH_FORMATS", "answer_from_json", "json_results", "format_answer"]
 
@@ -27,21 +29,21 @@ class Answer:
     (triples)."""
 
     variables: list[str]
-    rows: list[list[object | None]]  # pyoxigraph terms or None for unbound
+    rows: list[list[Term | None]]  # None for unbound
     boolean: bool | None = None
     triples: list[Triple] | None = None  # for CONSTRUCT and DESCRIBE
 
 
-def answer_from_json(result: dict) -> Answer:
+def answer_from_json(result: dict[str, Any]) -> Answer:
     """An Answer from SPARQL 1.1 JSON results."""
     from pyoxigraph import Literal, NamedNode
 
     if "boolean" in result:
         return Answer([], [], bool(result["boolean"]))
     variables = result["head"]["vars"]
-    rows: list[list[object | None]] = []
+    rows: list[list[Term | None]] = []
     for binding in result["results"]["bindings"]:
-        row: list[object | None] = []
+        row: list[Term | None] = []
         for var in variables:
             term = binding.get(var)
             if term is None:
@@ -68,7 +70,7 @@ def json_results(answer: Answer) -> dict[str, object]:
     bindings = []
     for row in answer.rows:
         binding: dict[str, dict[str, str]] = {}
-        for name, term in zip(answer.variables, row):
+        for name, term in zip(answer.variables, row, strict=True):
             if isinstance(term, NamedNode):
                 binding[name] = {"type": "uri", "value": term.value}
             elif isinstance(term, Literal):
@@ -118,9 +120,9 @@ def format_answer(answer: Answer, fmt: str) -> str:
         return json.dumps(json_results(answer), ensure_ascii=False, indent=1) + "\n"
     cells = [[_cell(c, short=True) for c in row] for row in answer.rows]
     widths = [max([len(v)] + [len(row[i]) for row in cells]) for i, v in enumerate(answer.variables)]
-    lines = [" | ".join(v.ljust(w) for v, w in zip(answer.variables, widths)).rstrip(),
+    lines = [" | ".join(v.ljust(w) for v, w in zip(answer.variables, widths, strict=True)).rstrip(),
              "-+-".join("-" * w for w in widths)]
-    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
     return "\n".join(lines) + "\n"
 

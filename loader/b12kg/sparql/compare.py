@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Sequence
+from typing import Any
 
 __all__ = ["normalise_results", "same_results"]
 
@@ -12,7 +13,11 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {_XSD + t for t in ("decimal", "integer", "double", "float", "int", "long", "nonNegativeInteger")}
 
 
-def _normal_term(term: dict[str, str] | None) -> tuple[str, str, str | None, str | None] | None:
+# One term of a row, compared by (kind, value, language, datatype); numbers by value; None for unbound.
+NormalTerm = tuple[str, str, str | None, str | None] | None
+
+
+def _normal_term(term: dict[str, str] | None) -> NormalTerm:
     """What makes two engines' answers the same: numbers compare by value and as numbers (pyoxigraph writes 3.0 as
     "3" and answers xsd:nonNegativeInteger values as xsd:integer; rdflib keeps both as written)."""
     if term is None:
@@ -24,12 +29,12 @@ def _normal_term(term: dict[str, str] | None) -> tuple[str, str, str | None, str
     return kind, term["value"], term.get("xml:lang"), datatype
 
 
-def normalise_results(results: dict, variables: Sequence[str]) -> list[tuple]:
+def normalise_results(results: dict[str, Any], variables: Sequence[str]) -> list[tuple[NormalTerm, ...]]:
     """Each row of SPARQL 1.1 JSON results as a tuple of normalised terms, in the order of ``variables``."""
     return [tuple(_normal_term(binding.get(v)) for v in variables) for binding in results["results"]["bindings"]]
 
 
-def same_results(expected: dict, got: dict, *, ordered: bool) -> bool:
+def same_results(expected: dict[str, Any], got: dict[str, Any], *, ordered: bool) -> bool:
     """Whether two SPARQL 1.1 JSON results agree (in order when the query has ORDER BY, as multisets otherwise)."""
     variables = expected["head"]["vars"]
     if got.get("head", {}).get("vars") != variables:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING
 
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR
@@ -13,6 +14,9 @@ from b12kg.sparql.answers import Answer, answer_from_json
 from b12kg.sparql.form import read_query_form
 from b12kg.sparql.library import WHERE_OPEN
 from b12kg.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
+
+if TYPE_CHECKING:
+    from pyoxigraph import Store
 
 __all__ = ["DATASET_FILE", "INFERRED_FILE", "open_store", "dataset_query", "with_dataset", "run_sparql",
            "run_remote", "run_rdflib"]
@@ -22,7 +26,7 @@ INFERRED_FILE = "b12kg-inferred.nt"
 _FROM = re.compile(r"\bFROM\s+(NAMED\s+)?<", re.I)
 
 
-def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False):  # type: ignore[no-untyped-def]
+def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False) -> Store:
     """An in-memory pyoxigraph store holding the release dataset (default graph and named graphs), and with
     ``inferred`` the reasoner's inferences (graphs/b12kg-inferred.nt) added to the default graph."""
     from pyoxigraph import RdfFormat, Store
@@ -64,7 +68,7 @@ def with_dataset(sparql: str, graphs: Sequence[str]) -> str:
     return sparql[:start] + clauses + sparql[start:]
 
 
-def run_sparql(store, sparql: str) -> Answer:  # type: ignore[no-untyped-def]
+def run_sparql(store: Store, sparql: str) -> Answer:
     """Run a SELECT or ASK query on the store's default graph."""
     from pyoxigraph import QueryBoolean, QuerySolutions, QueryTriples
 

@@ -30,7 +30,8 @@ def read_query_form(sparql: str) -> str:
             raise B12kgError(f"the query is not valid SPARQL 1.1: {query_error}",
                              fix="correct the query (line and column are given above)") from query_error
         operations = ", ".join(sorted({re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(getattr(op, "name", op))).upper()
-                                       for op in update.get("request", [])})) or "an update"
+                                       for op in (update["request"] if "request" in update else [])})) \
+            or "an update"
         raise B12kgError(f"refused: this is a SPARQL Update ({operations}), which changes the store; "
                          "`b12kg query` sends only read queries and sent nothing",
                          fix="use SELECT, ASK, CONSTRUCT or DESCRIBE; to change a store, use `b12kg load` or the "

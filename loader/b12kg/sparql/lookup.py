@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from b12kg.errors import B12kgError
 from b12kg.paths import GRAPHS_DIR
+from b12kg.rdf.terms import value_of
 from b12kg.sparql.answers import Answer, format_answer
 from b12kg.sparql.engines import open_store, run_sparql
 from b12kg.vocab import ID, NS, compact, is_valid_iri, parse_curie
 
 if TYPE_CHECKING:
-    from pyoxigraph import Triple
+    from pyoxigraph import Store, Triple
 
 __all__ = ["Description", "resolve_subject", "describe_subject", "format_description"]
 
@@ -67,11 +68,11 @@ def _value(term: object) -> str:
     return str(term)
 
 
-def _rows(store: object, sparql: str) -> Answer:
+def _rows(store: Store, sparql: str) -> Answer:
     return run_sparql(store, sparql)
 
 
-def _card(store: object, claim: str) -> dict[str, object]:
+def _card(store: Store, claim: str) -> dict[str, object]:
     """One claim's card: statement, modality, quote and offsets, and every qualifier (nested nodes expanded)."""
     from pyoxigraph import Literal, NamedNode
 
@@ -104,14 +105,14 @@ def _card(store: object, claim: str) -> dict[str, object]:
     return card
 
 
-def _labelled(store: object, term: object) -> str:
+def _labelled(store: Store, term: object) -> str:
     """A term with its English label where it has one: 'HP:0001337 (Tremor)'."""
     from pyoxigraph import NamedNode
 
     if not isinstance(term, NamedNode):
         return _value(term)
     labels = _rows(store, f'SELECT ?l WHERE {{ <{term.value}> <{_LABEL}> ?l FILTER(LANG(?l) = "en") }}').rows
-    return f"{_value(term)} ({labels[0][0].value})" if labels else _value(term)  # type: ignore[union-attr]
+    return f"{_value(term)} ({value_of(labels[0][0])})" if labels else _value(term)
 
 
 def describe_subject(text: str, *, graphs_dir: Path = GRAPHS_DIR) -> Description:
@@ -122,7 +123,7 @@ def describe_subject(text: str, *, graphs_dir: Path = GRAPHS_DIR) -> Description
     store = open_store(graphs_dir)
     own = _rows(store, f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}").rows
     is_claim = iri.startswith(_CLAIM)
-    mentioned = [row[0].value for row in _rows(  # type: ignore[union-attr]
+    mentioned = [value_of(row[0]) for row in _rows(
         store, f"SELECT DISTINCT ?c WHERE {{ ?c a <{_B12O}HealthClaim> ; ?p <{iri}> }} ORDER BY ?c").rows]
     if not own and not mentioned:
         raise B12kgError(f"the graph says nothing about {text!r} ({iri})",
@@ -140,11 +141,12 @@ def describe_subject(text: str, *, graphs_dir: Path = GRAPHS_DIR) -> Description
     description.claims = [_card(store, claim) for claim in claims]
     subjects = {iri} | set(claims)
     for claim in claims:
-        subjects |= {row[0].value for row in _rows(  # type: ignore[union-attr]
+        subjects |= {value_of(row[0]) for row in _rows(
             store, f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), "{claim}/")) }}').rows}
     for subject in sorted(subjects):
         for p, o in _rows(store, f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }}").rows:
-            description.triples.append(Triple(NamedNode(subject), p, o))  # type: ignore[arg-type]
+            assert isinstance(p, NamedNode) and o is not None  # a predicate is an IRI; ?o is bound
+            description.triples.append(Triple(NamedNode(subject), p, o))
     return description
 
 
@@ -166,6 +168,8 @@ def format_description(description: Description, fmt: str = "text") -> str:
             lines.append(f"  quote: {card['quote']}")
         if "gloss" in card:
             lines.append(f"  gloss: {card['gloss']}")
-        for name, value in card["qualifiers"]:  # type: ignore[union-attr]
+        qualifiers = card["qualifiers"]
+        assert isinstance(qualifiers, list)  # (name, value) pairs, from _card
+        for name, value in qualifiers:
             lines.append(f"  {name}: {value}")
     return "\n".join(lines) + "\n"

@@ -6,8 +6,9 @@ import http.client
 import socket
 import socketserver
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from b12kg.store.guard import federation_problem, foreign_request, query_texts
 
@@ -47,16 +48,19 @@ class Front(ThreadingHTTPServer):
     def attach(self, pool: Pool, *, timeout: float, allow_service: bool) -> None:
         self.pool, self.timeout_s, self.allow_service = pool, timeout, allow_service
 
-    def process_request(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+    # socketserver types a request as a TCP connection or a UDP (data, socket) pair; this server is TCP
+    def process_request(self, request: socket.socket | tuple[bytes, socket.socket], client_address: object) -> None:
         if not self._slots.acquire(blocking=False):
+            assert isinstance(request, socket.socket)  # a TCP server's request is its connection
             _refuse_busy(request)
             self.shutdown_request(request)
             return
-        super().process_request(request, client_address)  # type: ignore[arg-type]
+        super().process_request(request, client_address)
 
-    def process_request_thread(self, request: socket.socket, client_address: object) -> None:  # type: ignore[override]
+    def process_request_thread(self, request: socket.socket | tuple[bytes, socket.socket],
+                               client_address: object) -> None:
         try:
-            super().process_request_thread(request, client_address)  # type: ignore[arg-type]
+            super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
 

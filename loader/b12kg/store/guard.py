@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from email.message import Message
-from typing import Iterable, Iterator
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = ["allowed_hosts", "foreign_request", "query_texts", "federation_problem", "uses_service"]
@@ -39,8 +39,8 @@ def foreign_request(headers: Message, allowed: frozenset[str]) -> str | None:
     if len(hosts) != 1:
         return "a request needs exactly one Host header naming this endpoint"
     if hosts[0].strip().lower() not in allowed:
-        return (f"Host {hosts[0].strip()!r} is not this endpoint ({', '.join(sorted(allowed))}): requests that reach it "
-                "under another name (DNS rebinding) are refused")
+        return (f"Host {hosts[0].strip()!r} is not this endpoint ({', '.join(sorted(allowed))}): "
+                "requests that reach it under another name (DNS rebinding) are refused")
     for origin in headers.get_all("Origin") or []:
         if origin.strip().lower() not in {f"http://{host}" for host in allowed}:
             return (f"cross-origin request from {origin.strip()!r} refused: only pages of this endpoint may query it "
@@ -55,7 +55,8 @@ def query_texts(target: str, content_type: str | None, body: bytes) -> list[str]
     """Every SPARQL query a request carries, wherever the Oxigraph server would look for one.
 
     Oxigraph reads `query=` from the URL, from a form body, and takes an `application/sparql-query` body whole
-    (oxigraph cli/src/main.rs, `configure_and_evaluate_sparql_query`); its Content-Type test ignores parameters and case.
+    (oxigraph cli/src/main.rs, `configure_and_evaluate_sparql_query`); its Content-Type test ignores parameters
+    and case.
     """
     texts = [value for key, value in _form(urlsplit(target).query) if key == "query"]
     essence = (content_type or "").split(";", 1)[0].strip().lower()
@@ -114,7 +115,8 @@ def uses_service(text: str) -> str:
 
 
 def _unescape(text: str) -> str:
-    """SPARQL 1.1 §19.2: \\uXXXX and \\UXXXXXXXX escapes expanded before parsing (invalid code points left as written)."""
+    """SPARQL 1.1 §19.2: \\uXXXX and \\UXXXXXXXX escapes expanded before parsing (invalid code points left as
+    written)."""
     def expand(match: re.Match[str]) -> str:
         code = int(match.group(1) or match.group(2), 16)
         return chr(code) if code <= 0x10FFFF else match.group(0)
@@ -132,4 +134,4 @@ def _nodes(tree: object) -> Iterator[object]:
         if isinstance(node, dict):
             stack.extend(node.values())
         elif hasattr(node, "__iter__"):
-            stack.extend(node)  # type: ignore[arg-type]
+            stack.extend(node)

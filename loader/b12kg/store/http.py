@@ -15,9 +15,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import HTTPException
-from typing import Callable, TypeVar
+from typing import Any, TypeVar
 
 from b12kg.errors import StoreError
 from b12kg.store.config import StoreConfig
@@ -48,7 +49,7 @@ class _Answered(Exception):
 
 def backoff(attempt: int) -> float:
     """Seconds to wait before retry number ``attempt`` (1, 2, …): 1, 2, 4, then 8 at most."""
-    return min(0.5 * 2 ** attempt, 8)
+    return min(0.5 * 2.0 ** attempt, 8.0)
 
 
 # ---------------------------------------------------------------- connections and authentication
@@ -197,7 +198,7 @@ def send(config: StoreConfig, method: str, url: str, body: bytes | None = None, 
 
 
 def sparql_request(config: StoreConfig, text: str, *, update: bool = False, what: str = "query",
-                   once: bool = False) -> dict:
+                   once: bool = False) -> dict[str, Any]:
     """Run a query (its SPARQL JSON results) or an update (``{}``) through SPARQLWrapper, under `call`'s policy.
 
     ``once`` is for a request that must not run twice (the final swap): it is sent again only when the server
@@ -211,11 +212,17 @@ def sparql_request(config: StoreConfig, text: str, *, update: bool = False, what
 
 
 def _sparql_exchange(config: StoreConfig, url: str, text: str, *, update: bool, authorization: str | None,
-                     what: str) -> dict:
+                     what: str) -> dict[str, Any]:
     """One SPARQL protocol request through SPARQLWrapper; its error answers as `_Answered`."""
     from SPARQLWrapper import JSON, POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, EndPointNotFound, QueryBadFormed, \
-        SPARQLWrapperException, Unauthorized, URITooLong
+    from SPARQLWrapper.SPARQLExceptions import (
+        EndPointInternalError,
+        EndPointNotFound,
+        QueryBadFormed,
+        SPARQLWrapperException,
+        Unauthorized,
+        URITooLong,
+    )
 
     client = SPARQLWrapper(url)
     client.setMethod(POST)  # POST: no URL length limit (GET URLs of long queries are cut by some servers)

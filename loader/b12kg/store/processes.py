@@ -9,8 +9,8 @@ import signal
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from b12kg.errors import MissingPrerequisite
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from b12kg.errors import B12kgError, MissingPrerequisite
 from b12kg.paths import GRAPHS_DIR
 from b12kg.sparql.engines import DATASET_FILE, INFERRED_FILE
 from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, GRAPH_BASE, ID, INFERRED_GRAPH, NS
+
+if TYPE_CHECKING:
+    from pyoxigraph import Quad
 
 __all__ = ["release_graphs", "release_checksum", "expected_sizes", "layout_nquads", "STAGING_BASE", "RELEASE_SPACE",
            "RELEASE_CHECKSUM", "DATASET", "HAS_PART", "VOID_TRIPLES"]
@@ -35,13 +39,13 @@ def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> d
         raise MissingPrerequisite(f"the built graph {dataset} is missing", fix="run `b12kg build` first")
     from pyoxigraph import BlankNode, DefaultGraph, RdfFormat, parse
 
-    def line(quad: object, path: Path) -> str:
-        for term in (quad.subject, quad.object):  # type: ignore[attr-defined]
+    def line(quad: Quad, path: Path) -> str:
+        for term in (quad.subject, quad.object):
             if isinstance(term, BlankNode):
                 raise B12kgError(f"{path} has a blank node ({term} in `{quad}`): the loader cannot upload it in "
                                  "batches, or retry an upload, without changing the graph",
                                  fix="rebuild with `b12kg build` (it writes IRIs only), or skolemize the blank nodes")
-        return f"{quad.subject} {quad.predicate} {quad.object} .\n"  # type: ignore[attr-defined]
+        return f"{quad.subject} {quad.predicate} {quad.object} .\n"
 
     graphs: dict[str, dict[str, None]] = {ASSERTED_GRAPH: {}}  # dicts: distinct lines, in file order
     for quad in parse(path=str(dataset), format=RdfFormat.N_QUADS):
@@ -68,7 +72,7 @@ def release_checksum(graphs: dict[str, list[str]]) -> str:
     The catalog graph is left out (it is made from the others and states this checksum)."""
     digest = hashlib.sha256()
     for graph in sorted(g for g in graphs if g != CATALOG_GRAPH):
-        digest.update(f"<{graph}>\n".encode("utf-8"))
+        digest.update(f"<{graph}>\n".encode())
         for line in sorted(set(graphs[graph])):
             digest.update(line.encode("utf-8"))
     return digest.hexdigest()

@@ -10,8 +10,17 @@ from b12kg.errors import MixedStoreState, PreviousReleaseKept, StoreError, SwapO
 from b12kg.paths import GRAPHS_DIR
 from b12kg.store.config import Progress, StoreConfig
 from b12kg.store.http import sparql_request
-from b12kg.store.release import DATASET, HAS_PART, RELEASE_CHECKSUM, RELEASE_SPACE, STAGING_BASE, VOID_TRIPLES, \
-    expected_sizes, release_checksum, release_graphs
+from b12kg.store.release import (
+    DATASET,
+    HAS_PART,
+    RELEASE_CHECKSUM,
+    RELEASE_SPACE,
+    STAGING_BASE,
+    VOID_TRIPLES,
+    expected_sizes,
+    release_checksum,
+    release_graphs,
+)
 from b12kg.store.upload import drop_graphs
 from b12kg.vocab import CATALOG_GRAPH
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from b12kg.errors import B12kgError
 from b12kg.store.config import Progress, StoreConfig
