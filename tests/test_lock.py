@@ -18,7 +18,8 @@ def _pins() -> dict[str, str]:
     text = (PROJECT / "requirements.lock").read_text(encoding="utf-8")
     assert "--index-url" not in text and "--find-links" not in text and "file://" not in text, \
         f"requirements.lock names a machine's own package index: {REGENERATE}"
-    return {canonicalize_name(m.group(1)): m.group(2) for m in re.finditer(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", text, re.M)}
+    pins = re.finditer(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", text, re.M)
+    return {canonicalize_name(m.group(1)): m.group(2) for m in pins}
 
 
 def test_every_declared_dependency_is_pinned_at_an_allowed_version() -> None:

@@ -32,7 +32,7 @@ from b12kg.errors import B12kgError, CurationError
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
 from b12kg.qc.validate import check_ids, relation_curies
 from b12kg.rdf.anatomy import ANATOMY_EDGES, read_anatomy_edges
-from b12kg.rdf.claims import document_quads
+from b12kg.rdf.document import document_quads
 from b12kg.rdf.hpo import hpo_release
 from b12kg.rdf.imports import (
     anatomy_import_quads,
