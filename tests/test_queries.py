@@ -14,29 +14,11 @@ from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.answers import format_answer
 from b12kg.sparql.engines import open_store, run_sparql
 from b12kg.sparql.library import library_queries, prepare
+from results import manifest_entries
 from results import normalise as _normalise
 
 QUERIES = library_queries(QUERIES_DIR)
-MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-QT = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
-
-
-def _manifest() -> list[tuple[Path, list[str], Path]]:
-    """(query file, data file names, result file) for each manifest entry, in manifest order."""
-    base = QUERIES_DIR.as_uri() + "/"
-    graph = rdflib.Graph().parse(QUERIES_DIR / "manifest.ttl", format="turtle", publicID=base + "manifest.ttl")
-    (manifest,) = graph.subjects(rdflib.RDF.type, MF.Manifest)
-    entries = []
-    for entry in rdflib.collection.Collection(graph, graph.value(manifest, MF.entries)):
-        action = graph.value(entry, MF.action)
-        query = Path(str(graph.value(action, QT.query)).removeprefix("file://"))
-        data = sorted(Path(str(d)).name for d in graph.objects(action, QT.data))
-        result = Path(str(graph.value(entry, MF.result)).removeprefix("file://"))
-        entries.append((query, data, result))
-    return entries
-
-
-ENTRIES = _manifest()
+ENTRIES = [(e.query, list(e.data), e.result) for e in manifest_entries()]
 REGENERATE = ("if the change to the graph is intended, regenerate with "
               "`b12kg query {name} --format json --engine rdflib > {file}`")
 

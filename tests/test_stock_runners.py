@@ -12,34 +12,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import rdflib
 from pyoxigraph import RdfFormat, Store
 
-from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.compare import same_results
 from b12kg.sparql.library import DEFAULTS_MARK, defaults_line, query_params
 from b12kg.store.processes import oxigraph_binary
+from results import manifest_entries
 from stores import OxigraphServer
 
-MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
-QT = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")
-
-
-def _entries() -> list[tuple[str, Path, tuple[str, ...], Path]]:
-    base = QUERIES_DIR.as_uri() + "/"
-    graph = rdflib.Graph().parse(QUERIES_DIR / "manifest.ttl", format="turtle", publicID=base + "manifest.ttl")
-    (manifest,) = graph.subjects(rdflib.RDF.type, MF.Manifest)
-    entries = []
-    for entry in rdflib.collection.Collection(graph, graph.value(manifest, MF.entries)):
-        action = graph.value(entry, MF.action)
-        query = Path(str(graph.value(action, QT.query)).removeprefix("file://"))
-        data = tuple(sorted(Path(str(d)).name for d in graph.objects(action, QT.data)))
-        result = Path(str(graph.value(entry, MF.result)).removeprefix("file://"))
-        entries.append((str(graph.value(entry, MF.name)), query, data, result))
-    return entries
-
-
-ENTRIES = _entries()
+ENTRIES = [tuple(e) for e in manifest_entries()]
 
 
 def _data_path(build: Path, name: str) -> Path:
