@@ -47,6 +47,13 @@ def test_stats_reports_claims_by_modality_and_source(fresh_build: Path, document
     hypotheses = sum(1 for c in document.claims if c.modality == "hypothesis")
     assert f"hypothesis      {hypotheses}" in result.output
     assert "Pediatrics, February 1997 issue" in result.output
+    # the release's own figures (b12kg.nq), not the store layout's copies of its graphs
+    from pyoxigraph import DefaultGraph, RdfFormat, parse
+
+    quads = list(parse(path=str(fresh_build / "b12kg.nq"), format=RdfFormat.N_QUADS))
+    named = {q.graph_name for q in quads if not isinstance(q.graph_name, DefaultGraph)}
+    assert f"quads (all graphs):      {len(quads)}" in result.output
+    assert f"named graphs:            {len(named)}" in result.output
 
 
 @pytest.mark.slow
