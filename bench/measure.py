@@ -20,9 +20,10 @@ class StageFailed(RuntimeError):
     """A stage's command exited non-zero or ran out of time; the message keeps the end of its error output,
     `stdout` what it printed before it ended."""
 
-    def __init__(self, message: str, stdout: str = "") -> None:
+    def __init__(self, message: str, stdout: str = "", seconds: float | None = None) -> None:
         super().__init__(message)
         self.stdout = stdout
+        self.seconds = seconds  # how long it ran before it failed or was stopped
 
 
 @dataclass
@@ -32,7 +33,7 @@ class Measurement:
 
     stage: str
     claims: int
-    seconds: float | None = None
+    seconds: float | None = None  # for a failed or stopped stage: how long it ran before that
     peak_mib: float | None = None  # the measured process and the descendants it waited for
     server_mib: float | None = None  # peak of the server a load stage sent its data to (VmHWM), if any
     quads: int | None = None
@@ -79,9 +80,10 @@ def run_child(argv: list[str], *, timeout: float, env: dict[str, str] | None = N
         out.seek(0)
         printed = out.read().decode("utf-8", errors="replace")
         if status is None:
-            raise StageFailed(f"timeout after {timeout:.0f} s: {' '.join(argv[:4])} …", printed)
+            raise StageFailed(f"timeout after {timeout:.0f} s: {' '.join(argv[:4])} …", printed, seconds)
         if process.returncode != 0:
-            raise StageFailed(f"exit {process.returncode}: {' '.join(argv[:4])} …\n{_tail(Path(err.name))}", printed)
+            raise StageFailed(f"exit {process.returncode}: {' '.join(argv[:4])} …\n{_tail(Path(err.name))}", printed,
+                              seconds)
         assert usage is not None
         return seconds, usage.ru_maxrss / 1024, printed
 

@@ -108,6 +108,10 @@ def _post_query(url: str, sparql: str, timeout: float) -> None:
         body = response.read()
         if response.status != 200:
             raise RuntimeError(f"answered {response.status}: {body[:200]!r}")
+        try:  # a query stopped while its answer streams has sent 200 already: its body is cut short
+            json.loads(body)
+        except ValueError as exc:
+            raise RuntimeError(f"answered 200 with an incomplete body ({len(body):,} bytes: {exc})") from exc
     finally:
         connection.close()
 

@@ -76,6 +76,7 @@ def _measure(ctx: Context, stage: str, argv: list[str], *, env: dict[str, str] |
         m.seconds, m.peak_mib, out = run_child(argv, timeout=ctx.timeout, env=env or ctx.env(), stdin=stdin)
     except StageFailed as exc:
         m.status = "timeout" if str(exc).startswith("timeout") else "failed"
+        m.seconds = exc.seconds
         m.note = str(exc).splitlines()[0] if m.status == "timeout" else str(exc)[-400:]
         _read_records(m, exc.stdout)
         return m
