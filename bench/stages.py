@@ -1,0 +1,335 @@
+"""The pipeline stages and the peers the benchmark times at one corpus size, each in a child process of its own.
+
+Stages go through the `b12kg` CLI (python -m b12kg …) where it can be pointed at the synthetic corpus, and through
+public functions of the package (bench/probe.py) where it cannot: `b12kg validate` always re-builds the project's
+own curated folder and compares, and `b12kg release` has no --curated option.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+
+import servers
+from corpus import ROOT, Corpus
+from measure import Measurement, StageFailed, run_child, server_peak_mib
+
+__all__ = ["NEEDS", "PEERS", "STAGES", "Context", "run_size"]
+
+PROBE = Path(__file__).resolve().parent / "probe.py"
+ASSERTED = "https://w3id.org/b12kg/graph/asserted"  # the store graph b12kg load puts the default graph in
+
+
+@dataclass
+class Context:
+    """One size's run: its corpus, a scratch folder, and the options of the run."""
+
+    corpus: Corpus
+    work: Path  # scratch: graphs/, exports/, stores; removed after the size unless --keep
+    timeout: float
+    engine: str  # reasoner for reason and release
+    repeat: int  # runs per query for the p50
+    slow_query: float  # a query whose warm-up takes this long is measured once
+    query_timeout: float  # seconds one library query may take
+    rdflib_max: int  # largest size rdflib parses
+    quads: int | None = None  # N-Quads lines the build wrote
+
+    @property
+    def graphs(self) -> Path:
+        return self.work / "graphs"
+
+    @property
+    def nquads(self) -> Path:
+        return self.graphs / "b12kg.nq"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """The environment of a child: this checkout's package first on the path."""
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "loader"), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        env.update(extra)
+        return env
+
+
+def _b12kg(*args: str) -> list[str]:
+    return [sys.executable, "-m", "b12kg", *args]
+
+
+def _probe(*args: str) -> list[str]:
+    return [sys.executable, str(PROBE), *args]
+
+
+def _measure(ctx: Context, stage: str, argv: list[str], *, env: dict[str, str] | None = None,
+             stdin: bytes | None = None, check: Callable[[str], str | None] | None = None) -> Measurement:
+    """Run argv as the stage; a failure or timeout is recorded in the measurement, never hidden."""
+    m = Measurement(stage, ctx.corpus.claims, quads=ctx.quads)
+    try:
+        m.seconds, m.peak_mib, out = run_child(argv, timeout=ctx.timeout, env=env or ctx.env(), stdin=stdin)
+    except StageFailed as exc:
+        m.status = "timeout" if str(exc).startswith("timeout") else "failed"
+        m.seconds = exc.seconds
+        m.note = str(exc).splitlines()[0] if m.status == "timeout" else str(exc)[-400:]
+        _read_records(m, exc.stdout)
+        return m
+    problem = check(out) if check else None
+    if problem:
+        m.status, m.note = "failed", problem
+    _read_records(m, out)
+    return m
+
+
+def _read_records(m: Measurement, out: str) -> None:
+    """The JSON lines a probe printed: numbers into `extra`, {"error": …} lines into the note."""
+    errors = []
+    for line in out.splitlines():
+        if not line.startswith("{"):
+            continue
+        record = json.loads(line)
+        if "error" in record:
+            errors.append(str(record["error"]))
+        else:
+            m.extra.update({k: float(v) for k, v in record.items()})
+    if errors:
+        m.status = "partial" if m.status == "ok" else m.status
+        m.note = "; ".join(filter(None, [m.note, *errors]))
+
+
+def _count_quads(path: Path) -> int:
+    """Statement lines of an N-Quads file (comment lines left out)."""
+    count = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            if line[:1] not in (b"#", b"\n"):
+                count += 1
+    return count
+
+
+# --- stages ----------------------------------------------------------------------------------------------------
+
+
+def build(ctx: Context) -> Measurement:
+    shutil.rmtree(ctx.graphs, ignore_errors=True)
+    m = _measure(ctx, "build", _b12kg("build", "--curated", str(ctx.corpus.curated), "--out", str(ctx.graphs)))
+    if m.status == "ok":
+        ctx.quads = m.quads = _count_quads(ctx.nquads)
+    return m
+
+
+def export(ctx: Context) -> Measurement:
+    return _measure(ctx, "export", _b12kg("export", "--curated", str(ctx.corpus.curated),
+                                          "--out", str(ctx.work / "exports")))
+
+
+def reason(ctx: Context) -> Measurement:
+    return _measure(ctx, f"reason ({ctx.engine})", _b12kg("reason", "--engine", ctx.engine,
+                                                          "--graphs", str(ctx.graphs)))
+
+
+def validate_shacl(ctx: Context) -> Measurement:
+    return _measure(ctx, "validate: SHACL", _probe("validate-shacl", str(ctx.graphs / "b12kg.nt")))
+
+
+def validate_hermit(ctx: Context) -> Measurement:
+    return _measure(ctx, "validate: HermiT", _probe("validate-hermit", str(ctx.graphs / "b12kg.nt"),
+                                                    str(ctx.graphs / "imports")))
+
+
+def release(ctx: Context) -> Measurement:
+    releases = ctx.work / "releases"
+    _remove_frozen(releases)
+    m = _measure(ctx, f"release ({ctx.engine})", _probe("release", str(ctx.corpus.curated), str(releases),
+                                                        "--engine", ctx.engine))
+    _remove_frozen(releases)
+    return m
+
+
+def _remove_frozen(folder: Path) -> None:
+    """Remove a release folder, whose files and folders the release made read-only."""
+    if folder.exists():
+        subprocess.run(["chmod", "-R", "u+w", str(folder)], check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _query_probe(ctx: Context, kind: str, target: str) -> list[str]:
+    return _probe(kind, target, "--repeat", str(ctx.repeat), "--slow", str(ctx.slow_query),
+                  "--timeout", str(ctx.query_timeout))
+
+
+def query_embedded(ctx: Context) -> Measurement:
+    return _sum_p50(_measure(ctx, "query: embedded", _query_probe(ctx, "query-embedded", str(ctx.graphs))))
+
+
+def _sum_p50(m: Measurement) -> Measurement:
+    """A query stage's seconds: the sum of the p50s of the queries that answered (opening the store apart)."""
+    answered = [v for k, v in m.extra.items() if k != "open"]
+    if answered:
+        m.seconds = sum(answered)
+        m.note = "; ".join(filter(None, [f"seconds: the sum of {len(answered)} p50s", m.note]))
+    m.quads = None  # a query stage has no quads/s
+    return m
+
+
+def serve_and_query(ctx: Context) -> Iterator[Measurement]:
+    """`b12kg serve` (seconds until it answers; its peak over its life), then the library's p50s against it."""
+    port = servers.free_port()
+    argv = _b12kg("serve", "--graphs", str(ctx.graphs), "--port", str(port), "--workers", "1",
+                  "--timeout", str(int(min(ctx.query_timeout, 86400))))
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, env=ctx.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    serve = Measurement("serve (until it answers)", ctx.corpus.claims, quads=ctx.quads)
+    ready = _wait_ready(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process, started + ctx.timeout)
+    serve.seconds = time.perf_counter() - started
+    if ready is not None:
+        serve.status, serve.note = "failed", ready
+        _stop(process)
+        yield serve
+        return
+    query = _sum_p50(_measure(ctx, "query: Oxigraph server",
+                              _query_probe(ctx, "query-endpoint", f"http://127.0.0.1:{port}/query")))
+    serve.server_mib = server_peak_mib(process.pid)
+    serve.peak_mib = _stop(process)
+    yield serve
+    yield query
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float) -> str | None:
+    """None once the URL answers; else why not (the process ended, or the deadline passed)."""
+    while time.perf_counter() < deadline:
+        if process.poll() is not None:
+            error = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+            return f"exited {process.returncode}: {error[-300:]}"
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return None
+        except HTTPError:
+            return None
+        except (URLError, ConnectionError, OSError):
+            time.sleep(0.1)
+    return "timeout"
+
+
+def _stop(process: subprocess.Popen[bytes]) -> float | None:
+    """Ctrl-C the process (as a user stops `b12kg serve`), reap it; its peak MiB (children it waited for too)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+    try:
+        _, _, usage = os.wait4(process.pid, 0)
+    except ChildProcessError:
+        return None
+    return usage.ru_maxrss / 1024
+
+
+def load_oxigraph(ctx: Context) -> Measurement:
+    with servers.oxigraph_server(ctx.work / "oxigraph-load") as server:
+        m = _measure(ctx, "load: Oxigraph server", _b12kg("load", "--store", "oxigraph", "--url", server.url,
+                                                          "--no-verify", "--no-inferred", "--graphs", str(ctx.graphs)))
+        m.server_mib = server_peak_mib(server.process.pid) if server.process else None
+    return m
+
+
+def load_virtuoso(ctx: Context) -> Measurement:
+    if not servers.virtuoso_available():
+        return Measurement("load: Virtuoso", ctx.corpus.claims, status="skipped", note="Virtuoso is not installed")
+    with servers.virtuoso_server(ctx.work / "virtuoso-load", allowed=ctx.graphs) as server:
+        env = ctx.env(B12KG_STORE_PASSWORD=servers.VIRTUOSO_LOGIN[1])
+        m = _measure(ctx, "load: Virtuoso", _b12kg("load", "--store", "virtuoso", "--url", server.url, "--user",
+                                                   servers.VIRTUOSO_LOGIN[0], "--no-verify", "--no-inferred",
+                                                   "--graphs", str(ctx.graphs)), env=env)
+        m.server_mib = server_peak_mib(server.process.pid) if server.process else None
+    return m
+
+
+# --- peers: other tools doing the same work on the same N-Quads --------------------------------------------------
+
+
+def oxigraph_load(ctx: Context) -> Measurement:
+    location = ctx.work / "oxigraph-bulk"
+    shutil.rmtree(location, ignore_errors=True)
+    binary = str(Path(sys.executable).parent / "oxigraph")
+    m = _measure(ctx, "peer: oxigraph load", [binary, "load", "--location", str(location), "--file", str(ctx.nquads)])
+    shutil.rmtree(location, ignore_errors=True)
+    return m
+
+
+def pyoxigraph_roundtrip(ctx: Context) -> Measurement:
+    out = ctx.work / "roundtrip.nq"
+    m = _measure(ctx, "peer: pyoxigraph parse+serialise", _probe("pyoxigraph", str(ctx.nquads), str(out)))
+    out.unlink(missing_ok=True)
+    return m
+
+
+def gsp_post(ctx: Context) -> Measurement:
+    with servers.oxigraph_server(ctx.work / "oxigraph-gsp") as server:
+        m = _measure(ctx, "peer: Graph Store POST", _probe("gsp-post", server.url, str(ctx.nquads)))
+        m.server_mib = server_peak_mib(server.process.pid) if server.process else None
+    return m
+
+
+def virtuoso_bulk(ctx: Context) -> Measurement:
+    if not servers.virtuoso_available():
+        return Measurement("peer: Virtuoso bulk load", ctx.corpus.claims, status="skipped",
+                           note="Virtuoso is not installed")
+    with servers.virtuoso_server(ctx.work / "virtuoso-bulk", allowed=ctx.graphs) as server:
+        script = servers.virtuoso_bulk_script(ctx.graphs, ctx.nquads.name, ASSERTED)
+        m = _measure(ctx, "peer: Virtuoso bulk load", servers.virtuoso_isql_argv(server), stdin=script,
+                     check=servers.isql_failed)
+        m.server_mib = server_peak_mib(server.process.pid) if server.process else None
+    return m
+
+
+def rdflib_parse(ctx: Context) -> Measurement:
+    if ctx.corpus.claims > ctx.rdflib_max:
+        return Measurement("peer: rdflib parse", ctx.corpus.claims, status="skipped",
+                           note=f"rdflib runs only up to {ctx.rdflib_max} claims (--rdflib-max)")
+    return _measure(ctx, "peer: rdflib parse", _probe("rdflib", str(ctx.nquads)))
+
+
+Step = Callable[[Context], "Measurement | Iterator[Measurement]"]
+STAGES: dict[str, Step] = {
+    "build": build, "export": export, "reason": reason, "validate-shacl": validate_shacl,
+    "validate-hermit": validate_hermit, "release": release, "query-embedded": query_embedded,
+    "serve": serve_and_query, "load-oxigraph": load_oxigraph, "load-virtuoso": load_virtuoso,
+}
+PEERS: dict[str, Step] = {
+    "oxigraph-load": oxigraph_load, "pyoxigraph": pyoxigraph_roundtrip, "gsp-post": gsp_post,
+    "virtuoso-bulk": virtuoso_bulk, "rdflib": rdflib_parse,
+}
+# What each step reads, so that it is skipped (not failed) when that did not work, and run.py adds it when asked for
+# the step alone.
+NEEDS: dict[str, tuple[str, ...]] = {
+    **{name: ("build",) for name in list(STAGES) + list(PEERS)},
+    "build": (), "export": (), "release": (), "query-embedded": ("build", "reason"), "serve": ("build", "reason"),
+}
+
+
+def run_size(ctx: Context, names: list[str], say: Callable[[str], None]) -> list[Measurement]:
+    """Run the named stages and peers, in the order given, at one size; a step whose input failed is skipped."""
+    steps = {**STAGES, **PEERS}
+    results: list[Measurement] = []
+    failed: set[str] = set()
+    for name in names:
+        missing = [need for need in NEEDS[name] if need in failed]
+        if missing:
+            failed.add(name)
+            results.append(Measurement(name, ctx.corpus.claims, status="skipped",
+                                       note=f"{', '.join(missing)} did not succeed"))
+            continue
+        say(f"{ctx.corpus.claims:>9} claims: {name} …")
+        outcome = steps[name](ctx)
+        for m in [outcome] if isinstance(outcome, Measurement) else list(outcome):
+            results.append(m)
+            say(f"{'':>9}         {m.stage}: {m.status} {'' if m.seconds is None else f'{m.seconds:.2f} s'}"
+                f"{'' if m.status == 'ok' else ' — ' + m.note.splitlines()[0][:200]}")
+            if m.status not in ("ok", "partial"):
+                failed.add(name)
+    return results
