@@ -62,7 +62,8 @@ def _document(template: dict[str, Any], text: str, number: int, claims: int) -> 
     meta["text"] = f"sources/doc-{number:07d}.ar.txt"
     meta["sha256"] = hashlib.sha256(own_text.encode("utf-8")).hexdigest()
     data.setdefault("non_claims", []).append(
-        {"quote": marker, "reason": "benchmark marker line (bench/corpus.py): gives each synthetic copy its own sha256"})
+        {"quote": marker,
+         "reason": "benchmark marker line (bench/corpus.py): gives each synthetic copy its own sha256"})
     originals = [(section, claim) for section in data["sections"] for claim in section["claims"]]
     for section in data["sections"]:
         section["claims"] = []

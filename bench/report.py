@@ -154,7 +154,8 @@ def _aligned(head: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+        cells_widths = enumerate(zip(cells, widths, strict=False))  # a short row leaves its last columns empty
+        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in cells_widths)
 
     return "\n".join([line(head), "  ".join("-" * w for w in widths), *map(line, rows)])
 
