@@ -26,15 +26,11 @@ from pathlib import Path
 
 import yaml
 
-
-class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """Writes a value each time it occurs: curated files refuse YAML anchors and aliases."""
-
-    def ignore_aliases(self, data: object) -> bool:
-        return True
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "loader"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from corpus import NoAliases, repeat_claims  # noqa: E402
 
 from b12kg.build.pipeline import build  # noqa: E402
 from b12kg.paths import CURATED_DIR  # noqa: E402
@@ -46,16 +42,9 @@ def synthetic_curated(folder: Path, claims: int) -> None:
     """A curated folder whose one document has `claims` claims (copies of the real ones with new ids)."""
     data = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
     shutil.copytree(CURATED_DIR / "sources", folder / "sources")
-    originals = [(section, claim) for section in data["sections"] for claim in section["claims"]]
-    for section in data["sections"]:
-        section["claims"] = []
-    for n in range(claims):
-        section, claim = originals[n % len(originals)]
-        copy = dict(claim)
-        copy["id"] = f"{claim['id']}-{n}"
-        section["claims"].append(copy)
+    repeat_claims(data, claims, lambda claim_id, n: f"{claim_id}-{n}")
     with (folder / "synthetic.claims.yaml").open("w", encoding="utf-8") as handle:
-        yaml.dump(data, handle, allow_unicode=True, sort_keys=False, Dumper=_NoAliases)
+        yaml.dump(data, handle, allow_unicode=True, sort_keys=False, Dumper=NoAliases)
 
 
 def run(claims: int) -> dict[str, float]:

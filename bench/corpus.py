@@ -5,13 +5,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["CLAIMS_PER_DOCUMENT", "CURATED", "ROOT", "SOURCE_NAME", "Corpus", "corpus"]
+__all__ = ["CLAIMS_PER_DOCUMENT", "CURATED", "ROOT", "SOURCE_NAME", "Corpus", "NoAliases", "corpus", "repeat_claims"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CURATED = ROOT / "graphs" / "curated"
@@ -24,7 +25,7 @@ _MARKER = "وثيقة اصطناعية لقياس الأداء رقم {number}"
 _STAMP = "corpus.json"  # written last: a folder without it is an interrupted generation
 
 
-class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+class NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """Writes a value each time it occurs: curated files refuse YAML anchors and aliases."""
 
     def ignore_aliases(self, data: object) -> bool:
@@ -64,15 +65,21 @@ def _document(template: dict[str, Any], text: str, number: int, claims: int) -> 
     data.setdefault("non_claims", []).append(
         {"quote": marker,
          "reason": "benchmark marker line (bench/corpus.py): gives each synthetic copy its own sha256"})
+    repeat_claims(data, claims, lambda claim_id, n: f"{claim_id}-d{number}-{n}")
+    return data, own_text
+
+
+def repeat_claims(data: dict[str, Any], claims: int, new_id: Callable[[str, int], str]) -> None:
+    """Replace the parsed claims file's claims by `claims` copies of them, cycled in order, each in its own
+    section, the n-th copy of claim `id` renamed `new_id(id, n)`: real quotes and IDs, unique claim ids."""
     originals = [(section, claim) for section in data["sections"] for claim in section["claims"]]
     for section in data["sections"]:
         section["claims"] = []
     for n in range(claims):
         section, claim = originals[n % len(originals)]
         duplicate = dict(claim)
-        duplicate["id"] = f"{claim['id']}-d{number}-{n}"
+        duplicate["id"] = new_id(claim["id"], n)
         section["claims"].append(duplicate)
-    return data, own_text
 
 
 def _counts(claims: int, per_document: int) -> list[int]:
@@ -91,7 +98,7 @@ def _generate(folder: Path, claims: int, per_document: int) -> None:
         data, own_text = _document(template, text, number, count)
         (curated / data["document"]["text"]).write_text(own_text, encoding="utf-8")
         with (curated / f"doc-{number:07d}.claims.yaml").open("w", encoding="utf-8") as handle:
-            yaml.dump(data, handle, allow_unicode=True, sort_keys=False, Dumper=_NoAliases)
+            yaml.dump(data, handle, allow_unicode=True, sort_keys=False, Dumper=NoAliases)
     stamp = {"claims": claims, "documents": len(counts), "per_document": per_document,
              "template_sha256": hashlib.sha256((CURATED / f"{SOURCE_NAME}.claims.yaml").read_bytes()).hexdigest()}
     (folder / _STAMP).write_text(yaml.safe_dump(stamp), encoding="utf-8")
