@@ -23,6 +23,7 @@ from b12kg.build.describe import (
 )
 from b12kg.build.outputs import output_set
 from b12kg.build.pipeline import build
+from b12kg.diff.run import release_diff
 from b12kg.errors import B12kgError
 from b12kg.export.run import export
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR, PROJECT
@@ -135,6 +136,8 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
         shutil.copy2(changelog, staging / "CHANGELOG.md")
         for name in GZIPPED:
             _gzip(staging / name)
+        # the claims as curated (b12kg.claims.tsv) and what changed since the previous release (b12kg.diff.run)
+        say(release_diff(staging, curated_dir=curated_dir, releases_dir=releases_dir, release=release))
         _describe_rest(staging, release)
         sums = checksums_of(staging)
         (staging / CHECKSUMS).write_text("".join(f"{digest}  {name}\n" for name, digest in sums.items()),

@@ -74,4 +74,5 @@ def main() -> None:
       b12kg serve                a read-only SPARQL endpoint on 127.0.0.1 (the Oxigraph server)
       b12kg load                 load the release into a SPARQL 1.1 store (Oxigraph, Virtuoso, ...)
       b12kg release              write releases/DATE-vVERSION/: the dated, checksummed release folder
+      b12kg diff OLD NEW         claims added, removed and changed between two releases (or --git revisions)
     """
