@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,19 @@ def test_releasing_again_is_a_no_op_and_changed_sources_are_refused(released: Pa
     assert "CHANGELOG.md" in caught.value.fix
     assert (released / CHECKSUMS).read_bytes() == before
     assert [p.name for p in released.parent.iterdir()] == [released.name], "staging left behind"
+
+
+def test_the_release_carries_its_claims_and_their_diff(released: Path) -> None:
+    from b12kg.diff.run import DIFF_MARKDOWN, DIFF_RDF
+    from b12kg.diff.snapshot import SNAPSHOT_FILE
+
+    lines = (released / SNAPSHOT_FILE).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + 35 and lines[0].startswith("# b12kg-claims-snapshot/1 ")
+    # the first release (no earlier one in this folder): every claim added
+    markdown = (released / DIFF_MARKDOWN).read_text(encoding="utf-8")
+    assert "35 added, 0 removed, 0 changed, 0 unchanged." in markdown
+    rdf = (released / DIFF_RDF).read_text(encoding="utf-8")
+    assert rdf.count("<http://www.w3.org/ns/prov#wasGeneratedBy>") == 35
+    same = subprocess.run([sys.executable, "-m", "b12kg", "diff", str(released), str(released)],
+                          capture_output=True, text=True, check=False)
+    assert same.returncode == 0 and "No claim was added, removed or changed (35 unchanged)." in same.stdout
