@@ -52,3 +52,12 @@ echo "setup: installing the locked dependencies (requirements.lock) and b12kg${E
   2> >(grep -v "^WARNING: Location" >&2)
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e ".${EXTRAS}" \
   2> >(grep -v "^WARNING: Location" >&2)
+# With the test extras: PyPI kgx's own validator, in a venv of its own (.venv-kgx/) because kgx 2.7.0 pins older
+# click, biolink-model and linkml-runtime than .venv holds; the tests run it by subprocess (scripts/kgx_validate.py).
+if [[ "$EXTRAS" == *test* ]] && ! cmp -s requirements-kgx.lock .venv-kgx/requirements-kgx.lock 2>/dev/null; then
+  echo "setup: installing PyPI kgx and its pinned dependencies (requirements-kgx.lock) into .venv-kgx"
+  [ -x .venv-kgx/bin/python ] || "$PY" -m venv .venv-kgx
+  .venv-kgx/bin/python -m pip install -q --disable-pip-version-check -r requirements-kgx.lock \
+    2> >(grep -v "^WARNING: Location" >&2)
+  cp requirements-kgx.lock .venv-kgx/requirements-kgx.lock
+fi

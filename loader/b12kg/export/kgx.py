@@ -6,14 +6,14 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import IO
 
-from b12kg.curation.read import Document, Window
+from b12kg.curation.read import Claim, Document, Term, Window
 from b12kg.errors import B12kgError
 from b12kg.rdf.claims import claim_iri
 from b12kg.rdf.policy import biolink_edge
 from b12kg.vocab import ID, NS
 
 __all__ = ["BIOLINK_PREDICATES", "KGX_NODE_COLUMNS", "KGX_EDGE_COLUMNS", "KGX_EXTRA_COLUMNS", "PROVIDED_BY",
-           "kgx_edges", "kgx_nodes", "write_kgx_tsv", "write_jsonl"]
+           "kgx_edges", "kgx_nodes", "location_in_text", "write_kgx_tsv", "write_jsonl"]
 
 # Biolink Model 4.4 (ontology-ids.md section 7): predicates for our relations; the rest become related_to with
 # the original predicate kept.
@@ -43,10 +43,11 @@ KGX_EXTRA_COLUMNS = ("b12kg_modality", "b12kg_hedge", "b12kg_time_windows", "b12
                      "b12kg_paragraph_publications", "b12kg_population_basis")
 KGX_EDGE_COLUMNS = ("id", "subject", "predicate", "object", "category", "knowledge_level", "agent_type",
                     "original_predicate", "publications", "has_evidence", "frequency_qualifier", "onset_qualifier",
-                    "population_context_qualifier", "qualifiers", "supporting_text", *KGX_EXTRA_COLUMNS)
+                    "population_context_qualifier", "qualifiers", "supporting_text", "subject_location_in_text",
+                    "object_location_in_text", "supporting_text_section_type", *KGX_EXTRA_COLUMNS)
 _MULTIVALUED = {"category", "synonym", "xref", "provided_by", "publications", "has_evidence", "qualifiers",
-                "supporting_text", "b12kg_time_windows", "b12kg_flags",
-                "b12kg_paragraph_publications"}
+                "supporting_text", "subject_location_in_text", "object_location_in_text", "b12kg_time_windows",
+                "b12kg_flags", "b12kg_paragraph_publications"}
 # The qualifier slots each association class has (Biolink 4.4.6: DiseaseToPhenotypicFeatureAssociation takes them
 # through its mixins; the plain Association has none of them, so there the values go to `qualifiers`).
 _QUALIFIER_SLOTS = {"biolink:DiseaseToPhenotypicFeatureAssociation": {"frequency_qualifier", "onset_qualifier",
@@ -55,9 +56,28 @@ _QUALIFIER_SLOTS = {"biolink:DiseaseToPhenotypicFeatureAssociation": {"frequency
 PROVIDED_BY = "b12kg"
 
 
-def _kgx_id(curie: str) -> str:
-    """Our own `b12:` terms as full IRIs (KGX accepts IRIs), external ones as their CURIEs."""
-    return ID + curie[4:] if curie.startswith("b12:") else curie
+def location_in_text(quote: str, term: Term) -> list[int]:
+    """Where the term's words are in the quote, as Biolink's *_location_in_text want them: character offsets
+    (Unicode code points, as the graph's TextPositionSelector counts) relative to the quote, `start, end` for each
+    span, end exclusive. Only words found verbatim count — the term's text labels (copied from the text by the
+    curator) and its Arabic label — so the offsets are computed, never typed; a span inside a longer one found
+    too is left out. Empty when none of the words is in the quote."""
+    spans: set[tuple[int, int]] = set()
+    for words in {*term.text_labels, term.label.ar}:
+        start = quote.find(words)
+        while start >= 0:
+            spans.add((start, start + len(words)))
+            start = quote.find(words, start + 1)
+    kept = sorted(s for s in spans if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans))
+    return [offset for span in kept for offset in span]
+
+
+def _section_type(claim: Claim) -> str:
+    """Biolink's supporting_text_section_type (a string, "the name of the document section (e.g., Abstract,
+    Introduction)"): the English name of the heading the claim's section stands under; none for the untitled
+    opening section (an article's web page has no IMRaD sections to name it by)."""
+    section = claim.section
+    return section.heading_gloss or "" if section.heading is not None else ""
 
 
 def _category(curie: str, kind: str) -> str:
@@ -88,13 +108,13 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
                 and subject.kind == "condition" and obj.kind == "manifestation" else "biolink:Association"
             cited = claim.source != "document"
             original = relation if relation.startswith(("RO:",)) else NS["b12o"] + relation.split(":", 1)[1]
-            qualifiers = [_kgx_id(str(c)) for c in (claim.condition_severity, claim.condition_duration,
+            qualifiers = [str(c) for c in (claim.condition_severity, claim.condition_duration,
                                                     claim.setting, claim.intervention) if c is not None]
             slots = {
                 "frequency_qualifier": str(claim.frequency.category)
                 if claim.frequency and claim.frequency.category and claim.frequency.proportion is not None else "",
                 "onset_qualifier": str(claim.onset_category) if claim.onset_category else "",
-                "population_context_qualifier": _kgx_id(str(claim.population)) if claim.population else "",
+                "population_context_qualifier": str(claim.population) if claim.population else "",
             }
             for slot, value in list(slots.items()):
                 if value and slot not in _QUALIFIER_SLOTS[category]:
@@ -107,9 +127,9 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
                        if w]
             edges.append({
                 "id": claim_iri(claim.id),
-                "subject": _kgx_id(str(claim.subject)),
+                "subject": str(claim.subject),
                 "predicate": predicate,
-                "object": _kgx_id(str(claim.object)),
+                "object": str(claim.object),
                 "category": [category],
                 "knowledge_level": "knowledge_assertion",
                 "agent_type": "manual_agent",
@@ -119,6 +139,9 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
                 **slots,
                 "qualifiers": qualifiers,
                 "supporting_text": [claim.quote.text],
+                "subject_location_in_text": location_in_text(claim.quote.text, subject),
+                "object_location_in_text": location_in_text(claim.quote.text, obj),
+                "supporting_text_section_type": _section_type(claim),
                 "b12kg_modality": claim.modality,
                 "b12kg_hedge": claim.hedge.en if claim.hedge else "",
                 "b12kg_time_windows": windows,
@@ -139,7 +162,7 @@ def kgx_nodes(documents: Sequence[Document], edges: Iterable[dict[str, object]])
     nodes: dict[str, dict[str, object]] = {}
     for document in documents:
         for key, term in document.terms.items():
-            node_id = _kgx_id(key)
+            node_id = key  # a CURIE, our own terms' too (b12:population/people): KGX ids are CURIEs
             if node_id not in used or node_id in nodes:
                 continue
             nodes[node_id] = {
