@@ -50,7 +50,7 @@ class Goal:
     peer: str = ""  # for kind "peer": the peer's stage name
 
 
-_DATA_STAGES = ("build", "export", "reason", "validate", "release", "load", "serve")
+_DATA_STAGES = ("build", "export", "reason", "validate", "release", "load", "serve", "diff")
 GOALS = (
     Goal("per-claim time ≤ 1.5× the smallest size's (linear cost)", _DATA_STAGES, "linear", 1.5),
     Goal(f"peak memory ≤ 1.5× the {MEMORY_BASE:,}-claim run's (sizes above it)", _DATA_STAGES + ("query",),

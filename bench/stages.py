@@ -27,6 +27,7 @@ from measure import Measurement, StageFailed, run_child, server_peak_mib
 __all__ = ["NEEDS", "PEERS", "STAGES", "Context", "run_size"]
 
 PROBE = Path(__file__).resolve().parent / "probe.py"
+DIFFBENCH = Path(__file__).resolve().parent / "diffbench.py"
 ASSERTED = "https://w3id.org/b12kg/graph/asserted"  # the store graph b12kg load puts the default graph in
 
 
@@ -150,6 +151,23 @@ def release(ctx: Context) -> Measurement:
                                                         "--engine", ctx.engine))
     _remove_frozen(releases)
     return m
+
+
+def diff(ctx: Context) -> Iterator[Measurement]:
+    """Claim diffs: a release's snapshot (curated YAML → claims sorted by id), the diff of two releases'
+    snapshots (a synthetic next release: bench/diffbench.py), and of two curated folders (what --git reads)."""
+    old, new, out = ctx.work / "diff-old", ctx.work / "diff-new", ctx.work / "diff"
+    snapshot = _measure(ctx, "diff: release snapshot", [sys.executable, str(DIFFBENCH), "snapshot",
+                                                         str(ctx.corpus.curated), str(old)])
+    yield snapshot
+    if snapshot.status != "ok":
+        return
+    subprocess.run([sys.executable, str(DIFFBENCH), "next", str(old), str(new)], check=True, env=ctx.env(),
+                   capture_output=True)
+    yield _measure(ctx, "diff: two releases", _b12kg("diff", str(old), str(new), "--markdown", str(out / "d.md"),
+                                                     "--rdf", str(out / "d.nt")))
+    yield _measure(ctx, "diff: two curated folders", _b12kg("diff", str(ctx.corpus.curated),
+                                                            str(ctx.corpus.curated)))
 
 
 def _remove_frozen(folder: Path) -> None:
@@ -298,7 +316,7 @@ Step = Callable[[Context], "Measurement | Iterator[Measurement]"]
 STAGES: dict[str, Step] = {
     "build": build, "export": export, "reason": reason, "validate-shacl": validate_shacl,
     "validate-hermit": validate_hermit, "release": release, "query-embedded": query_embedded,
-    "serve": serve_and_query, "load-oxigraph": load_oxigraph, "load-virtuoso": load_virtuoso,
+    "serve": serve_and_query, "load-oxigraph": load_oxigraph, "load-virtuoso": load_virtuoso, "diff": diff,
 }
 PEERS: dict[str, Step] = {
     "oxigraph-load": oxigraph_load, "pyoxigraph": pyoxigraph_roundtrip, "gsp-post": gsp_post,
@@ -308,7 +326,8 @@ PEERS: dict[str, Step] = {
 # the step alone.
 NEEDS: dict[str, tuple[str, ...]] = {
     **{name: ("build",) for name in list(STAGES) + list(PEERS)},
-    "build": (), "export": (), "release": (), "query-embedded": ("build", "reason"), "serve": ("build", "reason"),
+    "build": (), "export": (), "release": (), "diff": (), "query-embedded": ("build", "reason"),
+    "serve": ("build", "reason"),
 }
 
 
