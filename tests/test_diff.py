@@ -202,25 +202,37 @@ def test_the_first_release_lists_every_claim_as_added(tmp_path: Path) -> None:
     assert said == "claims against no earlier release: 35 added, 0 removed, 0 changed, 0 unchanged"
 
 
-def test_nanopublication_indexes_link_versions_and_supersessions(curated_copy: Path, tmp_path: Path) -> None:
+def test_nanopublication_indexes_link_versions_supersessions_and_retractions(curated_copy: Path,
+                                                                            tmp_path: Path) -> None:
     old_folder = _snapshot_folder(curated_copy, tmp_path / "2026-01-01-v0.0.9")
     new_folder = _snapshot_folder(_edited(curated_copy), tmp_path / "2026-11-27-v0.1.0")
-    for folder, code in ((old_folder, "RAold"), (new_folder, "RAnew")):
+    np = "https://w3id.org/b12kg/np/{}/RA{}".format
+    header = "claim\tkind\tnanopub\tprevious\n"
+    old_rows = [f"{c}\tclaim\t{np(c, 'old')}\t\n" for c in [*EXPECTED_FIELDS, REMOVED]]
+    # the new release's index, as the nanopublication export writes it given the previous one
+    new_rows = [f"{c}\tclaim\t{np(c, 'new')}\t{np(c, 'old')}\n" for c in EXPECTED_FIELDS]
+    new_rows += [f"{ADDED}\tclaim\t{np(ADDED, 'new')}\t\n",
+                 f"{REMOVED}\tretraction\t{np(REMOVED, 'retraction')}\t{np(REMOVED, 'old')}\n"]
+    for folder, rows in ((old_folder, old_rows), (new_folder, new_rows)):
         index = folder / NANOPUB_INDEX
-        index.parent.mkdir(parents=True)
-        index.write_text("# claim id\tnanopublication\n" + "".join(
-            f"{claim}\thttps://w3id.org/b12kg/np/{claim}.{code}\n" for claim in [*EXPECTED_FIELDS, REMOVED, ADDED]),
-            encoding="utf-8")
-    tally, markdown, rdf = _run(side_of_path(old_folder), side_of_path(new_folder))
+        index.parent.mkdir(parents=True, exist_ok=True)
+        index.write_text(header + "".join(rows), encoding="utf-8")
+    _, markdown, rdf = _run(side_of_path(old_folder), side_of_path(new_folder))
     store = _triples(rdf)
-    supersedes = {(str(q.subject.value), str(q.object.value)) for q in
-                  store.quads_for_pattern(None, _node("http://purl.org/nanopub/x/supersedes"), None)}
-    assert supersedes == {(f"https://w3id.org/b12kg/np/{c}.RAnew", f"https://w3id.org/b12kg/np/{c}.RAold")
-                          for c in EXPECTED_FIELDS}
+    npx = "http://purl.org/nanopub/x/"
+    pairs = {(str(q.subject.value), str(q.predicate.value), str(q.object.value))
+             for q in store.quads_for_pattern(None, None, None) if str(q.predicate.value).startswith(npx)}
+    assert pairs == {(np(c, "new"), npx + "supersedes", np(c, "old")) for c in EXPECTED_FIELDS} | \
+        {(np(REMOVED, "retraction"), npx + "retracts", np(REMOVED, "old"))}
     alternates = {str(q.object.value) for q in store.quads_for_pattern(None, _node(PROV + "alternateOf"), None)}
-    assert f"https://w3id.org/b12kg/np/{REMOVED}.RAold" in alternates and len(alternates) == 2 * 5 + 2
-    assert "  - nanopublication: <https://w3id.org/b12kg/np/children-tremors.RAnew> supersedes " \
-           "<https://w3id.org/b12kg/np/children-tremors.RAold>" in markdown
+    assert alternates == {np(c, "old") for c in [*EXPECTED_FIELDS, REMOVED]} | \
+        {np(c, "new") for c in [*EXPECTED_FIELDS, ADDED]}
+    assert f"  - nanopublication: <{np('children-tremors', 'new')}> supersedes " \
+           f"<{np('children-tremors', 'old')}>" in markdown
+    assert f"  - nanopublication: <{np(REMOVED, 'retraction')}> retracts <{np(REMOVED, 'old')}>" in markdown
+    (new_folder / NANOPUB_INDEX).write_text("claim\tnanopub\n", encoding="utf-8")
+    with pytest.raises(B12kgError, match="b12kg.nanopubs.tsv:1: not a nanopublication index"):
+        _run(side_of_path(old_folder), side_of_path(new_folder))
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -10,7 +10,7 @@ from typing import IO, Any
 from pyoxigraph import BlankNode, Literal, NamedNode
 
 from b12kg.diff.compare import GROUP_ORDER, Change, Tally, group_of
-from b12kg.diff.sides import Side
+from b12kg.diff.sides import NanopubIndex, Side
 from b12kg.rdf.nodes import claim_iri
 from b12kg.vocab import NS
 
@@ -75,6 +75,9 @@ class Reports:
         assert record is not None
         if change.kind != "changed":
             out.write(f"- {_code(change.id)} — {_gloss(record.record())}\n")
+            retraction = self.new_np.retracts.get(change.id) if change.kind == "removed" else None
+            if retraction:
+                out.write(f"  - nanopublication: <{retraction[0]}> retracts <{retraction[1]}>\n")
             return
         assert change.old is not None and change.new is not None
         old, new = change.old.record(), change.new.record()
@@ -84,20 +87,26 @@ class Reports:
         out.write(f"- {_code(change.id)} — {shown}\n")
         for path in change.fields:
             out.write(f"  - {_code(path)}: {_value(old, path)} → {_value(new, path)}\n")
-        before, after = self.old_np.get(change.id), self.new_np.get(change.id)
-        if before and after and before != after:
-            out.write(f"  - nanopublication: <{after}> supersedes <{before}>\n")
+        superseding = self._supersession(change.id)
+        if superseding:
+            out.write(f"  - nanopublication: <{superseding[0]}> supersedes <{superseding[1]}>\n")
 
     def _triple(self, subject: NamedNode | BlankNode, predicate: str, obj: NamedNode | BlankNode | Literal) -> None:
         assert self.rdf is not None
         self.rdf.write(f"{subject} {NamedNode(predicate)} {obj} .\n")
 
-    def _version(self, claim_id: str, sha256: str, nanopubs: dict[str, str]) -> NamedNode:
+    def _supersession(self, claim_id: str) -> tuple[str, str] | None:
+        """(new, old) nanopublication of a changed claim: as the new release's index says, else from both indexes."""
+        after = self.new_np.nanopub.get(claim_id)
+        before = self.new_np.supersedes.get(claim_id) or self.old_np.nanopub.get(claim_id)
+        return (after, before) if after and before and after != before else None
+
+    def _version(self, claim_id: str, sha256: str, nanopubs: NanopubIndex) -> NamedNode:
         version = NamedNode(version_iri(claim_id, sha256))
         self._triple(version, RDF + "type", NamedNode(PROV + "Entity"))
         self._triple(version, PROV + "specializationOf", NamedNode(claim_iri(claim_id)))
-        if claim_id in nanopubs:  # the nanopublication that publishes this version of the claim
-            self._triple(version, PROV + "alternateOf", NamedNode(nanopubs[claim_id]))
+        if claim_id in nanopubs.nanopub:  # the nanopublication that publishes this version of the claim
+            self._triple(version, PROV + "alternateOf", NamedNode(nanopubs.nanopub[claim_id]))
         return version
 
     def _rdf(self, change: Change) -> None:
@@ -119,9 +128,12 @@ class Reports:
             self._triple(new, PROV + "wasRevisionOf", old)
             self._triple(new, DCTERMS + "description",
                          Literal(f"changed fields: {', '.join(change.fields)}", language="en"))
-            before, after = self.old_np.get(change.id), self.new_np.get(change.id)
-            if before and after and before != after:  # as the new nanopublication's publication info says
-                self._triple(NamedNode(after), NPX + "supersedes", NamedNode(before))
+            superseding = self._supersession(change.id)
+            if superseding:  # as the new nanopublication's publication info says
+                self._triple(NamedNode(superseding[0]), NPX + "supersedes", NamedNode(superseding[1]))
+        retraction = self.new_np.retracts.get(change.id) if change.kind == "removed" else None
+        if retraction:  # the new release's retraction of the claim's last nanopublication
+            self._triple(NamedNode(retraction[0]), NPX + "retracts", NamedNode(retraction[1]))
 
     def finish(self, tally: Tally) -> None:
         """The Markdown: title, counts, then the added, removed and changed claims (each in id order)."""

@@ -15,13 +15,16 @@ from b12kg.diff.snapshot import SNAPSHOT_FILE, Row, file_rows, folder_rows, read
 from b12kg.errors import B12kgError
 from b12kg.paths import CURATED_DIR, PROJECT
 
-__all__ = ["NANOPUB_INDEX", "CURATED_IN_REPO", "NOTHING", "BadSide", "Side", "side_of_path", "side_of_git",
-           "read_nanopub_index"]
+__all__ = ["NANOPUB_INDEX", "CURATED_IN_REPO", "NOTHING", "BadSide", "NanopubIndex", "Side", "side_of_path",
+           "side_of_git", "read_nanopub_index"]
 
-# The index the nanopublication export writes beside the nanopublications: one line per claim,
-# `claim id <TAB> nanopublication IRI` ('#' lines are comments). When a release folder holds it, the diff links
-# each claim version to its nanopublication and a changed claim's new nanopublication to the one it supersedes.
-NANOPUB_INDEX = "exports/nanopubs/index.tsv"
+# The index the nanopublication export writes beside the nanopublications (branch r3-nanopub,
+# b12kg.export.npindex): a header `claim kind nanopub previous`, then per claim `claim` rows (its nanopublication
+# and the one it supersedes, if any) and `retraction` rows (a retraction nanopublication and the one it retracts).
+# When a release folder holds it, the diff links each claim version to its nanopublication and states the
+# supersessions and retractions of the new release.
+NANOPUB_INDEX = "exports/b12kg.nanopubs.tsv"
+_INDEX_COLUMNS = ["claim", "kind", "nanopub", "previous"]
 CURATED_IN_REPO = CURATED_DIR.relative_to(PROJECT).as_posix()  # graphs/curated
 _RELEASE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}-v\d+\.\d+\.\d+")
 
@@ -54,9 +57,9 @@ class Side:
             return sorted_rows(folder_rows(self.location))
         return sorted_rows(_git_rows(self.location, self.revision, self.notes))
 
-    def nanopubs(self) -> dict[str, str]:
-        """Claim id → nanopublication IRI, from the release's index (empty without one)."""
-        return read_nanopub_index(self.nanopub_index) if self.nanopub_index else {}
+    def nanopubs(self) -> NanopubIndex:
+        """The release's nanopublication index (empty without one)."""
+        return read_nanopub_index(self.nanopub_index) if self.nanopub_index else NanopubIndex()
 
 
 NOTHING = Side("no earlier release", "none", Path())
@@ -116,16 +119,34 @@ def _git_rows(repo: Path, commit: str, notes: list[str]) -> Iterator[Row]:
             copy.unlink()
 
 
-def read_nanopub_index(path: Path) -> dict[str, str]:
-    """claim id → nanopublication IRI from an index file (`id <TAB> IRI` lines; '#' lines and a header skipped)."""
-    index: dict[str, str] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if len(fields) < 2:
-            raise B12kgError(f"{path}:{number}: a nanopublication index line is `claim id <TAB> IRI`",
-                             fix="rewrite the index with `b12kg export`")
-        if fields[1].startswith(("http://", "https://")):
-            index[fields[0]] = fields[1]
+@dataclass
+class NanopubIndex:
+    """A release's nanopublications by claim id: its own, the one each supersedes, and the retractions."""
+
+    nanopub: dict[str, str] = field(default_factory=dict)
+    supersedes: dict[str, str] = field(default_factory=dict)
+    retracts: dict[str, tuple[str, str]] = field(default_factory=dict)  # claim → (retraction, retracted)
+
+
+def read_nanopub_index(path: Path) -> NanopubIndex:
+    """A nanopublication index (NANOPUB_INDEX's format)."""
+    index = NanopubIndex()
+    with path.open(encoding="utf-8", newline="") as lines:
+        for number, line in enumerate(lines, start=1):
+            fields = line.rstrip("\n").split("\t")
+            if number == 1:
+                if fields != _INDEX_COLUMNS:
+                    raise B12kgError(f"{path}:1: not a nanopublication index (header {fields}, expected "
+                                     f"{_INDEX_COLUMNS})", fix="take the file from the release folder again")
+                continue
+            if len(fields) != 4 or fields[1] not in ("claim", "retraction") or not fields[2]:
+                raise B12kgError(f"{path}:{number}: malformed nanopublication index row {fields}",
+                                 fix="take the file from the release folder again (it is generated)")
+            claim, kind, nanopub, previous = fields
+            if kind == "retraction":
+                index.retracts[claim] = (nanopub, previous)
+                continue
+            index.nanopub[claim] = nanopub
+            if previous:
+                index.supersedes[claim] = previous
     return index
