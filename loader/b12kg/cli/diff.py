@@ -20,7 +20,7 @@ __all__ = ["diff_cmd"]
 @click.option("--git", "use_git", is_flag=True,
               help="OLD and NEW are git revisions (commits, tags, branches) of the curated files, read with "
                    "`git show` without checking anything out; without NEW, the working tree's curated folder.")
-@click.option("--repo", type=click.Path(file_okay=False, exists=True, path_type=Path), default=PROJECT,
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=PROJECT,
               show_default=True, help="The git repository (with --git).")
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the Markdown report to this file instead of standard output.")
