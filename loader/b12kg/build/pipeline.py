@@ -15,6 +15,7 @@ from b12kg import __version__
 from b12kg.build.describe import CHANGELOG, DESCRIPTION_FILE, FileFacts, describe, read_release, write_description
 from b12kg.build.docs import DOCS_FILE, ontology_html
 from b12kg.build.outputs import output_set
+from b12kg.build.rdf12 import write_rdf12_nquads, write_rdf12_trig
 from b12kg.build.writers import (
     SORT_CHUNK,
     Row,
@@ -63,6 +64,8 @@ OUTPUT_NAMES = {
     "trig": "b12kg.trig",
     "jsonld": "b12kg.jsonld",
     "coverage": "b12kg.coverage.tsv",
+    "rdf12_nquads": "b12kg.rdf12.nq",  # the RDF 1.2 edition (b12kg.build.rdf12): reifiers and base directions
+    "rdf12_trig": "b12kg.rdf12.trig",
     "description": DESCRIPTION_FILE,
 }
 ONTOLOGY_SOURCE = "b12kg.ttl"
@@ -244,6 +247,10 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         write_trig(files[targets["trig"]], rows, _header("dataset (TriG: default graph and per-claim named "
                                                          "graphs)"), workdir=workdir, chunk=sort_chunk)
         write_jsonld(files[targets["jsonld"]], triples, JSONLD_CONTEXT)
+        edition = "dataset, RDF 1.2 edition ({}: each direct triple reified by its claim)"
+        write_rdf12_nquads(files[targets["rdf12_nquads"]], rows, _header(edition.format("canonical N-Quads 1.2")))
+        write_rdf12_trig(files[targets["rdf12_trig"]], rows, _header(edition.format("TriG 1.2")), workdir=workdir,
+                         chunk=sort_chunk)
         write_jsonld_context(files[context_path], JSONLD_CONTEXT)
         _coverage(files[targets["coverage"]], documents)
         _write_rdfxml(files[owl_path], ontology_rows)
