@@ -48,8 +48,8 @@ def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edit
                                  "batches, or retry an upload, without changing the graph",
                                  fix="rebuild with `b12kg build` (it writes IRIs only), or skolemize the blank nodes")
         obj = quad.object
-        term = f"<<( {obj.subject} {obj.predicate} {obj.object} )>>" if isinstance(obj, Triple) else str(obj)
-        return f"{quad.subject} {quad.predicate} {term} .\n"
+        written = f"<<( {obj.subject} {obj.predicate} {obj.object} )>>" if isinstance(obj, Triple) else str(obj)
+        return f"{quad.subject} {quad.predicate} {written} .\n"
 
     graphs: dict[str, dict[str, None]] = {ASSERTED_GRAPH: {}}  # dicts: distinct lines, in file order
     for quad in parse(path=str(dataset), format=RdfFormat.N_QUADS):
