@@ -10,7 +10,7 @@ import pyoxigraph
 import pytest
 import rdflib
 from click.testing import CliRunner
-from pyoxigraph import BaseDirection, Literal, NamedNode, Quad, RdfFormat, Triple
+from pyoxigraph import BaseDirection, Literal, NamedNode, Quad, Triple
 
 from b12kg.build.rdf12 import REIFIES, to_rdf11
 from b12kg.cli import main
