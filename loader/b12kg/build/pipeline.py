@@ -12,7 +12,15 @@ from typing import IO
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from b12kg import __version__
-from b12kg.build.describe import CHANGELOG, DESCRIPTION_FILE, FileFacts, describe, read_release, write_description
+from b12kg.build.describe import (
+    CHANGELOG,
+    DESCRIPTION_FILE,
+    SERVE_ENDPOINT,
+    FileFacts,
+    describe,
+    read_release,
+    write_description,
+)
 from b12kg.build.docs import DOCS_FILE, ontology_html
 from b12kg.build.outputs import output_set
 from b12kg.build.rdf12 import write_rdf12_nquads, write_rdf12_trig
@@ -30,7 +38,7 @@ from b12kg.build.writers import (
 )
 from b12kg.curation.read import Document, claim_files, read_document
 from b12kg.errors import B12kgError, CurationError
-from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
+from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, QUERIES_DIR
 from b12kg.qc.validate import check_ids, relation_curies
 from b12kg.rdf.anatomy import ANATOMY_EDGES, read_anatomy_edges
 from b12kg.rdf.document import document_quads
@@ -43,9 +51,11 @@ from b12kg.rdf.imports import (
     used_curies,
 )
 from b12kg.rdf.terms import value_of
+from b12kg.sparql.examples import EXAMPLES_FILE, example_quads
 from b12kg.vocab import (
     ASSERTED_GRAPH,
     CATALOG_GRAPH,
+    EXAMPLES_GRAPH,
     ID,
     INFERRED_GRAPH,
     JSONLD_CONTEXT,
@@ -66,6 +76,7 @@ OUTPUT_NAMES = {
     "coverage": "b12kg.coverage.tsv",
     "rdf12_nquads": "b12kg.rdf12.nq",  # the RDF 1.2 edition (b12kg.build.rdf12): reifiers and base directions
     "rdf12_trig": "b12kg.rdf12.trig",
+    "examples": EXAMPLES_FILE,  # the query library as SPARQL examples (b12kg.sparql.examples), for the endpoint
     "description": DESCRIPTION_FILE,
 }
 ONTOLOGY_SOURCE = "b12kg.ttl"
@@ -189,7 +200,7 @@ def _ontology_version(ontology: list[Quad]) -> str:
 
 
 def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR, out_dir: Path = GRAPHS_DIR,
-          ontology_out_dir: Path | None = None, changelog: Path = CHANGELOG,
+          ontology_out_dir: Path | None = None, changelog: Path = CHANGELOG, queries_dir: Path = QUERIES_DIR,
           progress: Progress | None = None, sort_chunk: int = SORT_CHUNK) -> BuildResult:
     """Read, check, model and write; nothing is replaced unless every output was written in full."""
     say = progress or (lambda message: None)
@@ -253,6 +264,9 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                          chunk=sort_chunk)
         write_jsonld_context(files[context_path], JSONLD_CONTEXT)
         _coverage(files[targets["coverage"]], documents)
+        examples = canonical_rows(example_quads(queries_dir, endpoint=SERVE_ENDPOINT))
+        write_turtle(files[targets["examples"]], examples, _header("query library as SPARQL examples (SIB "
+                                                                   "sparql-examples convention), from queries/*.rq"))
         _write_rdfxml(files[owl_path], ontology_rows)
         files[docs_path].write(docs)
         for path, module_rows in modules.items():
@@ -274,6 +288,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         named[ASSERTED_GRAPH] = sum(1 for row in rows if not row.g)
         named[INFERRED_GRAPH] = None
         named[CATALOG_GRAPH] = None
+        named[EXAMPLES_GRAPH] = len(examples)
         write_description(files[targets["description"]],
                           describe(triples, release=release, files=contents, named_graphs=named,
                                    examples=_first_claims(triples, 3), workdir=workdir, chunk=sort_chunk),

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from b12kg.errors import B12kgError, MissingPrerequisite
 from b12kg.paths import GRAPHS_DIR
 from b12kg.sparql.engines import INFERRED_FILE, edition_file
-from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, GRAPH_BASE, ID, INFERRED_GRAPH, NS
+from b12kg.sparql.examples import EXAMPLES_FILE
+from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, EXAMPLES_GRAPH, GRAPH_BASE, ID, INFERRED_GRAPH, NS
 
 if TYPE_CHECKING:
     from pyoxigraph import Quad
@@ -55,6 +56,11 @@ def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edit
     for quad in parse(path=str(dataset), format=RdfFormat.N_QUADS):
         name = ASSERTED_GRAPH if isinstance(quad.graph_name, DefaultGraph) else quad.graph_name.value
         graphs.setdefault(name, {})[line(quad, dataset)] = None
+    examples = graphs_dir / EXAMPLES_FILE  # the query library as SPARQL examples, in a graph of its own
+    if not examples.is_file():
+        raise MissingPrerequisite(f"the SPARQL examples {examples} are missing", fix="run `b12kg build` first")
+    graphs[EXAMPLES_GRAPH] = {line(triple, examples): None for triple in parse(path=str(examples),
+                                                                                 format=RdfFormat.TURTLE)}
     if inferred:
         path = graphs_dir / INFERRED_FILE
         if not path.is_file():
