@@ -153,3 +153,31 @@ def test_directions_come_back_in_sparql_json_results(rdf12_stores) -> None:  # t
                                               'FILTER(LANGDIR(?l) = "rtl") }')
     rows = json_results(answer)["results"]["bindings"]
     assert rows and Counter(r["l"]["its:dir"] for r in rows) == Counter({"rtl": len(rows)})
+
+
+# ------------------------------------------------------------------ the RDF 1.1 edition in Virtuoso
+
+
+@pytest.mark.store
+def test_virtuoso_loads_the_rdf11_edition_with_zero_errors_and_refuses_rdf12(
+        inferred_build: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    from b12kg.errors import B12kgError
+    from b12kg.store.config import store_preset
+    from b12kg.store.http import sparql_request
+    from b12kg.store.load import load_release
+    from stores import VirtuosoServer
+
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso") / "db", allowed=tmp_path_factory.getbasetemp())
+    server.start()
+    try:
+        config = store_preset("virtuoso", server.url, user="dba", timeout=60)
+        config.password = "dba"
+        report = load_release(config, inferred_build)  # the RDF 1.1 edition (b12kg.nq), as `b12kg load` does
+        assert report.ok(), report
+        assert report.graphs and all(release == stored for release, stored in report.graphs.values())
+        reifier = (f"INSERT DATA {{ GRAPH <urn:b12kg:rdf12> {{ <urn:c> <{REIFIES}> "
+                   "<<( <urn:s> <urn:p> <urn:o> )>> } }")
+        with pytest.raises(B12kgError):  # Virtuoso 7.2 cannot read a triple term: the RDF 1.2 edition stays out
+            sparql_request(config, reifier, update=True)
+    finally:
+        server.stop()
