@@ -181,3 +181,13 @@ def test_virtuoso_loads_the_rdf11_edition_with_zero_errors_and_refuses_rdf12(
             sparql_request(config, reifier, update=True)
     finally:
         server.stop()
+
+
+def test_the_python_api_opens_either_edition_and_says_which_a_query_needs(inferred_build: Path) -> None:
+    from b12kg.api import open_graph
+    from b12kg.errors import B12kgError
+
+    rows = open_graph(inferred_build, edition="rdf12").query("29")
+    assert rows and {row["hedge_en"] for row in rows} >= {"can", "often"}
+    with pytest.raises(B12kgError, match="needs the RDF 1.2 edition"):
+        open_graph(inferred_build).query("29")
