@@ -127,3 +127,17 @@ def test_each_example_follows_the_sib_convention_with_english_and_arabic_questio
         declared = {str(graph.value(d, rdflib.URIRef(SH + "prefix")))
                     for d in graph.objects(prefixes, rdflib.URIRef(SH + "declare"))}
         assert set(re.findall(r"^PREFIX (\w+):", text, re.M)) <= declared
+
+
+def test_b12kg_query_sends_an_rdf12_library_query_to_the_rdf12_endpoint(served: dict[str, str]) -> None:
+    from click.testing import CliRunner
+
+    from b12kg.cli import main
+
+    result = CliRunner().invoke(main, ["query", "31", "--endpoint", served["rdf12"], "--format", "json"])
+    assert result.exit_code == 0, result.output
+    expected = json.loads((QUERIES_DIR / "31-triples-stated-by-several-claims.srj").read_text(encoding="utf-8"))
+    assert same_results(expected, json.loads(result.output), ordered=True)
+    refused = CliRunner().invoke(main, ["query", "DELETE { << ?s ?p ?o ~ ?r >> ?x ?y } WHERE { ?r ?x ?y } # SELECT",
+                                        "--endpoint", served["rdf12"]])
+    assert refused.exit_code != 0 and "not valid SPARQL" in refused.output  # an update is never sent
