@@ -57,10 +57,9 @@ def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edit
         name = ASSERTED_GRAPH if isinstance(quad.graph_name, DefaultGraph) else quad.graph_name.value
         graphs.setdefault(name, {})[line(quad, dataset)] = None
     examples = graphs_dir / EXAMPLES_FILE  # the query library as SPARQL examples, in a graph of its own
-    if not examples.is_file():
-        raise MissingPrerequisite(f"the SPARQL examples {examples} are missing", fix="run `b12kg build` first")
-    graphs[EXAMPLES_GRAPH] = {line(triple, examples): None for triple in parse(path=str(examples),
-                                                                                 format=RdfFormat.TURTLE)}
+    if examples.is_file():  # every build writes it; a folder holding only the dataset still loads without it
+        graphs[EXAMPLES_GRAPH] = {line(triple, examples): None for triple in parse(path=str(examples),
+                                                                                     format=RdfFormat.TURTLE)}
     if inferred:
         path = graphs_dir / INFERRED_FILE
         if not path.is_file():
