@@ -62,7 +62,8 @@ def test_canonical_files_are_sorted_and_duplicate_free(fresh_build: Path) -> Non
         assert "_:" not in "".join(line.split('"')[0] for line in lines)  # no blank nodes
 
 
-@pytest.mark.parametrize("name", ["b12kg.nt", "b12kg.nq", "b12kg.coverage.tsv", "b12kg.void.ttl"])
+@pytest.mark.parametrize("name", ["b12kg.nt", "b12kg.nq", "b12kg.coverage.tsv", "b12kg.void.ttl",
+                                  "b12kg.rdf12.nq", "b12kg.examples.ttl"])
 def test_committed_canonical_outputs_are_up_to_date(fresh_build: Path, committed: Path, name: str) -> None:
     expected = (fresh_build / name).read_text(encoding="utf-8").splitlines()
     actual = (committed / name).read_text(encoding="utf-8").splitlines() if (committed / name).exists() else []

@@ -32,9 +32,10 @@ FORMATS = {
 
 
 def _rdf_files(folder: Path) -> list[Path]:
-    # the JSON-LD context the build writes beside the ontology is a context document: it holds no statements
+    # the JSON-LD context the build writes beside the ontology is a context document: it holds no statements; the
+    # RDF 1.2 edition (b12kg.rdf12.*) is read by pyoxigraph alone, which rdflib and rapper cannot (tests/test_rdf12.py)
     return sorted(p for p in folder.rglob("*") if p.suffix in FORMATS and p.is_file()
-                  and p.name != "b12kg.context.jsonld")
+                  and p.name != "b12kg.context.jsonld" and ".rdf12." not in p.name)
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from b12kg.errors import B12kgError
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.sparql.engines import open_store, run_sparql
-from b12kg.sparql.library import library_queries, prepare, query_question
+from b12kg.sparql.library import library_queries, prepare, query_edition, query_question
 from b12kg.vocab import NS
 
 __all__ = ["KnowledgeGraph", "Rows", "open_graph"]
@@ -68,8 +69,9 @@ class Rows(list[dict[str, Any]]):
 class KnowledgeGraph:
     """The built graph in an embedded pyoxigraph store (with the inferred graph, for hierarchy questions)."""
 
-    def __init__(self, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> None:
-        self._store = open_store(graphs_dir, inferred=inferred)
+    def __init__(self, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edition: str = "rdf11") -> None:
+        self._store = open_store(graphs_dir, inferred=inferred, edition=edition)
+        self.edition = edition
 
     def queries(self) -> dict[str, str]:
         """Library query names and the question each answers.
@@ -86,6 +88,9 @@ class KnowledgeGraph:
         [{'n': 35}]
         """
         _, sparql, _ = prepare(query, {name: str(value) for name, value in params.items()})
+        if query_edition(sparql) == "rdf12" and self.edition != "rdf12":
+            raise B12kgError("this query needs the RDF 1.2 edition (its header says '# Edition: RDF 1.2')",
+                             fix="open_graph(edition='rdf12')")
         answer = run_sparql(self._store, sparql)
         if answer.boolean is not None:
             return Rows(["boolean"], [{"boolean": answer.boolean}])
@@ -93,6 +98,7 @@ class KnowledgeGraph:
                     [dict(zip(answer.variables, map(_python, row), strict=True)) for row in answer.rows])
 
 
-def open_graph(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> KnowledgeGraph:
-    """Open the built graph (the project's graphs/, or the copy inside an installed package)."""
-    return KnowledgeGraph(graphs_dir, inferred=inferred)
+def open_graph(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edition: str = "rdf11") -> KnowledgeGraph:
+    """Open the built graph (the project's graphs/, or the copy inside an installed package); ``edition="rdf12"``
+    opens the RDF 1.2 edition (each direct triple reified by its claim), which queries 29-31 need."""
+    return KnowledgeGraph(graphs_dir, inferred=inferred, edition=edition)

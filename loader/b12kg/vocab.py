@@ -18,6 +18,7 @@ __all__ = [
     "ASSERTED_GRAPH",
     "INFERRED_GRAPH",
     "CATALOG_GRAPH",
+    "EXAMPLES_GRAPH",
     "PrefixRow",
     "PREFIX_TABLE",
     "CONVERTER",
@@ -45,6 +46,7 @@ GRAPH_BASE = BASE + "graph/"
 ASSERTED_GRAPH = GRAPH_BASE + "asserted"  # the release's default graph: ontology, imports, claims, direct triples
 INFERRED_GRAPH = GRAPH_BASE + "inferred"  # graphs/b12kg-inferred.nt: what HermiT infers
 CATALOG_GRAPH = GRAPH_BASE + "catalog"  # which graphs the loaded release holds, and their sizes
+EXAMPLES_GRAPH = GRAPH_BASE + "examples"  # graphs/b12kg.examples.ttl: the query library as SPARQL examples
 
 _OBO = "http://purl.obolibrary.org/obo/"
 

@@ -263,7 +263,7 @@ def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFact
 
     for name, facts in sorted(files.items()):
         yield from distribution(name, facts, release=release)
-        if name.endswith((".nt", ".nq")):
+        if name.endswith((".nt", ".nq")) and ".rdf12." not in name:  # RDF 1.1 dumps (VoID readers parse them)
             yield q(dataset, VOID + "dataDump", _n(release.download_base + name))
 
     service = _n(ID + "dataset/service")

@@ -12,9 +12,18 @@ from typing import IO
 from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse, serialize
 
 from b12kg import __version__
-from b12kg.build.describe import CHANGELOG, DESCRIPTION_FILE, FileFacts, describe, read_release, write_description
+from b12kg.build.describe import (
+    CHANGELOG,
+    DESCRIPTION_FILE,
+    SERVE_ENDPOINT,
+    FileFacts,
+    describe,
+    read_release,
+    write_description,
+)
 from b12kg.build.docs import DOCS_FILE, ontology_html
 from b12kg.build.outputs import output_set
+from b12kg.build.rdf12 import write_rdf12_nquads, write_rdf12_trig
 from b12kg.build.writers import (
     SORT_CHUNK,
     Row,
@@ -29,7 +38,7 @@ from b12kg.build.writers import (
 )
 from b12kg.curation.read import Document, claim_files, read_document
 from b12kg.errors import B12kgError, CurationError
-from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
+from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, QUERIES_DIR
 from b12kg.qc.validate import check_ids, relation_curies
 from b12kg.rdf.anatomy import ANATOMY_EDGES, read_anatomy_edges
 from b12kg.rdf.document import document_quads
@@ -42,9 +51,11 @@ from b12kg.rdf.imports import (
     used_curies,
 )
 from b12kg.rdf.terms import value_of
+from b12kg.sparql.examples import EXAMPLES_FILE, example_quads
 from b12kg.vocab import (
     ASSERTED_GRAPH,
     CATALOG_GRAPH,
+    EXAMPLES_GRAPH,
     ID,
     INFERRED_GRAPH,
     JSONLD_CONTEXT,
@@ -63,6 +74,9 @@ OUTPUT_NAMES = {
     "trig": "b12kg.trig",
     "jsonld": "b12kg.jsonld",
     "coverage": "b12kg.coverage.tsv",
+    "rdf12_nquads": "b12kg.rdf12.nq",  # the RDF 1.2 edition (b12kg.build.rdf12): reifiers and base directions
+    "rdf12_trig": "b12kg.rdf12.trig",
+    "examples": EXAMPLES_FILE,  # the query library as SPARQL examples (b12kg.sparql.examples), for the endpoint
     "description": DESCRIPTION_FILE,
 }
 ONTOLOGY_SOURCE = "b12kg.ttl"
@@ -186,7 +200,7 @@ def _ontology_version(ontology: list[Quad]) -> str:
 
 
 def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR, out_dir: Path = GRAPHS_DIR,
-          ontology_out_dir: Path | None = None, changelog: Path = CHANGELOG,
+          ontology_out_dir: Path | None = None, changelog: Path = CHANGELOG, queries_dir: Path = QUERIES_DIR,
           progress: Progress | None = None, sort_chunk: int = SORT_CHUNK) -> BuildResult:
     """Read, check, model and write; nothing is replaced unless every output was written in full."""
     say = progress or (lambda message: None)
@@ -244,8 +258,15 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         write_trig(files[targets["trig"]], rows, _header("dataset (TriG: default graph and per-claim named "
                                                          "graphs)"), workdir=workdir, chunk=sort_chunk)
         write_jsonld(files[targets["jsonld"]], triples, JSONLD_CONTEXT)
+        edition = "dataset, RDF 1.2 edition ({}: each direct triple reified by its claim)"
+        write_rdf12_nquads(files[targets["rdf12_nquads"]], rows, _header(edition.format("canonical N-Quads 1.2")))
+        write_rdf12_trig(files[targets["rdf12_trig"]], rows, _header(edition.format("TriG 1.2")), workdir=workdir,
+                         chunk=sort_chunk)
         write_jsonld_context(files[context_path], JSONLD_CONTEXT)
         _coverage(files[targets["coverage"]], documents)
+        examples = canonical_rows(example_quads(queries_dir, endpoint=SERVE_ENDPOINT))
+        write_turtle(files[targets["examples"]], examples, _header("query library as SPARQL examples (SIB "
+                                                                   "sparql-examples convention), from queries/*.rq"))
         _write_rdfxml(files[owl_path], ontology_rows)
         files[docs_path].write(docs)
         for path, module_rows in modules.items():
@@ -267,6 +288,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         named[ASSERTED_GRAPH] = sum(1 for row in rows if not row.g)
         named[INFERRED_GRAPH] = None
         named[CATALOG_GRAPH] = None
+        named[EXAMPLES_GRAPH] = len(examples)
         write_description(files[targets["description"]],
                           describe(triples, release=release, files=contents, named_graphs=named,
                                    examples=_first_claims(triples, 3), workdir=workdir, chunk=sort_chunk),

@@ -10,7 +10,7 @@ from pyoxigraph import Store
 from b12kg.paths import GRAPHS_DIR
 from b12kg.rdf.terms import value_of
 from b12kg.sparql.engines import open_store, run_sparql
-from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH, sparql_prefixes
+from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, EXAMPLES_GRAPH, INFERRED_GRAPH, sparql_prefixes
 
 __all__ = ["GraphStats", "graph_stats", "format_stats"]
 
@@ -37,7 +37,7 @@ def graph_stats(graphs_dir: Path = GRAPHS_DIR) -> GraphStats:
     store = open_store(graphs_dir)
     count = run_sparql(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0]
     # the release's own quads and named graphs (b12kg.nq), not the store layout's copies of them (b12kg.vocab)
-    layout = {ASSERTED_GRAPH, INFERRED_GRAPH, CATALOG_GRAPH}
+    layout = {ASSERTED_GRAPH, INFERRED_GRAPH, CATALOG_GRAPH, EXAMPLES_GRAPH}
     own = [g for g in store.named_graphs() if value_of(g) not in layout]
     quads = int(value_of(count)) + sum(len(list(store.quads_for_pattern(None, None, None, g))) for g in own)
     graphs = len(own)

@@ -49,8 +49,12 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 @click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph", show_default=True,
               help="In-process engine: pyoxigraph (fast), or rdflib (slow; keeps literals as the data writes them, "
                    "used to compute the library's expected .srj files).")
+@click.option("--edition", type=click.Choice(["rdf11", "rdf12"]), default=None,
+              help="Which edition of the graph the embedded store holds: rdf11 (b12kg.nq) or rdf12 (b12kg.rdf12.nq: "
+                   "each direct triple reified by its claim, Arabic literals with @ar--rtl; pyoxigraph only) "
+                   "[default: rdf12 for a query whose header says '# Edition: RDF 1.2', else rdf11].")
 def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None, timeout: float,
-          inferred: bool | None, graphs_dir: Path, engine: str) -> None:
+          inferred: bool | None, graphs_dir: Path, engine: str, edition: str | None) -> None:
     """Run QUERY on the built graph in the embedded store (pyoxigraph), or on a SPARQL endpoint.
 
     QUERY is a .rq file, the name or number of a query in queries/ (e.g. 01), or inline SPARQL.
@@ -63,10 +67,14 @@ def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None
     """
     from b12kg.sparql.answers import format_answer
     from b12kg.sparql.engines import dataset_query, open_store, run_rdflib, run_remote, run_sparql
-    from b12kg.sparql.library import prepare
+    from b12kg.sparql.library import prepare, query_edition
 
     try:
         name, text, needs = prepare(query, _parse_params(params))
+        edition = edition or query_edition(text)
+        if edition == "rdf12" and engine == "rdflib" and not endpoint:
+            raise B12kgError("rdflib cannot read the RDF 1.2 edition (triple terms, base directions)",
+                             fix="use --engine oxigraph, or --edition rdf11 for a query that does not need RDF 1.2")
         if name != "inline" and (endpoint or engine == "oxigraph"):
             # a library or .rq file: the one text that answers alike on every engine holding the store layout
             text = dataset_query(text, inferred=needs if inferred is None else inferred)
@@ -75,7 +83,8 @@ def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None
         elif engine == "rdflib":
             answer = run_rdflib(graphs_dir, text, inferred=needs if inferred is None else inferred)
         else:
-            answer = run_sparql(open_store(graphs_dir, inferred=needs if inferred is None else inferred), text)
+            answer = run_sparql(open_store(graphs_dir, inferred=needs if inferred is None else inferred,
+                                           edition=edition), text)
         output = format_answer(answer, fmt)
     except B12kgError as exc:
         fail(exc)

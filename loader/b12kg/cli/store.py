@@ -36,13 +36,18 @@ def _serve_timeout(ctx: click.Context, param: click.Parameter, value: float) -> 
               help="Oxigraph processes answering queries side by side (one query each at a time).")
 @click.option("--allow-service", is_flag=True, default=False,
               help="Allow federated queries (SERVICE), which make this endpoint send requests to other servers.")
+@click.option("--edition", type=click.Choice(["rdf11", "rdf12"]), default="rdf11", show_default=True,
+              help="Serve the RDF 1.1 edition (b12kg.nq), or the RDF 1.2 edition (b12kg.rdf12.nq: each direct "
+                   "triple reified by its claim, Arabic literals @ar--rtl; the library's RDF 1.2 queries need it).")
 def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, timeout: float, workers: int,
-          allow_service: bool) -> None:
+          allow_service: bool, edition: str) -> None:
     """Serve the built graphs as a read-only SPARQL 1.1 endpoint (the Oxigraph server), until Ctrl-C.
 
     The dataset (default graph and per-claim named graphs) is loaded with the inferred graph added to the default
     graph, so hierarchy questions work without a reasoner. Query it with `b12kg query ... --endpoint URL`, any
-    SPARQL client, or the query page in a browser.
+    SPARQL client, or the query page in a browser. The query library is there too, as SPARQL examples in the
+    named graph https://w3id.org/b12kg/graph/examples; the endpoint URL fetched without a query (GET /query)
+    answers its SPARQL 1.1 service description (Turtle).
 
     \b
     Safe to leave running: each query is stopped after --timeout seconds; requests from other web pages
@@ -68,7 +73,7 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
         elif location.exists() and any(location.iterdir()):
             raise B12kgError(f"{location} is not empty", fix="give a new or empty folder, or leave out --location")
         progress(f"loading {graphs_dir} into {location}")
-        load_location(location, graphs_dir)
+        load_location(location, graphs_dir, edition=edition)
         endpoint = start_endpoint(location, front=front, timeout=timeout, workers=workers,
                                   allow_service=allow_service)
     except B12kgError as exc:

@@ -35,8 +35,8 @@ class Answer:
 
 
 def answer_from_json(result: dict[str, Any]) -> Answer:
-    """An Answer from SPARQL 1.1 JSON results."""
-    from pyoxigraph import Literal, NamedNode
+    """An Answer from SPARQL 1.1 JSON results (and the SPARQL 1.2 "its:dir" of a literal with a base direction)."""
+    from pyoxigraph import BaseDirection, Literal, NamedNode
 
     if "boolean" in result:
         return Answer([], [], bool(result["boolean"]))
@@ -51,7 +51,10 @@ def answer_from_json(result: dict[str, Any]) -> Answer:
             elif term["type"] == "uri":
                 row.append(NamedNode(term["value"]))
             elif term["type"] in ("literal", "typed-literal"):
-                if "xml:lang" in term:
+                if "xml:lang" in term and "its:dir" in term:  # SPARQL 1.2 results: a base direction
+                    row.append(Literal(term["value"], language=term["xml:lang"],
+                                       direction=BaseDirection(term["its:dir"])))
+                elif "xml:lang" in term:
                     row.append(Literal(term["value"], language=term["xml:lang"]))
                 elif "datatype" in term:
                     row.append(Literal(term["value"], datatype=NamedNode(term["datatype"])))
@@ -77,6 +80,8 @@ def json_results(answer: Answer) -> dict[str, object]:
                 entry = {"type": "literal", "value": term.value}
                 if term.language:
                     entry["xml:lang"] = term.language
+                    if term.direction is not None:  # SPARQL 1.2 Query Results JSON Format: "its:dir"
+                        entry["its:dir"] = term.direction.value
                 elif term.datatype.value != _XSD_STRING:
                     entry["datatype"] = term.datatype.value
                 binding[name] = entry

@@ -26,7 +26,10 @@ def _normal_term(term: dict[str, str] | None) -> NormalTerm:
     datatype = term.get("datatype")
     if datatype in _NUMERIC:
         return kind, format(Decimal(term["value"]).normalize(), "f"), None, "number"
-    return kind, term["value"], term.get("xml:lang"), datatype
+    language = term.get("xml:lang")
+    if language is not None and "its:dir" in term:  # an RDF 1.2 base direction is part of the term ("ar--rtl")
+        language = f"{language}--{term['its:dir']}"
+    return kind, term["value"], language, datatype
 
 
 def normalise_results(results: dict[str, Any], variables: Sequence[str]) -> list[tuple[NormalTerm, ...]]:

@@ -18,22 +18,34 @@ from b12kg.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 if TYPE_CHECKING:
     from pyoxigraph import Store
 
-__all__ = ["DATASET_FILE", "INFERRED_FILE", "open_store", "dataset_query", "with_dataset", "run_sparql",
+__all__ = ["DATASET_FILE", "INFERRED_FILE", "RDF12_FILE", "EDITIONS", "edition_file", "open_store",
+           "dataset_query", "with_dataset", "run_sparql",
            "run_remote", "run_rdflib"]
 
 DATASET_FILE = "b12kg.nq"
 INFERRED_FILE = "b12kg-inferred.nt"
+RDF12_FILE = "b12kg.rdf12.nq"  # the RDF 1.2 edition (b12kg.build.rdf12): pyoxigraph and the Oxigraph server read it
+# The editions of the release dataset: RDF 1.1 (every engine) and RDF 1.2 (reifiers and base directions added).
+EDITIONS = {"rdf11": DATASET_FILE, "rdf12": RDF12_FILE}
 _FROM = re.compile(r"\bFROM\s+(NAMED\s+)?<", re.I)
 
 
-def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False) -> Store:
+def edition_file(edition: str) -> str:
+    """The dataset file of an edition ("rdf11" or "rdf12"), or an error naming the editions."""
+    if edition not in EDITIONS:
+        raise B12kgError(f"there is no {edition!r} edition", fix=f"use one of: {', '.join(EDITIONS)}")
+    return EDITIONS[edition]
+
+
+def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False, edition: str = "rdf11") -> Store:
     """An in-memory pyoxigraph store holding the release dataset (default graph and named graphs), and with
-    ``inferred`` the reasoner's inferences (graphs/b12kg-inferred.nt) added to the default graph."""
+    ``inferred`` the reasoner's inferences (graphs/b12kg-inferred.nt) added to the default graph. ``edition``
+    "rdf12" holds the RDF 1.2 edition (graphs/b12kg.rdf12.nq) in the same layout."""
     from pyoxigraph import RdfFormat, Store
 
     from b12kg.store.release import layout_nquads
 
-    path = graphs_dir / DATASET_FILE
+    path = graphs_dir / edition_file(edition)
     if not path.is_file():
         raise MissingPrerequisite(f"the built graph {path} is missing", fix="run `b12kg build` first")
     extra = graphs_dir / INFERRED_FILE
@@ -42,7 +54,8 @@ def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False) -> Stor
     store = Store()
     # the same named graphs as a loaded store (so FROM <…/graph/asserted> answers here too), and the asserted graph
     # as the default graph
-    store.bulk_load(layout_nquads(graphs_dir, inferred=extra.is_file()).encode("utf-8"), format=RdfFormat.N_QUADS)
+    store.bulk_load(layout_nquads(graphs_dir, inferred=extra.is_file(), edition=edition).encode("utf-8"),
+                    format=RdfFormat.N_QUADS)
     if inferred:
         store.bulk_load(path=str(extra), format=RdfFormat.N_TRIPLES)
     return store

@@ -11,7 +11,8 @@ from b12kg.errors import B12kgError
 from b12kg.paths import QUERIES_DIR
 from b12kg.vocab import CURIE_PREFIXES, OUTPUT_PREFIXES, is_valid_iri
 
-__all__ = ["Param", "query_params", "needs_inferred", "bind_params", "DEFAULTS_MARK", "defaults_line", "prepare",
+__all__ = ["Param", "query_params", "needs_inferred", "query_edition", "EDITION_RDF12",
+           "bind_params", "DEFAULTS_MARK", "defaults_line", "prepare",
            "library_queries", "query_question", "library_table", "resolve_query", "MAX_NUMBER_CHARS", "WHERE_OPEN"]
 
 _PARAM = re.compile(r"^#\s*Param:\s*(\w+)\s+(iri|string|decimal|integer)\s+\((optional|default ([^)]+))\)\s*-\s*(.*)$",
@@ -44,6 +45,22 @@ def query_params(sparql: str) -> list[Param]:
         if match:
             found.append(Param(match.group(1), match.group(2), match.group(4), match.group(5).strip()))
     return found
+
+
+# The header line of a query that needs the RDF 1.2 edition (triple terms): rdflib 7 and Virtuoso 7 cannot read that
+# edition, so such a query runs on pyoxigraph and the Oxigraph server only, and its expected answer is pyoxigraph's.
+EDITION_RDF12 = "# Edition: RDF 1.2"
+
+
+def query_edition(sparql: str) -> str:
+    """The edition a query needs: "rdf12" when its header has the '# Edition: RDF 1.2' line, else "rdf11" (it
+    answers alike on both editions and every engine)."""
+    for line in sparql.splitlines():
+        if not line.startswith("#"):
+            break
+        if line.startswith(EDITION_RDF12):
+            return "rdf12"
+    return "rdf11"
 
 
 def needs_inferred(sparql: str) -> bool:
@@ -132,9 +149,11 @@ def prepare(text_or_path: str, values: dict[str, str] | None = None, *,
     return name, bind_params(sparql, values or {}), needs_inferred(sparql)
 
 
-def library_queries(queries_dir: Path = QUERIES_DIR) -> list[Path]:
-    """The library's query files (queries/NN-name.rq), in order."""
-    return sorted(queries_dir.glob("[0-9][0-9]-*.rq"))
+def library_queries(queries_dir: Path = QUERIES_DIR, *, rdf12: bool = False) -> list[Path]:
+    """The library's query files (queries/NN-name.rq), in order: those every engine answers on either edition;
+    with ``rdf12``, also those that need the RDF 1.2 edition (their header says '# Edition: RDF 1.2')."""
+    found = sorted(queries_dir.glob("[0-9][0-9]-*.rq"))
+    return found if rdf12 else [p for p in found if query_edition(p.read_text(encoding="utf-8")) == "rdf11"]
 
 
 def query_question(sparql: str) -> str:
@@ -156,10 +175,11 @@ def query_question(sparql: str) -> str:
 def library_table(queries_dir: Path = QUERIES_DIR) -> str:
     """The README's table of the query library, generated from the .rq headers (question, graph, parameters)."""
     rows = ["| query | question | graph | parameters |", "|---|---|---|---|"]
-    for path in library_queries(queries_dir):
+    for path in library_queries(queries_dir, rdf12=True):
         sparql = path.read_text(encoding="utf-8")
         params = ", ".join(f"`{p.name}`" for p in query_params(sparql)) or "–"
         graph = "inferred" if needs_inferred(sparql) else "asserted"
+        graph += " (RDF 1.2 edition)" if query_edition(sparql) == "rdf12" else ""
         rows.append(f"| [`{path.stem}`](queries/{path.name}) | {query_question(sparql)} | {graph} | {params} |")
     return "\n".join(rows) + "\n"
 
@@ -171,7 +191,7 @@ def resolve_query(text_or_path: str, *, queries_dir: Path = QUERIES_DIR) -> tupl
         if not candidate.is_file():
             raise B12kgError(f"query file {candidate} does not exist", fix="give a path to a .rq file")
         return candidate.name, candidate.read_text(encoding="utf-8")
-    for path in library_queries(queries_dir):
+    for path in library_queries(queries_dir, rdf12=True):
         if text_or_path in (path.stem, path.stem.split("-", 1)[0]):
             return path.name, path.read_text(encoding="utf-8")
     if any(word in text_or_path.upper() for word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")):

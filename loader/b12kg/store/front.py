@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
 from b12kg.store.guard import federation_problem, foreign_request, query_texts
+from b12kg.store.service import is_bare_endpoint
 
 if TYPE_CHECKING:
     from b12kg.store.pool import Pool, Worker
@@ -38,6 +39,7 @@ class Front(ThreadingHTTPServer):
         self.pool: Pool | None = None
         self.allow_service = False
         self.timeout_s = 30.0
+        self.description: bytes | None = None  # the service description (Turtle), once the endpoint answers
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__(address, _Handler)
 
@@ -99,6 +101,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self._body()
         if body is None:
+            return
+        description = self.server.description
+        if self.command in ("GET", "HEAD") and description is not None and is_bare_endpoint(self.path):
+            self._reply(200, description, content_type="text/turtle; charset=utf-8")  # SPARQL 1.1 SD §2
             return
         if not self.server.allow_service:
             problem = federation_problem(query_texts(self.path, self.headers.get("Content-Type"), body))
@@ -214,11 +220,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return False
 
-    def _reply(self, status: int, message: str, *, close: bool = False) -> None:
-        body = (message + "\n").encode("utf-8")
+    def _reply(self, status: int, message: str | bytes, *, close: bool = False,
+               content_type: str = "text/plain; charset=utf-8") -> None:
+        body = message if isinstance(message, bytes) else (message + "\n").encode("utf-8")
         try:
             self.send_response_only(status)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             if close:
                 self.send_header("Connection", "close")

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from b12kg.errors import B12kgError, MissingPrerequisite
 from b12kg.paths import GRAPHS_DIR
-from b12kg.sparql.engines import DATASET_FILE, INFERRED_FILE
-from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, GRAPH_BASE, ID, INFERRED_GRAPH, NS
+from b12kg.sparql.engines import INFERRED_FILE, edition_file
+from b12kg.sparql.examples import EXAMPLES_FILE
+from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, EXAMPLES_GRAPH, GRAPH_BASE, ID, INFERRED_GRAPH, NS
 
 if TYPE_CHECKING:
     from pyoxigraph import Quad
@@ -27,17 +28,19 @@ VOID_TRIPLES = NS["void"] + "triples"  # graph -> its size
 _XSD_INTEGER = NS["xsd"] + "integer"
 
 
-def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> dict[str, list[str]]:
+def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edition: str = "rdf11"
+                   ) -> dict[str, list[str]]:
     """The release as store graphs: {graph IRI: distinct N-Triples lines}, the catalog graph last.
 
     The catalog lists every graph with its size and states the release's checksum (`release_checksum`), so a
     store says which release it holds. Blank nodes are refused: a batch, or a retried upload, would turn one blank
-    node into several and the graph would change without its counts showing it.
+    node into several and the graph would change without its counts showing it. ``edition`` "rdf12" reads the
+    RDF 1.2 edition (b12kg.rdf12.nq) instead of b12kg.nq: only pyoxigraph and the Oxigraph server read its graphs.
     """
-    dataset = graphs_dir / DATASET_FILE
+    dataset = graphs_dir / edition_file(edition)
     if not dataset.is_file():
         raise MissingPrerequisite(f"the built graph {dataset} is missing", fix="run `b12kg build` first")
-    from pyoxigraph import BlankNode, DefaultGraph, RdfFormat, parse
+    from pyoxigraph import BlankNode, DefaultGraph, RdfFormat, Triple, parse
 
     def line(quad: Quad, path: Path) -> str:
         for term in (quad.subject, quad.object):
@@ -45,12 +48,18 @@ def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> d
                 raise B12kgError(f"{path} has a blank node ({term} in `{quad}`): the loader cannot upload it in "
                                  "batches, or retry an upload, without changing the graph",
                                  fix="rebuild with `b12kg build` (it writes IRIs only), or skolemize the blank nodes")
-        return f"{quad.subject} {quad.predicate} {quad.object} .\n"
+        obj = quad.object
+        written = f"<<( {obj.subject} {obj.predicate} {obj.object} )>>" if isinstance(obj, Triple) else str(obj)
+        return f"{quad.subject} {quad.predicate} {written} .\n"
 
     graphs: dict[str, dict[str, None]] = {ASSERTED_GRAPH: {}}  # dicts: distinct lines, in file order
     for quad in parse(path=str(dataset), format=RdfFormat.N_QUADS):
         name = ASSERTED_GRAPH if isinstance(quad.graph_name, DefaultGraph) else quad.graph_name.value
         graphs.setdefault(name, {})[line(quad, dataset)] = None
+    examples = graphs_dir / EXAMPLES_FILE  # the query library as SPARQL examples, in a graph of its own
+    if examples.is_file():  # every build writes it; a folder holding only the dataset still loads without it
+        graphs[EXAMPLES_GRAPH] = {line(triple, examples): None for triple in parse(path=str(examples),
+                                                                                     format=RdfFormat.TURTLE)}
     if inferred:
         path = graphs_dir / INFERRED_FILE
         if not path.is_file():
@@ -83,11 +92,12 @@ def expected_sizes(graphs: dict[str, list[str]]) -> dict[str, int]:
     return {graph: len(lines) for graph, lines in graphs.items() if lines}
 
 
-def layout_nquads(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, default_graph: bool = True) -> str:
+def layout_nquads(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, default_graph: bool = True,
+                  edition: str = "rdf11") -> str:
     """The release in the store layout every engine holds, as N-Quads: the named graphs `b12kg load` writes
     (asserted, inferred, catalog and one assertion and provenance graph per claim) and, with ``default_graph``,
     the asserted graph once more as the default graph (what FROM-less library files and W3C-manifest runners use)."""
-    graphs = release_graphs(graphs_dir, inferred=inferred)
+    graphs = release_graphs(graphs_dir, inferred=inferred, edition=edition)
     parts = [f"{line[:-3]} <{graph}> .\n" for graph, lines in graphs.items() for line in lines]
     if default_graph:
         parts += graphs[ASSERTED_GRAPH]

@@ -16,11 +16,12 @@ from urllib.error import URLError
 
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR
-from b12kg.sparql.engines import DATASET_FILE, INFERRED_FILE
+from b12kg.sparql.engines import INFERRED_FILE, edition_file
 from b12kg.store.front import Front
 from b12kg.store.guard import allowed_hosts
 from b12kg.store.pool import Pool
 from b12kg.store.processes import die_with_parent, oxigraph_binary
+from b12kg.store.service import served_graphs, service_description
 
 __all__ = ["Endpoint", "load_location", "start_endpoint", "open_front", "check_timeout", "DEFAULT_TIMEOUT",
            "DEFAULT_WORKERS", "MAX_TIMEOUT"]
@@ -41,19 +42,21 @@ def check_timeout(seconds: float) -> float:
 
 # --- loading ---------------------------------------------------------------------------------------------------------
 
-def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> None:
+def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True,
+                  edition: str = "rdf11") -> None:
     """Load the release into an Oxigraph directory in the store layout every engine holds (b12kg.store.release):
-    the named graphs asserted, inferred, catalog and the per-claim graphs, and the asserted graph as the default
-    graph (the inferred graph is not mixed into it; name it with FROM <https://w3id.org/b12kg/graph/inferred>)."""
+    the named graphs asserted, inferred, examples, catalog and the per-claim graphs, and the asserted graph as the
+    default graph (the inferred graph is not mixed into it; name it with FROM <https://w3id.org/b12kg/graph/inferred>).
+    ``edition`` "rdf12" loads the RDF 1.2 edition (b12kg.rdf12.nq) in the same layout."""
     from b12kg.store.release import layout_nquads
 
-    files = [graphs_dir / DATASET_FILE] + ([graphs_dir / INFERRED_FILE] if inferred else [])
+    files = [graphs_dir / edition_file(edition)] + ([graphs_dir / INFERRED_FILE] if inferred else [])
     for path in files:
         if not path.is_file():
             raise MissingPrerequisite(f"{path} is missing", fix="run `b12kg build` and `b12kg reason` first")
     location.mkdir(parents=True, exist_ok=True)
     data = location.parent / f".{location.name}-layout.nq"
-    data.write_text(layout_nquads(graphs_dir, inferred=inferred), encoding="utf-8")
+    data.write_text(layout_nquads(graphs_dir, inferred=inferred, edition=edition), encoding="utf-8")
     try:  # one load: atomic
         done = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(data)],
                               capture_output=True, text=True, timeout=3600, preexec_fn=die_with_parent())
@@ -147,7 +150,9 @@ def start_endpoint(location: Path, *, host: str = "127.0.0.1", port: int | None 
         with urllib.request.urlopen(f"{endpoint.query_url}?query=ASK%7B%7D", timeout=wait_seconds) as answer:
             if answer.status != 200 or b"true" not in answer.read():
                 raise StoreError("the endpoint answered its start-up query wrongly", fix="try again")
-    except (URLError, OSError, http.client.HTTPException) as exc:
+        graphs, rdf12 = served_graphs(endpoint.query_url, timeout=wait_seconds)
+    except (URLError, OSError, http.client.HTTPException, ValueError, KeyError) as exc:
         endpoint.stop()
         raise StoreError(f"the endpoint did not answer its start-up query: {exc}", fix="try again") from exc
+    front.description = service_description(endpoint.query_url, graphs, rdf12=rdf12)
     return endpoint
