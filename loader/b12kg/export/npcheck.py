@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import BlankNode, DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
 
 from b12kg.export.npsig import verify
 from b12kg.export.trusty import ARTIFACT_CODE, TrustyError, artifact_code, normalised
@@ -39,8 +39,9 @@ _DATE = r"-?([1-9][0-9]{3,}|0[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 _TIME = r"(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?|24:00:00(\.0+)?)"
 # Lexical spaces of XML Schema 1.1 Part 2 (§3.3) for the datatypes nanopublications use
 _LEXICAL = {name: re.compile(pattern) for name, pattern in {
-    "integer": _INT, "int": _INT, "long": _INT, "short": _INT, "byte": _INT, "nonNegativeInteger": r"\+?[0-9]+|-0+",
-    "positiveInteger": r"\+?0*[1-9][0-9]*", "negativeInteger": r"-0*[1-9][0-9]*", "nonPositiveInteger": r"-[0-9]+|\+?0+",
+    "integer": _INT, "int": _INT, "long": _INT, "short": _INT, "byte": _INT,
+    "nonNegativeInteger": r"\+?[0-9]+|-0+", "positiveInteger": r"\+?0*[1-9][0-9]*",
+    "negativeInteger": r"-0*[1-9][0-9]*", "nonPositiveInteger": r"-[0-9]+|\+?0+",
     "decimal": _DEC, "double": rf"({_DEC}([eE]{_INT})?|[+-]?INF|NaN)", "float": rf"({_DEC}([eE]{_INT})?|[+-]?INF|NaN)",
     "boolean": r"true|false|1|0", "date": _DATE + _TZ, "time": _TIME + _TZ, "dateTime": rf"{_DATE}(T{_TIME})?{_TZ}",
     "dateTimeStamp": rf"{_DATE}T{_TIME}(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))",
@@ -60,6 +61,10 @@ class NanopubReport:
     @property
     def valid(self) -> bool:
         return not self.problems
+
+
+def _v(term: object) -> str:
+    return term.value if isinstance(term, NamedNode | BlankNode | Literal) else str(term)
 
 
 def _lexical_ok(literal: Literal) -> bool:
@@ -88,7 +93,7 @@ def _graphs(quads: list[Quad]) -> dict[str, list[Quad]]:
 def check_quads(quads: list[Quad]) -> NanopubReport:
     """Check one nanopublication given as its quads."""
     graphs = _graphs(quads)
-    heads = [(g, q.subject.value) for g, qs in graphs.items() for q in qs
+    heads = [(g, _v(q.subject)) for g, qs in graphs.items() for q in qs
              if q.predicate.value == _TYPE and q.object == NamedNode(NP + "Nanopublication")]
     if len(heads) != 1:
         return NanopubReport("", [f"{len(heads)} nanopublication declarations (`a np:Nanopublication`), not one"])
@@ -98,8 +103,8 @@ def check_quads(quads: list[Quad]) -> NanopubReport:
     parts: dict[str, list[str]] = {p: [] for p in ("hasAssertion", "hasProvenance", "hasPublicationInfo")}
     for quad in graphs.get(head, []):
         name = quad.predicate.value.removeprefix(NP)
-        if quad.subject.value == iri and name in parts and isinstance(quad.object, NamedNode):
-            parts[name].append(quad.object.value)
+        if _v(quad.subject) == iri and name in parts and isinstance(quad.object, NamedNode):
+            parts[name].append(_v(quad.object))
     for name, found in parts.items():
         if len(found) != 1:
             problems.append(f"the head names {len(found)} graphs with np:{name}, not one")
@@ -119,9 +124,9 @@ def check_quads(quads: list[Quad]) -> NanopubReport:
             problems.append(f"the {label} graph <{name}> does not start with the nanopublication's IRI <{iri}>")
     if not head.startswith(iri):
         problems.append(f"the head graph <{head}> does not start with the nanopublication's IRI <{iri}>")
-    if not any(q.subject.value == assertion for q in graphs.get(provenance, [])):
+    if not any(_v(q.subject) == assertion for q in graphs.get(provenance, [])):
         problems.append("the provenance says nothing about the assertion graph")
-    if not any(q.subject.value == iri for q in graphs.get(pubinfo, [])):
+    if not any(_v(q.subject) == iri for q in graphs.get(pubinfo, [])):
         problems.append("the publication info says nothing about the nanopublication")
     for quad in quads:
         if isinstance(quad.object, Literal) and not _lexical_ok(quad.object):
@@ -141,14 +146,14 @@ def check_quads(quads: list[Quad]) -> NanopubReport:
 
 def _check_signature(report: NanopubReport, quads: list[Quad], pubinfo: list[Quad], code: str | None) -> None:
     targets = [q.subject for q in pubinfo if q.predicate.value == NPX + "hasSignatureTarget"
-               and q.object.value == report.iri]
+               and _v(q.object) == report.iri]
     if not targets:
         return
     values: dict[str, list[Quad]] = {}
     for quad in pubinfo:
         if quad.subject == targets[0]:
             values.setdefault(quad.predicate.value.removeprefix(NPX), []).append(quad)
-    found = {k: v[0].object.value for k, v in values.items() if len(v) == 1}
+    found = {k: _v(v[0].object) for k, v in values.items() if len(v) == 1}
     if not {"hasSignature", "hasPublicKey", "hasAlgorithm"} <= found.keys():
         report.problems.append("a signature element without exactly one signature, public key and algorithm")
         return

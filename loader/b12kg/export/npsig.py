@@ -17,7 +17,7 @@ from pathlib import Path
 
 from b12kg.errors import B12kgError
 
-__all__ = ["verify", "private_key_pkcs8", "pem_private_key"]
+__all__ = ["verify", "sign", "public_key_of", "private_key_pkcs8", "pem_private_key"]
 
 _RSA_OID = bytes.fromhex("2a864886f70d010101")
 _DSA_OID = bytes.fromhex("2a8648ce380401")
@@ -109,6 +109,38 @@ def _length(n: int) -> bytes:
 
 def _der(tag: int, content: bytes) -> bytes:
     return bytes([tag]) + _length(len(content)) + content
+
+
+def _int(value: int) -> bytes:
+    return _der(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def _rsa_private(pkcs8_b64: str) -> list[int]:
+    """(n, e, d, p, q, dp, dq, qinv) of a base64 PKCS #8 RSA private key (RFC 5208, RFC 8017 A.1.2)."""
+    der = base64.b64decode(pkcs8_b64)
+    _, start, end = _read(der, 0)
+    parts = _children(der, start, end)
+    _, key_start, key_end = parts[2]
+    return _integers(der[key_start:key_end])[1:9]
+
+
+def public_key_of(pkcs8_b64: str) -> str:
+    """The base64 DER SubjectPublicKeyInfo of a private key: what `npx:hasPublicKey` holds."""
+    n, e = _rsa_private(pkcs8_b64)[:2]
+    algorithm = _der(0x30, _der(0x06, _RSA_OID) + b"\x05\x00")
+    key = _der(0x03, b"\x00" + _der(0x30, _int(n) + _int(e)))
+    return base64.b64encode(_der(0x30, algorithm + key)).decode("ascii")
+
+
+def sign(text: str, pkcs8_b64: str) -> str:
+    """RSASSA-PKCS1-v1_5 with SHA-256 over the text (RFC 8017 §8.2.1; deterministic), in base64."""
+    n, _e, _d, p, q, dp, dq, qinv = _rsa_private(pkcs8_b64)
+    size = (n.bit_length() + 7) // 8
+    info = _SHA256_INFO[0] + hashlib.sha256(text.encode("utf-8")).digest()
+    block = int.from_bytes(b"\x00\x01" + b"\xff" * (size - 3 - len(info)) + b"\x00" + info, "big")
+    m1, m2 = pow(block, dp, p), pow(block, dq, q)  # the Chinese remainder theorem (RFC 8017 §5.1.2)
+    signature = m2 + q * ((qinv * (m1 - m2)) % p)
+    return base64.b64encode(signature.to_bytes(size, "big")).decode("ascii")
 
 
 def pem_private_key(pkcs8_b64: str) -> str:
