@@ -101,3 +101,35 @@ def test_releasing_again_is_a_no_op_and_changed_sources_are_refused(released: Pa
     assert "CHANGELOG.md" in caught.value.fix
     assert (released / CHECKSUMS).read_bytes() == before
     assert [p.name for p in released.parent.iterdir()] == [released.name], "staging left behind"
+
+
+def test_a_signed_release_supersedes_the_previous_release(tmp_path: Path) -> None:
+    """`release --key` signs; the newest earlier release's nanopublication index is found and superseded."""
+    from nanopub_sign import KeyPair
+
+    from b12kg.export.nanopub import Signing
+    from b12kg.export.npcheck import check_file
+    from b12kg.export.npindex import INDEX_NAME, read_index
+    from b12kg.export.npsig import pem_private_key
+    from b12kg.paths import GRAPHS_DIR
+
+    key = tmp_path / "key.pem"
+    key.write_text(pem_private_key(KeyPair().private), encoding="ascii")
+    signing = Signing.from_pem(key, signer="https://orcid.org/0000-0002-1825-0097")
+    releases = tmp_path / "releases"
+    earlier = releases / "2000-01-01-v0.0.1" / "exports"  # an earlier release: only its index matters here
+    earlier.mkdir(parents=True)
+    rows = (GRAPHS_DIR / "exports" / INDEX_NAME).read_text(encoding="utf-8").splitlines(keepends=True)
+    rows.append("gone-claim\tclaim\thttps://w3id.org/b12kg/np/gone-claim/RA" + "A" * 43 + "\t\n")
+    (earlier / INDEX_NAME).write_text("".join(rows), encoding="utf-8")
+    result = make_release(releases_dir=releases, reasoner="owl-rl", signing=signing)
+    exports = result.folder / "exports"
+    index = read_index(exports / INDEX_NAME)
+    previous = read_index(earlier / INDEX_NAME)
+    # signed, so every claim's nanopublication is new content: each supersedes its unsigned predecessor
+    assert {row.claim: row.previous for row in index.values() if row.kind == "claim"} == \
+        {claim: row.nanopub for claim, row in previous.items() if claim != "gone-claim"}
+    assert index["gone-claim"].kind == "retraction" and index["gone-claim"].previous == previous["gone-claim"].nanopub
+    reports = [r for f in (exports / "nanopubs").glob("*.trig") for r in check_file(f)]
+    assert len(reports) == 36 and all(r.valid and r.trusty and r.signed for r in reports)
+    assert f"exports/{INDEX_NAME}" in (result.folder / CHECKSUMS).read_text(encoding="utf-8")
