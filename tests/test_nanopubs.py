@@ -121,6 +121,7 @@ def _rustcheck(text: str) -> tuple[bool, bool]:
     return bool(info["trusty_hash"]), bool(info["signature"])
 
 
+@pytest.mark.slow  # nanopub-py parses each file with rdflib (over 2 s for 35)
 def test_committed_nanopublications_are_trusty_for_two_checkers() -> None:
     files = sorted(COMMITTED.glob("*.trig"))
     assert len(files) == CLAIMS
@@ -146,6 +147,7 @@ def signed_export(throwaway_key: Path, tmp_path_factory: pytest.TempPathFactory)
     return out
 
 
+@pytest.mark.slow  # nanopub-py parses each file with rdflib (over 2 s for 35)
 def test_signed_nanopublications_are_trusty_and_signed_for_two_checkers(signed_export: Path,
                                                                         throwaway_key: Path) -> None:
     files = sorted((signed_export / "nanopubs").glob("*.trig"))
@@ -188,6 +190,7 @@ def _one_literal_per_language_set(iri: str, quads: list[Quad], signing: Signing)
     return out.getvalue()
 
 
+@pytest.mark.slow  # nanopub-py parses each file with rdflib (over 2 s for 35)
 def test_nanopub_sign_accepts_our_nanopublications_but_for_its_language_order(document: Document,
                                                                               throwaway_key: Path,
                                                                               tmp_path: Path) -> None:
