@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
@@ -39,7 +39,7 @@ NP_PLACEHOLDER = "RA-artifact-code-to-come"
 class Signing:
     """Who signs and with what: a private key (base64 PKCS #8), its public key, and the signer as given."""
 
-    private_key: str
+    private_key: str = field(repr=False)  # never printed, logged or written
     public_key: str
     signer: str | None = None  # an ORCID IRI, as the releaser gives it (never made up)
     signer_name: str | None = None
@@ -148,7 +148,7 @@ def _pubinfo(np_iri: NamedNode, pubinfo: NamedNode, label: str) -> list[Quad]:
 def seal(quads: list[Quad], base: str, signing: Signing | None) -> tuple[str, list[Quad]]:
     """Sign (when there is a key) and make trusty: the artifact code replaces NP_PLACEHOLDER in every IRI.
 
-    Signing follows nanopub-java's SignatureUtils, as nanopub-sign does: the signature element `…#sig` in the
+    Signing follows nanopub-java's SignatureUtils: the signature element `…#sig` in the
     publication info names the public key, the algorithm, the target and (given) the signer; the signature is over
     the normalised text of everything else (b12kg.export.trusty), then added; the code covers it all.
     """

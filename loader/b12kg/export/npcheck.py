@@ -197,5 +197,5 @@ def check_file(path: Path) -> list[NanopubReport]:
     """Check every nanopublication in a file; a file that cannot be parsed gives one report with the parse error."""
     try:
         return [check_quads(group) for group in read_nanopubs(path)] or [NanopubReport("", ["no quads"])]
-    except (SyntaxError, OSError, ValueError) as exc:
+    except Exception as exc:  # pyoxigraph's SyntaxError, rdflib's ParserError for TriX, OSError: a report, not a crash
         return [NanopubReport("", [f"cannot read {path}: {exc}"])]

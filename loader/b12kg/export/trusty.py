@@ -3,12 +3,11 @@
 The algorithm is the reference one (trustyuri-java's RdfPreprocessor, RdfHasher and StatementComparator; the
 Trusty URI specification, Kuhn & Dumontier, ESWC 2014): in every IRI the artifact code (or, before it exists, a
 placeholder) becomes one space, whatever separates it from a suffix (`#`, `/` or none) is kept and so hashed;
-quads are sorted by graph,
-subject, predicate, then object (IRIs before literals; literals by text, then datatype with language-tagged ones
-first, then language); each term is written on its own line (a literal as `@lang text` or `^datatype text`, with
-backslashes and newlines escaped), duplicates once; the SHA-256 of the UTF-8 bytes, in URL-safe base64 without
-padding, after "RA", is the code. Signatures are computed over the same normalised text, without the
-`npx:hasSignature` triple (nanopub-java's SignatureUtils).
+quads are sorted by graph, subject, predicate, then object (IRIs before literals; literals by text, then datatype
+with language-tagged ones first, then language; strings in Java's UTF-16 order); each term is written on its
+own line (a literal as `@lang text` or `^datatype text`, backslashes and newlines escaped), duplicates once;
+the SHA-256 of the UTF-8 bytes, in URL-safe base64 without padding, after "RA", is the code. Signatures are
+computed over the same normalised text, without the `npx:hasSignature` triple (nanopub-java's SignatureUtils).
 """
 
 from __future__ import annotations
