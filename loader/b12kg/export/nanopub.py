@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg.curation.read import Claim, Document
-from b12kg.export.npsig import private_key_pkcs8, public_key_of, sign
+from b12kg.export.npsig import load_private_key, private_key_pkcs8, public_key_of, sign
 from b12kg.export.trusty import artifact_code, normalised, substitute
 from b12kg.rdf.claims import claim_iri, claim_quads
 from b12kg.rdf.policy import bare_assertion
@@ -43,6 +44,10 @@ class Signing:
     public_key: str
     signer: str | None = None  # an ORCID IRI, as the releaser gives it (never made up)
     signer_name: str | None = None
+    key: RSAPrivateKey = field(init=False, repr=False, compare=False)  # loaded (and checked) once, not per signature
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", load_private_key(self.private_key))
 
     @staticmethod
     def from_pem(path: Path, *, signer: str | None = None, signer_name: str | None = None) -> Signing:
@@ -164,7 +169,7 @@ def seal(quads: list[Quad], base: str, signing: Signing | None) -> tuple[str, li
             if signing.signer_name:
                 quads.append(Quad(NamedNode(signing.signer), NamedNode(_FOAF_NAME), Literal(signing.signer_name),
                                   pubinfo))
-        signature = sign(normalised(quads, NP_PLACEHOLDER), signing.private_key)
+        signature = sign(normalised(quads, NP_PLACEHOLDER), signing.key)
         quads.append(Quad(sig, NamedNode(NPX + "hasSignature"), Literal(signature), pubinfo))
     code = artifact_code(quads, NP_PLACEHOLDER)
     return base + code, substitute(quads, NP_PLACEHOLDER, code)

@@ -72,6 +72,6 @@ def make_trusty(quads: list[Quad], *, signing: Signing | None = None) -> tuple[s
         if signing.signer:
             out.append(Quad(sig, NamedNode(NPX + "signedBy"), NamedNode(signing.signer), pubinfo))
         out.append(Quad(sig, NamedNode(NPX + "hasSignature"),
-                        Literal(sign(normalised(out, _HOLE), signing.private_key)), pubinfo))
+                        Literal(sign(normalised(out, _HOLE), signing.key)), pubinfo))
     code = artifact_code(out, _HOLE)
     return prefix + code, substitute(out, _HOLE, code)
