@@ -105,16 +105,14 @@ def test_releasing_again_is_a_no_op_and_changed_sources_are_refused(released: Pa
 
 def test_a_signed_release_supersedes_the_previous_release(tmp_path: Path) -> None:
     """`release --key` signs; the newest earlier release's nanopublication index is found and superseded."""
-    from nanopub_sign import KeyPair
-
     from b12kg.export.nanopub import Signing
     from b12kg.export.npcheck import check_file
     from b12kg.export.npindex import INDEX_NAME, read_index
-    from b12kg.export.npsig import pem_private_key
+    from b12kg.export.npsig import new_private_key_pem
     from b12kg.paths import GRAPHS_DIR
 
     key = tmp_path / "key.pem"
-    key.write_text(pem_private_key(KeyPair().private), encoding="ascii")
+    key.write_text(new_private_key_pem(), encoding="ascii")
     signing = Signing.from_pem(key, signer="https://orcid.org/0000-0002-1825-0097")
     releases = tmp_path / "releases"
     earlier = releases / "2000-01-01-v0.0.1" / "exports"  # an earlier release: only its index matters here

@@ -81,9 +81,7 @@ def keygen(*, path: Path, force: bool) -> None:
     nanopublications it signs carry its public key, and a later release signed with another key gives every
     nanopublication a new IRI. The same key with OpenSSL: openssl genrsa -out PATH 2048
     """
-    from nanopub_sign import KeyPair
-
-    from b12kg.export.npsig import pem_private_key
+    from b12kg.export.npsig import new_private_key_pem, private_key_pkcs8, public_key_of
 
     try:
         target = path.resolve()
@@ -92,17 +90,17 @@ def keygen(*, path: Path, force: bool) -> None:
                              fix="write it outside the repository, e.g. b12kg keygen ~/.b12kg/signing-key.pem")
         if target.exists() and not force:
             raise B12kgError(f"{path} already exists", fix="choose another path, or pass --force to replace it")
-        pair = KeyPair()
+        pem = new_private_key_pem()
         target.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="ascii") as out:
-            out.write(pem_private_key(pair.private))
+            out.write(pem)
         os.chmod(target, 0o600)
     except (B12kgError, OSError) as exc:
         fail(exc if isinstance(exc, B12kgError) else B12kgError(f"cannot write {path}: {exc}", fix="check the path"))
         return
     click.echo(f"wrote the private key {target} (mode 600); its public key, which signed nanopublications carry:")
-    click.echo(pair.public)
+    click.echo(public_key_of(private_key_pkcs8(target)))  # read back: what was written is a usable key
 
 
 def _files(paths: tuple[Path, ...]) -> list[Path]:
