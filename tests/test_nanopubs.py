@@ -23,7 +23,7 @@ from b12kg.curation.read import Document
 from b12kg.export.nanopub import NP_BASE, NP_PLACEHOLDER, NPX, Signing, nanopub_quads, seal
 from b12kg.export.npcheck import check_file
 from b12kg.export.npindex import INDEX_NAME, read_index
-from b12kg.export.npsig import pem_private_key, public_key_of
+from b12kg.export.npsig import new_private_key_pem, public_key_of
 from b12kg.export.run import export
 from b12kg.export.trustify import make_trusty
 from b12kg.export.trusty import ARTIFACT_CODE, substitute
@@ -135,7 +135,7 @@ def test_committed_nanopublications_are_trusty_for_two_checkers() -> None:
 @pytest.fixture(scope="module")
 def throwaway_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("key") / "signing-key.pem"
-    path.write_text(pem_private_key(KeyPair().private), encoding="ascii")
+    path.write_text(new_private_key_pem(), encoding="ascii")
     return path
 
 
@@ -331,6 +331,30 @@ def test_a_key_that_is_not_pem_is_refused(tmp_path: Path) -> None:
     key.write_text("not a key", encoding="ascii")
     result = CliRunner().invoke(main, ["export", "--out", str(tmp_path / "out"), "--key", str(key)])
     assert result.exit_code == 1 and "holds no PEM RSA private key" in result.output
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"], "holds no PEM RSA private key"),
+    (["genrsa", "-aes256", "-passout", "pass:secret"], "is an encrypted private key"),
+])
+def test_a_key_we_cannot_sign_with_is_refused(tmp_path: Path, make: list[str], message: str) -> None:
+    """An EC key (nanopublications here are signed with RSA) and a password-protected key: a located error."""
+    key = tmp_path / "key.pem"
+    subprocess.run(["openssl", *make, "-out", str(key)], check=True, capture_output=True)
+    result = CliRunner().invoke(main, ["export", "--out", str(tmp_path / "out"), "--key", str(key)])
+    assert result.exit_code == 1 and message in result.output and str(key) in result.output
+
+
+def test_a_key_pair_of_nanopub_sign_gives_its_public_key_and_a_signature_it_verifies() -> None:
+    """The Rust toolkit's own key pair: our public key encoding is its, and it verifies what we sign with it."""
+    pair = KeyPair()
+    signing = Signing(pair.private, public_key_of(pair.private))
+    assert signing.public_key == pair.public
+    plain = sorted((SUITE / "transform" / "plain").glob("*.in.trig"))[0]
+    _, quads = make_trusty(list(parse(path=str(plain), format=RdfFormat.TRIG)), signing=signing)
+    out = io.StringIO()
+    write_trig(out, canonical_rows(quads), ["test"])
+    assert _rustcheck(out.getvalue()) == (True, True)
 
 
 def test_keygen_writes_a_private_key_outside_the_checkout(tmp_path: Path) -> None:
