@@ -37,6 +37,10 @@ if [[ "$EXTRAS" == *test* ]] && [ ! -f /usr/share/java/jena-cmds.jar ]; then
   echo "setup: installing Apache Jena (Debian libapache-jena-java) for the TDB2 recipe and the Jena query tests"
   apt_install libapache-jena-java
 fi
+if [[ "$EXTRAS" == *test* ]] && ! command -v openssl >/dev/null 2>&1; then
+  echo "setup: installing OpenSSL (Debian openssl): the tests sign nanopublications with keys it makes"
+  apt_install openssl
+fi
 if [[ "$EXTRAS" == *test* ]] && ! command -v rapper >/dev/null 2>&1; then
   echo "setup: installing Raptor (Debian raptor2-utils), the independent RDF parser the tests compare against"
   apt_install raptor2-utils

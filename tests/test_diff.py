@@ -231,7 +231,7 @@ def test_nanopublication_indexes_link_versions_supersessions_and_retractions(cur
            f"<{np('children-tremors', 'old')}>" in markdown
     assert f"  - nanopublication: <{np(REMOVED, 'retraction')}> retracts <{np(REMOVED, 'old')}>" in markdown
     (new_folder / NANOPUB_INDEX).write_text("claim\tnanopub\n", encoding="utf-8")
-    with pytest.raises(B12kgError, match="b12kg.nanopubs.tsv:1: not a nanopublication index"):
+    with pytest.raises(B12kgError, match="b12kg.nanopubs.tsv:1: not a b12kg nanopublication index"):
         _run(side_of_path(old_folder), side_of_path(new_folder))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 from importlib import resources
@@ -13,12 +12,12 @@ import pytest
 import rdflib
 import yaml
 from pyoxigraph import RdfFormat, Store
-from pyoxigraph import parse as oxparse
 
 from b12kg.curation.read import Document
 from b12kg.export.hpoa import HPOA_COLUMNS
 from b12kg.export.kgx import KGX_EDGE_COLUMNS, KGX_EXTRA_COLUMNS, KGX_NODE_COLUMNS
-from b12kg.export.nanopub import NP, NP_PLACEHOLDER, nanopub_quads
+from b12kg.export.nanopub import NP, NP_BASE, nanopub_quads
+from b12kg.export.npcheck import check_file
 from b12kg.export.run import export
 from b12kg.paths import GRAPHS_DIR
 from b12kg.rdf.hpo import hpo_release
@@ -292,17 +291,10 @@ def test_each_claim_is_one_nanopublication_of_four_graphs(exported: Path, docume
         pubinfo = graphs[parts["hasPublicationInfo"]]
         assert (parts["hasAssertion"], None, None) in provenance
         assert (np_iri, None, None) in pubinfo
-        # the hash, recomputed: every quad but the identifier, the nanopublication's own IRIs with the placeholder
-        base = str(np_iri)
-        placeholder = base.rsplit("/", 1)[0] + "/" + NP_PLACEHOLDER
-        identifier = pubinfo.value(np_iri, rdflib.DCTERMS.identifier)
-        # (canonical N-Quads lines as pyoxigraph writes them: the form the hash is defined on)
-        lines = sorted(f"{q.subject} {q.predicate} {q.object} {q.graph_name} .\n".replace(base, placeholder)
-                       for q in oxparse(path=str(path), format=RdfFormat.TRIG)
-                       if not (q.predicate.value == str(rdflib.DCTERMS.identifier) and q.subject.value == base))
-        digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
-        assert base.endswith("/" + digest[:32]), f"{path.name}: the IRI is not the content's hash"
-        assert identifier == rdflib.Literal(f"sha256:{digest}")
+        # the IRI: our namespace, the claim, then a Trusty URI artifact code (module RA) that is the content's hash
+        assert str(np_iri).startswith(f"{NP_BASE}{path.stem}/RA"), path.name
+        assert [(r.valid, r.trusty) for r in check_file(path)] == [(True, True)], path.name
+        assert all(str(g).startswith(str(np_iri) + "#") for g in graphs), f"{path.name}: graphs outside the IRI"
 
 
 def test_hypotheses_stay_hypotheses_in_their_nanopublication(exported: Path, document: Document) -> None:

@@ -118,3 +118,33 @@ def test_the_release_carries_its_claims_and_their_diff(released: Path) -> None:
     same = subprocess.run([sys.executable, "-m", "b12kg", "diff", str(released), str(released)],
                           capture_output=True, text=True, check=False)
     assert same.returncode == 0 and "No claim was added, removed or changed (35 unchanged)." in same.stdout
+
+
+def test_a_signed_release_supersedes_the_previous_release(tmp_path: Path) -> None:
+    """`release --key` signs; the newest earlier release's nanopublication index is found and superseded."""
+    from b12kg.export.nanopub import Signing
+    from b12kg.export.npcheck import check_file
+    from b12kg.export.npindex import INDEX_NAME, read_index
+    from b12kg.export.npsig import new_private_key_pem
+    from b12kg.paths import GRAPHS_DIR
+
+    key = tmp_path / "key.pem"
+    key.write_text(new_private_key_pem(), encoding="ascii")
+    signing = Signing.from_pem(key, signer="https://orcid.org/0000-0002-1825-0097")
+    releases = tmp_path / "releases"
+    earlier = releases / "2000-01-01-v0.0.1" / "exports"  # an earlier release: only its index matters here
+    earlier.mkdir(parents=True)
+    rows = (GRAPHS_DIR / "exports" / INDEX_NAME).read_text(encoding="utf-8").splitlines(keepends=True)
+    rows.append("gone-claim\tclaim\thttps://w3id.org/b12kg/np/gone-claim/RA" + "A" * 43 + "\t\n")
+    (earlier / INDEX_NAME).write_text("".join(rows), encoding="utf-8")
+    result = make_release(releases_dir=releases, reasoner="owl-rl", signing=signing)
+    exports = result.folder / "exports"
+    index = read_index(exports / INDEX_NAME)
+    previous = read_index(earlier / INDEX_NAME)
+    # signed, so every claim's nanopublication is new content: each supersedes its unsigned predecessor
+    assert {row.claim: row.previous for row in index.values() if row.kind == "claim"} == \
+        {claim: row.nanopub for claim, row in previous.items() if claim != "gone-claim"}
+    assert index["gone-claim"].kind == "retraction" and index["gone-claim"].previous == previous["gone-claim"].nanopub
+    reports = [r for f in (exports / "nanopubs").glob("*.trig") for r in check_file(f)]
+    assert len(reports) == 36 and all(r.valid and r.trusty and r.signed for r in reports)
+    assert f"exports/{INDEX_NAME}" in (result.folder / CHECKSUMS).read_text(encoding="utf-8")

@@ -23,8 +23,10 @@ from b12kg.build.describe import (
 )
 from b12kg.build.outputs import output_set
 from b12kg.build.pipeline import build
-from b12kg.diff.run import release_diff
+from b12kg.diff.run import previous_release, release_diff
 from b12kg.errors import B12kgError
+from b12kg.export.nanopub import Signing
+from b12kg.export.npindex import INDEX_NAME, read_index
 from b12kg.export.run import export
 from b12kg.paths import CURATED_DIR, ONTOLOGY_DIR, PROJECT
 from b12kg.rdf.terms import value_of
@@ -102,11 +104,13 @@ def _freeze(folder: Path) -> None:
 
 def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                  releases_dir: Path = RELEASES_DIR, changelog: Path = CHANGELOG, reasoner: str = "hermit",
-                 progress: Progress | None = None) -> ReleaseResult:
+                 progress: Progress | None = None, signing: Signing | None = None,
+                 previous_index: Path | None = None) -> ReleaseResult:
     """Build everything afresh into a staging folder, then move it into place as releases/DATE/ in one rename.
 
     A release folder is never changed: running again with the same sources is a no-op; with other sources and
-    the same CHANGELOG version it is an error that says to add a new version.
+    the same CHANGELOG version it is an error that says to add a new version. Nanopublications are signed with
+    `signing`, and supersede those of `previous_index` (default: the newest other release's index, if any).
     """
     from b12kg.qc.reason import hermit_inference, owlrl_inference, write_inferred
 
@@ -118,6 +122,13 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
         if folder != target and read_release(other).version == release.version:
             raise B12kgError(f"version {release.version} was already released as {folder}",
                              fix="add a new `## [X.Y.Z] - YYYY-MM-DD` heading to CHANGELOG.md for this release")
+    if previous_index is None:  # the same previous release the claim diff compares against
+        before = previous_release(releases_dir, release)
+        candidate = before / "exports" / INDEX_NAME if before is not None else None
+        previous_index = candidate if candidate is not None and candidate.is_file() else None
+    previous = read_index(previous_index) if previous_index else None
+    if previous_index:
+        say(f"nanopublications supersede those of {previous_index}")
     # The release folder is one output unit: staged beside releases/DATE/, moved into place in one rename
     # (b12kg.build.outputs: a killed run's staging folder is removed by the next run).
     with output_set(directories=[target]) as staged:
@@ -130,7 +141,7 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
         write_inferred(inference, out_dir=staging)
         say("exporting")
         export(curated_dir=curated_dir, ontology_dir=ontology_dir, out_dir=staging / "exports",
-               changelog=changelog)
+               changelog=changelog, signing=signing, previous=previous)
         for name in _ONTOLOGY_SOURCES:
             shutil.copy2(ontology_dir / name, staging / "ontology" / name)
         shutil.copy2(changelog, staging / "CHANGELOG.md")

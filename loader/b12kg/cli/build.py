@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from b12kg.cli.group import fail, main, progress
+from b12kg.cli.nanopubs import signing_from, signing_options
 from b12kg.cli.query import query
 from b12kg.errors import B12kgError
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, PROJECT, in_checkout
@@ -193,26 +194,38 @@ def stats(*, graphs_dir: Path) -> None:
               show_default=True, help="Folder of curated *.claims.yaml files.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the exports [default: the project's graphs/exports/].")
-def export_cmd(*, curated_dir: Path, out_dir: Path | None) -> None:
+@signing_options
+@click.option("--previous-index", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="The previous release's exports/b12kg.nanopubs.tsv: a changed claim's nanopublication then "
+                   "supersedes the old one (npx:supersedes), a claim that is gone is retracted (npx:retracts).")
+def export_cmd(*, curated_dir: Path, out_dir: Path | None, key: Path | None, signer: str | None,
+               signer_name: str | None, previous_index: Path | None) -> None:
     """Export the claims for neighbouring tools: HPO annotations, KGX (Biolink) and nanopublications.
 
     \b
     graphs/exports/b12kg.phenotype.hpoa     disease-phenotype claims as HPO annotation rows
     graphs/exports/kgx/b12kg_{nodes,edges}.{tsv,jsonl}   Biolink nodes and associations (KGX)
     graphs/exports/nanopubs/CLAIM.trig      one nanopublication per claim (head, assertion, provenance, pubinfo)
+    graphs/exports/b12kg.nanopubs.tsv       claim -> nanopublication IRI (and what it supersedes or retracts)
     Hypotheses and recommendations are not exported as HPO rows or Biolink edges (they are not facts); each
-    nanopublication keeps its claim's modality.
+    nanopublication keeps its claim's modality. Nanopublication IRIs are Trusty URIs (RA); --key signs them.
     """
+    from b12kg.export.npindex import read_index
     from b12kg.export.run import EXPORTS_DIR, export
 
     try:
         target = out_dir or (_default_out() and EXPORTS_DIR)
-        result = export(curated_dir=curated_dir, out_dir=target, progress=progress)
+        signing = signing_from(key, signer, signer_name)
+        previous = read_index(previous_index) if previous_index else None
+        result = export(curated_dir=curated_dir, out_dir=target, progress=progress, signing=signing,
+                        previous=previous)
     except B12kgError as exc:
         fail(exc)
         return
+    changes = ", ".join(f"{v} {k}" for k, v in (result.changes or {}).items() if v) if previous else ""
     click.echo(f"exported {result.hpoa_rows} HPO annotation rows, {result.nodes} KGX nodes, {result.edges} KGX "
-               f"edges, {result.nanopubs} nanopublications to {target}")
+               f"edges, {result.nanopubs} {'signed' if result.signed else 'unsigned'} nanopublications"
+               f"{f' ({changes})' if changes else ''} to {target}")
 
 
 @main.command(name="release")
@@ -220,7 +233,12 @@ def export_cmd(*, curated_dir: Path, out_dir: Path | None) -> None:
               help="Folder that holds the dated release folders [default: the project's releases/].")
 @click.option("--engine", type=click.Choice(["hermit", "owl-rl"]), default="hermit", show_default=True,
               help="Reasoner for the release's inferred graph.")
-def release_cmd(*, releases_dir: Path | None, engine: str) -> None:
+@signing_options
+@click.option("--previous-index", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="The nanopublication index to supersede [default: the newest other release's "
+                   "exports/b12kg.nanopubs.tsv in --releases, if any].")
+def release_cmd(*, releases_dir: Path | None, engine: str, key: Path | None, signer: str | None,
+                signer_name: str | None, previous_index: Path | None) -> None:
     """Write the newest CHANGELOG.md version as releases/DATE-vVERSION/: an immutable, checksummed folder.
 
     \b
@@ -228,13 +246,17 @@ def release_cmd(*, releases_dir: Path | None, engine: str) -> None:
     exports, gzipped N-Triples/N-Quads dumps and SHA256SUMS (check with `sha256sum -c SHA256SUMS`). The version
     and date come from CHANGELOG.md and must match pyproject.toml and the ontology's owl:versionIRI. Running it
     again with the same sources changes nothing; with changed sources it stops: add a new version first.
+    Sign its nanopublications with --key (and --signer); they supersede the previous release's where claims
+    changed, and retract the claims that are gone.
     """
     from b12kg.build.release import RELEASES_DIR, make_release
 
     try:
         if releases_dir is None:
             _default_out()
-        result = make_release(releases_dir=releases_dir or RELEASES_DIR, reasoner=engine, progress=progress)
+        signing = signing_from(key, signer, signer_name)
+        result = make_release(releases_dir=releases_dir or RELEASES_DIR, reasoner=engine, progress=progress,
+                              signing=signing, previous_index=previous_index)
     except B12kgError as exc:
         fail(exc)
         return

@@ -18,7 +18,7 @@ EXIT_CODES = {
     2: "usage error: unknown option or missing argument",
     3: "validation failed: HermiT found the ontology and data inconsistent, or the committed graphs (or the inferred "
        "graph) are stale; load: the store's counts or answers differ from the release's (load --status: it holds "
-       "another release)",
+       "another release); check-nanopubs: a nanopublication is invalid",
     4: "a store or SPARQL endpoint could not be reached or answered an error",
     5: "the environment lacks something (Java for HermiT, a built graph), or the outputs could not be written (full "
        "disk, a folder in the way); the previous outputs are then kept",

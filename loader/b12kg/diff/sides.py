@@ -13,6 +13,7 @@ from b12kg.build.describe import DOWNLOAD_BASE
 from b12kg.curation.read import claim_files
 from b12kg.diff.snapshot import SNAPSHOT_FILE, Row, file_rows, folder_rows, read_snapshot, sorted_rows
 from b12kg.errors import B12kgError
+from b12kg.export.npindex import INDEX_NAME, index_rows
 from b12kg.paths import CURATED_DIR, PROJECT
 
 __all__ = ["NANOPUB_INDEX", "CURATED_IN_REPO", "NOTHING", "BadSide", "NanopubIndex", "Side", "side_of_path",
@@ -23,8 +24,7 @@ __all__ = ["NANOPUB_INDEX", "CURATED_IN_REPO", "NOTHING", "BadSide", "NanopubInd
 # and the one it supersedes, if any) and `retraction` rows (a retraction nanopublication and the one it retracts).
 # When a release folder holds it, the diff links each claim version to its nanopublication and states the
 # supersessions and retractions of the new release.
-NANOPUB_INDEX = "exports/b12kg.nanopubs.tsv"
-_INDEX_COLUMNS = ["claim", "kind", "nanopub", "previous"]
+NANOPUB_INDEX = f"exports/{INDEX_NAME}"
 CURATED_IN_REPO = CURATED_DIR.relative_to(PROJECT).as_posix()  # graphs/curated
 _RELEASE_NAME = re.compile(r"\d{4}-\d{2}-\d{2}-v\d+\.\d+\.\d+")
 
@@ -129,24 +129,13 @@ class NanopubIndex:
 
 
 def read_nanopub_index(path: Path) -> NanopubIndex:
-    """A nanopublication index (NANOPUB_INDEX's format)."""
+    """A nanopublication index (the format of b12kg.export.npindex, read by its own reader)."""
     index = NanopubIndex()
-    with path.open(encoding="utf-8", newline="") as lines:
-        for number, line in enumerate(lines, start=1):
-            fields = line.rstrip("\n").split("\t")
-            if number == 1:
-                if fields != _INDEX_COLUMNS:
-                    raise B12kgError(f"{path}:1: not a nanopublication index (header {fields}, expected "
-                                     f"{_INDEX_COLUMNS})", fix="take the file from the release folder again")
-                continue
-            if len(fields) != 4 or fields[1] not in ("claim", "retraction") or not fields[2]:
-                raise B12kgError(f"{path}:{number}: malformed nanopublication index row {fields}",
-                                 fix="take the file from the release folder again (it is generated)")
-            claim, kind, nanopub, previous = fields
-            if kind == "retraction":
-                index.retracts[claim] = (nanopub, previous)
-                continue
-            index.nanopub[claim] = nanopub
-            if previous:
-                index.supersedes[claim] = previous
+    for claim, kind, nanopub, previous in index_rows(path):
+        if kind == "retraction":
+            index.retracts[claim] = (nanopub, previous)
+            continue
+        index.nanopub[claim] = nanopub
+        if previous:
+            index.supersedes[claim] = previous
     return index
