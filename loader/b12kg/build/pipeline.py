@@ -29,6 +29,7 @@ from b12kg.build.writers import (
 )
 from b12kg.curation.read import Document, claim_files, read_document
 from b12kg.errors import B12kgError, CurationError
+from b12kg.explorer.site import write_explorer
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
 from b12kg.qc.validate import check_ids, relation_curies
 from b12kg.rdf.anatomy import ANATOMY_EDGES, read_anatomy_edges
@@ -273,6 +274,9 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                           _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, "
                                   "SPARQL Service Description, figures computed by the build"),
                           workdir=workdir, chunk=sort_chunk)
+    say("writing the explorer (a static site made from the graph just written)")
+    site = write_explorer(graphs_dir=out_dir)
+    outputs += sorted(p for p in site.folder.rglob("*") if p.is_file())
     modalities = Counter[str](c.modality for d in documents for c in d.claims)
     return BuildResult(len(documents), claims, len(triples), len(rows), outputs, modalities)
 
