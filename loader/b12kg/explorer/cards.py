@@ -8,9 +8,12 @@ from html import escape
 from b12kg.explorer.extract import CLAIM_BASE, Claim, Explorer, Value, curie
 from b12kg.vocab import NS
 
-__all__ = ["card_html", "term_html", "text_html", "lang_of", "claim_name"]
+__all__ = ["card_html", "term_html", "text_html", "marked_runs", "lang_of", "claim_name"]
 
-_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+_LETTERS = "\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF"
+_ARABIC = re.compile(f"[{_LETTERS}]")
+# a run of Arabic words inside text in another language (an English note quoting the source), kept whole
+_ARABIC_RUN = re.compile(f"[{_LETTERS}]+(?:[\\s\u060c\u061b]+[{_LETTERS}]+)*")
 _B12O = NS["b12o"]
 _RDFS_LABEL = NS["rdfs"] + "label"
 # shown in the card's head, not again among its rows
@@ -32,11 +35,20 @@ def lang_of(value: Value) -> str:
     return "ar" if value.text and _ARABIC.search(value.text) else ""
 
 
+def marked_runs(text: str) -> str:
+    """Escaped text whose Arabic runs are marked as Arabic and isolated for bidi (<bdi lang="ar">)."""
+    out, at = [], 0
+    for run in _ARABIC_RUN.finditer(text):
+        out += [escape(text[at:run.start()]), f'<bdi lang="ar">{escape(run.group())}</bdi>']
+        at = run.end()
+    return "".join(out) + escape(text[at:])
+
+
 def text_html(text: str, lang: str) -> str:
-    if not lang:
-        return escape(text)
-    direction = ' dir="rtl"' if lang == "ar" else ""
-    return f'<span lang="{lang}"{direction}>{escape(text)}</span>'
+    if lang == "ar":
+        return f'<span lang="ar" dir="rtl">{escape(text)}</span>'
+    shown = marked_runs(text)
+    return f'<span lang="{lang}">{shown}</span>' if lang else shown
 
 
 def term_html(iri: str, ex: Explorer) -> str:
@@ -108,7 +120,7 @@ def card_html(claim: Claim, ex: Explorer) -> str:
     return (
         f'<article class="card" id="card-{claim.id}" data-claim="{claim.id}" hidden tabindex="-1" '
         f'aria-labelledby="card-title-{claim.id}">'
-        f'<h3 id="card-title-{claim.id}">{escape(claim_name(claim))}</h3>'
+        f'<h3 id="card-title-{claim.id}">{marked_runs(claim_name(claim))}</h3>'
         f'<p class="claim-id"><a href="{escape(claim.iri)}"><code>claim:{escape(claim.id)}</code></a></p>'
         f"{quotes}"
         f'<p class="triple">{triple}</p>'

@@ -59,6 +59,7 @@
 
   function choose(id, how) {
     if (!FACETS[id]) return;
+    if (how !== "stay") showAlso([]);
     state.claim = id;
     writeHash();
     showCard(id);
@@ -74,9 +75,37 @@
     return mark;
   }
 
+  // the claims quoting the words at a point, innermost first: nested or identical quotes are all reachable from here
+  function showAlso(ids) {
+    const also = document.getElementById("also");
+    const list = also.querySelector("ul");
+    list.textContent = "";
+    for (const id of ids) {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.dataset.claim = id;
+      button.textContent = document.getElementById("claim-name-" + id).textContent;
+      item.append(button);
+      list.append(item);
+    }
+    also.hidden = ids.length === 0;
+  }
+
   document.addEventListener("click", (event) => {
     const mark = markOf(event.target);
-    if (mark) { event.stopPropagation(); choose(mark.dataset.claim, "stay"); return; }
+    if (mark) {
+      event.stopPropagation();
+      const ids = [];
+      for (let m = mark; m; m = m.parentElement.closest("mark.q")) {
+        if (!m.classList.contains("off") && !ids.includes(m.dataset.claim)) ids.push(m.dataset.claim);
+      }
+      choose(ids[0], "stay");
+      showAlso(ids.slice(1));
+      return;
+    }
+    const other = event.target.closest("#also button[data-claim]");
+    if (other) { choose(other.dataset.claim, "stay"); return; }
     const button = event.target.closest("#claim-list button[data-claim]");
     if (button) { choose(button.dataset.claim, "jump"); return; }
     const link = event.target.closest("a[data-claim-link]");
@@ -90,7 +119,10 @@
     }
   });
   document.addEventListener("focusin", (event) => {
-    if (event.target.matches && event.target.matches("mark.q[id]")) choose(event.target.dataset.claim, "stay");
+    if (event.target.matches && event.target.matches("mark.q[id]")) {
+      showAlso([]);
+      choose(event.target.dataset.claim, "stay");
+    }
   });
   const form = document.getElementById("filters");
   form.addEventListener("change", (event) => {

@@ -9,7 +9,7 @@ from decimal import Decimal
 from html import escape
 
 from b12kg import __version__
-from b12kg.explorer.cards import card_html, claim_name, term_html, text_html
+from b12kg.explorer.cards import card_html, claim_name, marked_runs, term_html, text_html
 from b12kg.explorer.extract import Explorer, Window, curie
 from b12kg.explorer.source import source_html
 from b12kg.vocab import ID, NS
@@ -45,8 +45,9 @@ def _select(name: str, legend: str, options: list[tuple[str, str, int]]) -> str:
     indent = "\u00a0\u00a0"  # the hierarchy, shown by indenting (an option holds text only)
     items = "".join(f'<option value="{escape(value)}">{indent * depth}{escape(text)}</option>'
                     for value, text, depth in options)
-    return (f'<label for="f-{name}">{escape(legend)}</label>'
-            f'<select id="f-{name}" name="{name}" data-facet="{name}"><option value="">any</option>{items}</select>')
+    return (f'<div class="facet"><label for="f-{name}">{escape(legend)}</label>'
+            f'<select id="f-{name}" name="{name}" data-facet="{name}"><option value="">any</option>{items}</select>'
+            "</div>")
 
 
 def _manifestation_options(ex: Explorer) -> list[tuple[str, str, int]]:
@@ -111,7 +112,7 @@ def _bar(window: Window, ex: Explorer) -> str:
         assert low is not None and high is not None
         start, end = _x(low), _x(high)
         style, days = f"left:{start}%;width:{max(end - start, 0.8):.2f}%", str(low)
-        shown = f"{low.normalize():f}–{high.normalize():f} days"
+        shown = f"{low:.0f}–{high:.0f} days" if low != high else f"{low:.0f} days"
     open_class = " open" if not days else ""
     return (f'<li class="bar-row" data-claim="{window.claim}" data-days="{days}" data-window="{escape(window.iri)}">'
             f'<a class="bar{open_class}" href="#claim={window.claim}" data-claim-link="{window.claim}" '
@@ -137,10 +138,10 @@ def _questions(questions: list[Question]) -> str:
     items = []
     for q in questions:
         items.append(
-            f'<li class="question" data-query="{escape(q.name)}"><p class="q-en">{escape(q.english)}</p>'
+            f'<li class="question" data-query="{escape(q.name)}"><p class="q-en">{marked_runs(q.english)}</p>'
             f'<p class="q-ar" lang="ar" dir="rtl">{escape(q.arabic)}</p>'
             f'<details><summary><code>{escape(q.name)}.rq</code></summary>'
-            f'<pre class="sparql" lang="zxx" translate="no">{escape(q.sparql)}</pre></details>'
+            f'<pre class="sparql" lang="zxx" translate="no">{marked_runs(q.sparql)}</pre></details>'
             f'<button type="button" class="run" data-query="{escape(q.name)}" hidden>Run on the live endpoint'
             f'</button><div class="answer" aria-live="polite"></div></li>')
     return ('<section id="questions" lang="en" aria-labelledby="questions-title"><h2 id="questions-title">Questions '
@@ -161,7 +162,7 @@ def page_html(ex: Explorer, questions: list[Question]) -> str:
     documents = []
     for doc in ex.documents:
         others = "".join(f'<li><a href="#s-{doc.id}-{s.index}">sentence {s.index}</a> ({s.kind}): '
-                         f'{escape(s.reason or "section heading")}</li>'
+                         f'{marked_runs(s.reason or "section heading")}</li>'
                          for s in doc.sentences if s.kind != "claims")
         documents.append(
             f'<section class="document" id="doc-{doc.id}" aria-labelledby="doc-title-{doc.id}">'
@@ -172,7 +173,7 @@ def page_html(ex: Explorer, questions: list[Question]) -> str:
     cards = "".join(card_html(c, ex) for c in ex.claims)
     listing = "".join(
         f'<li data-claim="{c.id}"><button type="button" data-claim="{c.id}" id="claim-name-{c.id}">'
-        f'{escape(claim_name(c))}</button></li>' for c in ex.claims)
+        f'{marked_runs(claim_name(c))}</button></li>' for c in ex.claims)
     return f"""<!DOCTYPE html>
 <html lang="en" dir="ltr">
 <head>
@@ -193,6 +194,7 @@ do not edit.</p></header>
 <div id="source-view">{"".join(documents)}</div>
 <aside id="card-panel" lang="en" aria-live="polite" aria-label="the chosen claim">
 <p id="no-card">No claim chosen yet: choose a highlighted quote or a claim in the list.</p>
+<nav id="also" hidden aria-label="other claims quoting these words"><p>Other claims quoting these words:</p><ul></ul></nav>
 {cards}
 </aside>
 </main>

@@ -14,6 +14,7 @@ from b12kg.store.guard import federation_problem, foreign_request, query_texts
 
 if TYPE_CHECKING:
     from b12kg.store.pool import Pool, Worker
+    from b12kg.store.site import StaticFile, StaticSite
 
 __all__ = ["Front", "MAX_BODY", "MAX_CONNECTIONS"]
 
@@ -36,6 +37,7 @@ class Front(ThreadingHTTPServer):
         self.address_family = family
         self.allowed = allowed
         self.pool: Pool | None = None
+        self.site: StaticSite | None = None  # files answered here (the explorer at /); every other path: Oxigraph
         self.allow_service = False
         self.timeout_s = 30.0
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
@@ -100,6 +102,12 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._body()
         if body is None:
             return
+        site = self.server.site
+        if site is not None and self.command in ("GET", "HEAD"):
+            found = site.find(self.path, self.headers.get("Accept"))
+            if found is not None:
+                self._file(found)
+                return
         if not self.server.allow_service:
             problem = federation_problem(query_texts(self.path, self.headers.get("Content-Type"), body))
             if problem:
@@ -213,6 +221,22 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the client went away or stalled past the socket timeout
             self.close_connection = True
             return False
+
+    def _file(self, found: StaticFile) -> None:
+        from b12kg.store.site import CSP
+
+        try:
+            self.send_response_only(200)
+            self.send_header("Content-Type", found.content_type)
+            self.send_header("Content-Length", str(len(found.body)))
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Content-Security-Policy", CSP)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(found.body)
+        except OSError:
+            self.close_connection = True
 
     def _reply(self, status: int, message: str, *, close: bool = False) -> None:
         body = (message + "\n").encode("utf-8")
