@@ -67,10 +67,13 @@ def open_page(browser: Any, url: str) -> tuple[Any, Recorded]:
 
 
 def screenshots(page: Any, folder: Path) -> list[Path]:
-    """The source view (with a claim's card open) and the timeline, as PNG files in `folder`."""
+    """The source view (the window, scrolled to the chosen claim's quote, its card beside it) and the timeline, as PNG
+    files in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     source, timeline = folder / "explorer-source.png", folder / "explorer-timeline.png"
-    page.locator("main").screenshot(path=str(source))
+    page.evaluate("""() => { const mark = document.querySelector('mark.q.active') || document.querySelector('mark.q');
+                             mark.scrollIntoView({block: 'center'}); }""")
+    page.screenshot(path=str(source))
     page.locator("#timeline").screenshot(path=str(timeline))
     return [source, timeline]
 

@@ -162,7 +162,8 @@ def test_every_claim_has_one_card_and_its_highlight_is_its_exact_quote(page: tup
     assert sorted(cards) == sorted(exact), "one card per claim, and no other"
     under = view.evaluate("""() => {
         const out = {};
-        for (const m of document.querySelectorAll('mark.q')) out[m.dataset.claim] = (out[m.dataset.claim] || '') + m.textContent;
+        for (const m of document.querySelectorAll('mark.q'))
+            out[m.dataset.claim] = (out[m.dataset.claim] || '') + m.textContent;
         return out; }""")
     assert under == exact
 

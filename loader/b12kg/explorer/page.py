@@ -194,7 +194,8 @@ do not edit.</p></header>
 <div id="source-view">{"".join(documents)}</div>
 <aside id="card-panel" lang="en" aria-live="polite" aria-label="the chosen claim">
 <p id="no-card">No claim chosen yet: choose a highlighted quote or a claim in the list.</p>
-<nav id="also" hidden aria-label="other claims quoting these words"><p>Other claims quoting these words:</p><ul></ul></nav>
+<nav id="also" hidden aria-label="other claims quoting these words"><p>Other claims quoting these words:</p>
+<ul></ul></nav>
 {cards}
 </aside>
 </main>
