@@ -6,6 +6,11 @@
   const KEYS = ["age", "man", "mod", "src"];
   const ARABIC = /[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]/;
   const state = { age: "", man: "", mod: "", src: "", claim: "" };
+  // each claim's marks, list entry and timeline bars, found once (filtering is then linear in the claims)
+  const parts = {};
+  for (const element of document.querySelectorAll("mark.q[data-claim], #claim-list li[data-claim], .bar-row[data-claim]")) {
+    (parts[element.dataset.claim] = parts[element.dataset.claim] || []).push(element);
+  }
 
   function matches(id) {
     const facet = FACETS[id];
@@ -38,12 +43,10 @@
     for (const id of Object.keys(FACETS)) {
       const on = matches(id);
       if (on) shown += 1;
-      document.querySelectorAll('mark.q[data-claim="' + id + '"]').forEach((mark) => {
-        mark.classList.toggle("off", !on);
-        if (mark.id) mark.tabIndex = on ? 0 : -1;
-      });
-      document.querySelectorAll('#claim-list li[data-claim="' + id + '"], .bar-row[data-claim="' + id + '"]')
-        .forEach((element) => element.classList.toggle("off", !on));
+      for (const element of parts[id] || []) {
+        element.classList.toggle("off", !on);
+        if (element.matches("mark.q[id]")) element.tabIndex = on ? 0 : -1;
+      }
     }
     document.getElementById("f-count").textContent = shown + " of " + Object.keys(FACETS).length + " claims";
     showCard(state.claim);

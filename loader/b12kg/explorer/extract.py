@@ -11,7 +11,6 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, QuerySolutions, RdfFormat, Store
 
 from b12kg.errors import MissingPrerequisite
-from b12kg.sparql.engines import DATASET_FILE
 from b12kg.vocab import NS, compact, sparql_prefixes
 
 __all__ = ["Value", "Sentence", "Quote", "Claim", "Window", "SourceDoc", "Explorer", "read_explorer", "open_graph",
@@ -110,9 +109,8 @@ def curie(iri: str) -> str:
     return short
 
 
-def open_graph(graphs_dir: Path) -> Store:
-    """The built dataset (graphs/b12kg.nq) in memory: its default graph is the graph a store holds."""
-    path = graphs_dir / DATASET_FILE
+def open_graph(path: Path) -> Store:
+    """A built dataset (graphs/b12kg.nq, canonical N-Quads) in memory: its default graph is the graph a store holds."""
     if not path.is_file():
         raise MissingPrerequisite(f"the built graph {path} is missing", fix="run `b12kg build` first")
     store = Store()
@@ -164,11 +162,11 @@ def _claims(store: Store) -> list[Claim]:
             ?quote a oa:TextQuoteSelector ; oa:exact ?exact . }"""):
         claim = claims.setdefault(row["c"].value, Claim(row["id"].value, row["c"].value, row["doc"].value, []))
         claim.quotes.append(Quote(int(row["start"].value), int(row["end"].value), row["exact"].value))
-    by_length = sorted(claims, key=len, reverse=True)  # a claim's own nodes: the longest claim IRI that prefixes them
     for row in _rows(store, f"""SELECT ?s ?p ?o WHERE {{ ?s ?p ?o .
             FILTER(STRSTARTS(STR(?s), "{CLAIM_BASE}")) }}"""):
         subject = row["s"].value
-        owner = claims.get(subject) or next((claims[c] for c in by_length if subject.startswith(c + "/")), None)
+        # a claim's own nodes sit under its IRI (claim/ID/evidence, claim/ID/onset/lower …); ids hold no "/"
+        owner = claims.get(CLAIM_BASE + subject[len(CLAIM_BASE):].split("/", 1)[0])
         if owner is not None:
             owner.nodes.setdefault(subject, []).append((row["p"].value, _value(row["o"])))
     for claim in claims.values():
