@@ -378,3 +378,35 @@ def test_served_by_b12kg_serve_a_question_is_answered_live(browser: Any, graph: 
             view.context.close()
     finally:
         endpoint.stop()
+
+
+@pytest.mark.slow
+def test_text_contrast_is_aa_and_focus_is_visible(page: tuple[Any, Recorded]) -> None:
+    """WCAG 2.1 contrast (1.4.3, AA: 4.5:1) of every kind of text on its actual background, a card open."""
+    view, _ = page
+    view.click('#claim-list button[data-claim="infants-about-half-have-involuntary-movements"]')
+    card = ".card:not([hidden])"
+    selectors = [".source mark.q.d0", ".source mark.q.d1", ".source mark.q.d2", ".source mark.q.active",
+                 ".source .s-no-claim", ".source .s-heading", "#filters label", f"{card} .offsets", f"{card} a.term",
+                 f"{card} .term code", f"{card} .exact", f"{card} dt", "#claim-list button", ".bar-label .days",
+                 ".tick", "footer"]
+    ratios = view.evaluate("""selectors => {
+        const rgb = c => c.match(/[\\d.]+/g).map(Number);
+        const linear = v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        const lum = ([r, g, b]) => 0.2126 * linear(r / 255) + 0.7152 * linear(g / 255) + 0.0722 * linear(b / 255);
+        const background = e => {
+            for (; e; e = e.parentElement) {
+                const c = rgb(getComputedStyle(e).backgroundColor);
+                if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+            }
+            return [255, 255, 255]; };
+        const out = {};
+        for (const selector of selectors) {
+            const e = document.querySelector(selector);
+            if (!e) { out[selector] = 0; continue; }
+            const [a, b] = [lum(rgb(getComputedStyle(e).color)), lum(background(e))];
+            out[selector] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }
+        return out; }""", selectors)
+    low = {selector: round(ratio, 2) for selector, ratio in ratios.items() if ratio < 4.5}
+    assert low == {}

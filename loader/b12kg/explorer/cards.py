@@ -83,7 +83,10 @@ def _value_html(value: Value, claim: Claim, ex: Explorer, depth: int) -> str:
 
 def _predicate_label(predicate: str, ex: Explorer) -> str:
     label = ex.labels.get(predicate, {}).get("en")
-    return escape(label) if label else f'<code>{escape(curie(predicate))}</code>'
+    if label:
+        return escape(label)
+    short = curie(predicate)  # no label in the graph (oa:, skos:, time: terms): its local name, its CURIE on hover
+    return f'<span title="{escape(short)}">{escape(short.rsplit(":", 1)[-1])}</span>'
 
 
 def _rows_html(subject: str, claim: Claim, ex: Explorer, depth: int, *, skip: set[str]) -> str:
@@ -114,6 +117,11 @@ def card_html(claim: Claim, ex: Explorer) -> str:
     modality = ", ".join(term_html(v.iri, ex) for v in one["modality"] if v.iri)
     hedges = ", ".join(text_html(v.text or "", lang_of(v)) for v in one["hedgeText"])
     direct = any(v.text == "true" for v in one["hasDirectTriple"])
+    said_by = []
+    for source in (v.iri for v in claim.values(_B12O + "attributedTo") if v.iri):
+        facts = "".join(f"; {_predicate_label(p, ex)}: {_value_html(v, claim, ex, 9)}"
+                        for p, v in sorted(ex.source_facts.get(source, []), key=lambda pv: pv[0].endswith("note")))
+        said_by.append(f"{term_html(source, ex)}{facts}")
     quotes = "".join(f'<blockquote lang="ar" dir="rtl" class="exact">{escape(q.exact)}</blockquote>'
                      f'<p class="offsets">characters {q.start}–{q.end} (Unicode code points)</p>'
                      for q in claim.quotes)
@@ -126,6 +134,7 @@ def card_html(claim: Claim, ex: Explorer) -> str:
         f'<p class="triple">{triple}</p>'
         f'<p class="modality"><strong>Modality:</strong> {modality}'
         f'{"; <strong>hedge words:</strong> " + hedges if hedges else ""}</p>'
+        f'<p class="said-by"><strong>Who asserts it:</strong> {"; ".join(said_by)}</p>'
         f'<p class="direct"><strong>Direct triple:</strong> '
         f'{"yes — subject, relation and object are also stated as one plain triple" if direct else "no — only the claim node says it (hedged, conditional or not a plain fact)"}</p>'  # noqa: E501
         f'{_rows_html(claim.iri, claim, ex, 0, skip=_HEAD)}'

@@ -17,7 +17,7 @@ __all__ = ["Value", "Sentence", "Quote", "Claim", "Window", "SourceDoc", "Explor
            "CLAIM_BASE", "curie"]
 
 CLAIM_BASE = NS["claim"]
-_PREFIXES = sparql_prefixes(["b12o", "rdfs", "oa", "dcterms", "rdf"])
+_PREFIXES = sparql_prefixes(["b12o", "rdfs", "oa", "dcterms", "rdf", "skos"])
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ class Explorer:
     parents: dict[str, list[str]]  # manifestation term -> its direct superclasses (among those above)
     modality: dict[str, str]  # claim id -> modality IRI
     sources: dict[str, str]  # claim id -> b12o:attributedTo IRI
+    source_facts: dict[str, list[tuple[str, Value]]]  # source IRI -> what the graph says of who it is (status, note)
 
 
 def curie(iri: str) -> str:
@@ -224,8 +225,13 @@ def read_explorer(store: Store) -> Explorer:
     values = " ".join(f"<{term}>" for term in used)
     parents = _pairs(store, f"""SELECT ?a ?b WHERE {{ VALUES ?a {{ {values} }} VALUES ?b {{ {values} }}
         ?a rdfs:subClassOf ?b . FILTER(?a != ?b) }}""") if used else {}
+    source_facts: dict[str, list[tuple[str, Value]]] = defaultdict(list)
+    for row in _rows(store, """SELECT DISTINCT ?s ?p ?o WHERE { ?c a b12o:HealthClaim ; b12o:attributedTo ?s .
+            ?s ?p ?o . VALUES ?p { b12o:citedArticleStatus b12o:authorStatus skos:note } } ORDER BY ?s ?p ?o"""):
+        source_facts[row["s"].value].append((row["p"].value, _value(row["o"])))
     return Explorer(
         documents=_documents(store), claims=_claims(store), labels=_labels(store), windows=_windows(store),
         age_groups=_pairs(store, """SELECT ?a ?b WHERE {
             ?c a b12o:HealthClaim ; dcterms:identifier ?a ; b12o:concernsAgeGroup ?b }"""),
-        manifestations=manifestations, parents=parents, modality=modality, sources=sources)
+        manifestations=manifestations, parents=parents, modality=modality, sources=sources,
+        source_facts=dict(source_facts))
