@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up what b12kg needs on a fresh machine that has Python and apt: a virtual environment in .venv holding
 # b12kg and its dependencies (from PyPI, the Oxigraph server among them), a Java runtime for the HermiT
-# reasoner (from Debian), and with the test extras Virtuoso Open Source 7 (for the store tests) and Raptor's rapper (an
-# independent RDF parser), both from Debian.
+# reasoner (from Debian), and with the test extras Virtuoso Open Source 7 (for the store tests), Raptor's rapper (an
+# independent RDF parser) and Chromium (for the explorer's browser tests), all from Debian.
 # Safe to run again: it adds only what is missing. Usage: scripts/setup.sh [EXTRAS], e.g. scripts/setup.sh '[test]'
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +44,10 @@ fi
 if [[ "$EXTRAS" == *test* ]] && ! command -v rapper >/dev/null 2>&1; then
   echo "setup: installing Raptor (Debian raptor2-utils), the independent RDF parser the tests compare against"
   apt_install raptor2-utils
+fi
+if [[ "$EXTRAS" == *test* ]] && ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Chromium (Debian chromium) for the explorer's browser tests (Playwright drives it)"
+  apt_install chromium
 fi
 # The venv's own pip and setuptools come from the Python that made it (pip 23.2, setuptools 65.5 here, both with
 # published CVEs): bring them up to date before anything else is installed with them.

@@ -29,7 +29,9 @@ def test_wheel_carries_the_data(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("b12kg/_data/ontology/b12kg.ttl", "b12kg/_data/ontology/b12kg.owl", "b12kg/_data/graphs/b12kg.nq",
                  "b12kg/_data/queries/01-manifestations.rq", "b12kg/cli/__init__.py",
-                 "b12kg/store/serve.py", "b12kg/curation/read.py"):
+                 "b12kg/store/serve.py", "b12kg/curation/read.py", "b12kg/explorer/explorer.js",
+                 "b12kg/explorer/explorer.css", "b12kg/explorer/assets/NotoNaskhArabic-Regular.subset.woff2",
+                 "b12kg/explorer/assets/OFL.txt", "b12kg/_data/graphs/explorer/index.html"):
         assert name in names, name
 
 

@@ -81,10 +81,12 @@ def test_version_iri_and_description_match_the_release(released: Path) -> None:
         assert hashlib.sha256(path.read_bytes()).hexdigest() == digest.value, url.value
         described.add(url.value[len(prefix):])
     # every file is a described distribution (the build's own description too, listed by the release's), but
-    # the release description and checksum list themselves and the nanopublications (listed in SHA256SUMS)
+    # the release description and checksum list themselves, the nanopublications and the explorer's files (listed
+    # in SHA256SUMS)
     files = {p.relative_to(released).as_posix() for p in released.rglob("*") if p.is_file()}
     assert files - described == {RELEASE_DESCRIPTION, CHECKSUMS} | \
-        {f for f in files if f.startswith("exports/nanopubs/")}
+        {f for f in files if f.startswith(("exports/nanopubs/", "explorer/"))}
+    assert "explorer/index.html" in files
     assert {"b12kg-inferred.nt", "b12kg.nt.gz", "exports/kgx/b12kg_edges.jsonl", "CHANGELOG.md"} <= described
 
 

@@ -38,6 +38,7 @@ from b12kg.build.writers import (
 )
 from b12kg.curation.read import Document, claim_files, read_document
 from b12kg.errors import B12kgError, CurationError
+from b12kg.explorer.site import EXPLORER_DIR, write_site
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, QUERIES_DIR
 from b12kg.qc.validate import check_ids, relation_curies
 from b12kg.rdf.anatomy import ANATOMY_EDGES, read_anatomy_edges
@@ -244,7 +245,8 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                for ext in ("ttl", "owl")}
     outputs = [*targets.values(), owl_path, context_path, docs_path, *modules]
     # One output set over graphs/ and ontology/: every file is replaced together, or none is (b12kg.build.outputs).
-    with output_set(files=outputs) as staged:
+    explorer_dir = out_dir / EXPLORER_DIR  # the explorer: a static site made from the graph (b12kg.explorer)
+    with output_set(files=outputs, directories=[explorer_dir]) as staged:
         workdir = staged.scratch()  # sorted runs of a large build spill here, on the outputs' filesystem
         files = {path: staged.open(path) for path in outputs}
         say("sorting into canonical order")
@@ -267,6 +269,9 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         examples = canonical_rows(example_quads(queries_dir, endpoint=SERVE_ENDPOINT))
         write_turtle(files[targets["examples"]], examples, _header("query library as SPARQL examples (SIB "
                                                                    "sparql-examples convention), from queries/*.rq"))
+        say("writing the explorer from the graph just written")
+        files[targets["nquads"]].flush()
+        write_site(staged.directory(explorer_dir), dataset=Path(files[targets["nquads"]].name))
         _write_rdfxml(files[owl_path], ontology_rows)
         files[docs_path].write(docs)
         for path, module_rows in modules.items():
@@ -295,6 +300,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                           _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, "
                                   "SPARQL Service Description, figures computed by the build"),
                           workdir=workdir, chunk=sort_chunk)
+    outputs += sorted(p for p in explorer_dir.rglob("*") if p.is_file())
     modalities = Counter[str](c.modality for d in documents for c in d.claims)
     return BuildResult(len(documents), claims, len(triples), len(rows), outputs, modalities)
 

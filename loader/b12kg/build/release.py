@@ -65,13 +65,14 @@ def _gzip(source: Path) -> None:
 def _describe_rest(staging: Path, release: Release) -> None:
     """DCAT distributions for what the release adds to the build (inferred graph, gzip dumps, exports, changelog).
 
-    The nanopublications (one small file per claim) are listed, with their checksums, in SHA256SUMS only.
+    The nanopublications (one small file per claim) and the explorer (a web page and its files, not data) are
+    listed, with their checksums, in SHA256SUMS only.
     """
     described = _titles(staging / DESCRIPTION_FILE)
     quads: list[Quad] = []
     for path in sorted(staging.rglob("*")):
         name = path.relative_to(staging).as_posix()
-        if path.is_file() and name not in described and not name.startswith("exports/nanopubs/"):
+        if path.is_file() and name not in described and not name.startswith(("exports/nanopubs/", "explorer/")):
             quads += distribution(name, FileFacts.of(path), release=release)
     with (staging / RELEASE_DESCRIPTION).open("w", encoding="utf-8") as out:
         write_description(out, quads, [f"b12kg release {release.version} ({release.date}): DCAT distributions of the "

@@ -38,7 +38,8 @@ def _default_out() -> Path:
 @click.option("--ontology-out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the ontology's RDF/XML and the import modules [default: ontology/, or --out].")
 def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None) -> None:
-    """Compile the ontology and curated claims into Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML.
+    """Compile the ontology and curated claims into Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML, and the
+    explorer page made from the graph (graphs/explorer/index.html: every claim in its Arabic source).
 
     Every input is checked first (quotes, offsets, IDs against HPO, windows, sources); on any problem nothing
     is written and the message names the file, line, claim and fix. Outputs are replaced atomically.

@@ -45,7 +45,8 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
 
     The dataset (default graph and per-claim named graphs) is loaded with the inferred graph added to the default
     graph, so hierarchy questions work without a reasoner. Query it with `b12kg query ... --endpoint URL`, any
-    SPARQL client, or the query page in a browser. The query library is there too, as SPARQL examples in the
+    SPARQL client, or a browser: the explorer (graphs/explorer/, written by `b12kg build`) is served at /, its
+    questions answered live by this endpoint. The query library is there too, as SPARQL examples in the
     named graph https://w3id.org/b12kg/graph/examples; the endpoint URL fetched without a query (GET /query)
     answers its SPARQL 1.1 service description (Turtle).
 
@@ -60,6 +61,7 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
 
     from b12kg.store.processes import make_run_folder, remove_stale_run_folders
     from b12kg.store.serve import load_location, open_front, start_endpoint
+    from b12kg.store.site import site_for
 
     folder = None
     front = None
@@ -74,8 +76,9 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
             raise B12kgError(f"{location} is not empty", fix="give a new or empty folder, or leave out --location")
         progress(f"loading {graphs_dir} into {location}")
         load_location(location, graphs_dir, edition=edition)
+        site = site_for(graphs_dir)
         endpoint = start_endpoint(location, front=front, timeout=timeout, workers=workers,
-                                  allow_service=allow_service)
+                                  allow_service=allow_service, site=site)
     except B12kgError as exc:
         if front is not None:
             front.server_close()
@@ -84,7 +87,7 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
         fail(exc)
         return
     click.echo(f"SPARQL endpoint: {endpoint.query_url}")
-    click.echo(f"query page:      {endpoint.base}/")
+    click.echo(f"{'explorer:' if site else 'query page:':<17}{endpoint.base}/")
     progress(f"query timeout {timeout:g} s; {workers} Oxigraph worker(s); federation (SERVICE) "
               f"{'allowed' if allow_service else 'refused'}; requests from other web pages refused")
     click.echo("press Ctrl-C to stop")

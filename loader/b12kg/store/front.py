@@ -15,6 +15,7 @@ from b12kg.store.service import is_bare_endpoint
 
 if TYPE_CHECKING:
     from b12kg.store.pool import Pool, Worker
+    from b12kg.store.site import StaticFile, StaticSite
 
 __all__ = ["Front", "MAX_BODY", "MAX_CONNECTIONS"]
 
@@ -37,6 +38,7 @@ class Front(ThreadingHTTPServer):
         self.address_family = family
         self.allowed = allowed
         self.pool: Pool | None = None
+        self.site: StaticSite | None = None  # files answered here (the explorer at /); every other path: Oxigraph
         self.allow_service = False
         self.timeout_s = 30.0
         self.description: bytes | None = None  # the service description (Turtle), once the endpoint answers
@@ -106,6 +108,12 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command in ("GET", "HEAD") and description is not None and is_bare_endpoint(self.path):
             self._reply(200, description, content_type="text/turtle; charset=utf-8")  # SPARQL 1.1 SD §2
             return
+        site = self.server.site
+        if site is not None and self.command in ("GET", "HEAD"):
+            found = site.find(self.path, self.headers.get("Accept"))
+            if found is not None:
+                self._file(found)
+                return
         if not self.server.allow_service:
             problem = federation_problem(query_texts(self.path, self.headers.get("Content-Type"), body))
             if problem:
@@ -219,6 +227,22 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the client went away or stalled past the socket timeout
             self.close_connection = True
             return False
+
+    def _file(self, found: StaticFile) -> None:
+        from b12kg.store.site import CSP
+
+        try:
+            self.send_response_only(200)
+            self.send_header("Content-Type", found.content_type)
+            self.send_header("Content-Length", str(len(found.body)))
+            self.send_header("Cache-Control", "no-cache")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Content-Security-Policy", CSP)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(found.body)
+        except OSError:
+            self.close_connection = True
 
     def _reply(self, status: int, message: str | bytes, *, close: bool = False,
                content_type: str = "text/plain; charset=utf-8") -> None:

@@ -22,6 +22,7 @@ from b12kg.store.guard import allowed_hosts
 from b12kg.store.pool import Pool
 from b12kg.store.processes import die_with_parent, oxigraph_binary
 from b12kg.store.service import served_graphs, service_description
+from b12kg.store.site import StaticSite
 
 __all__ = ["Endpoint", "load_location", "start_endpoint", "open_front", "check_timeout", "DEFAULT_TIMEOUT",
            "DEFAULT_WORKERS", "MAX_TIMEOUT"]
@@ -131,8 +132,9 @@ def open_front(*, host: str = "127.0.0.1", port: int = 0) -> Front:
 
 def start_endpoint(location: Path, *, host: str = "127.0.0.1", port: int | None = None,
                    timeout: float = DEFAULT_TIMEOUT, workers: int = DEFAULT_WORKERS, allow_service: bool = False,
-                   front: Front | None = None, wait_seconds: float = 30.0) -> Endpoint:
-    """Start the workers on the location and the front on host:port, and check a query answers through both."""
+                   front: Front | None = None, wait_seconds: float = 30.0, site: StaticSite | None = None) -> Endpoint:
+    """Start the workers on the location and the front on host:port, and check a query answers through both;
+    with `site`, the front answers GETs of its files itself (the explorer at /, b12kg.store.site)."""
     check_timeout(timeout)
     front = front or open_front(host=host, port=port or 0)
     pool = Pool(location, size=workers, timeout=timeout, wait_seconds=wait_seconds)
@@ -143,6 +145,7 @@ def start_endpoint(location: Path, *, host: str = "127.0.0.1", port: int | None 
         pool.close()
         raise
     front.attach(pool, timeout=timeout, allow_service=allow_service)
+    front.site = site
     thread = threading.Thread(target=front.serve_forever, name="b12kg-serve-front", daemon=True)
     thread.start()
     endpoint = Endpoint(front, pool, front.server_name, front.server_port, location, thread)

@@ -1,0 +1,1 @@
+"""Explorer stage: a static site showing every claim in its source text, built from the graph."""
