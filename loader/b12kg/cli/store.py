@@ -86,11 +86,7 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
             shutil.rmtree(folder, ignore_errors=True)
         fail(exc)
         return
-    click.echo(f"SPARQL endpoint: {endpoint.query_url}")
-    click.echo(f"{'explorer:' if site else 'query page:':<17}{endpoint.base}/")
-    progress(f"query timeout {timeout:g} s; {workers} Oxigraph worker(s); federation (SERVICE) "
-              f"{'allowed' if allow_service else 'refused'}; requests from other web pages refused")
-    click.echo("press Ctrl-C to stop")
+    # a stop signal from now on ends it cleanly: a script may send one as soon as it reads the URL below
     def stopping(*_: object) -> None:
         raise KeyboardInterrupt
     for name in ("SIGTERM", "SIGHUP"):
@@ -98,6 +94,11 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
             signal.signal(getattr(signal, name), stopping)
     failure = None
     try:
+        click.echo(f"SPARQL endpoint: {endpoint.query_url}")
+        click.echo(f"{'explorer:' if site else 'query page:':<17}{endpoint.base}/")
+        progress(f"query timeout {timeout:g} s; {workers} Oxigraph worker(s); federation (SERVICE) "
+                 f"{'allowed' if allow_service else 'refused'}; requests from other web pages refused")
+        click.echo("press Ctrl-C to stop")
         failure = endpoint.wait()
     except KeyboardInterrupt:
         pass
