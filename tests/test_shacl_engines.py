@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib import Literal, URIRef
-from test_shapes import CASES, CLAIM, HALF, ID, OA, TIME, B12O
 
 from b12kg.qc.shacl_sparql import compile_shapes
 from b12kg.qc.validate import SHACL_ENGINES, run_shacl
+from test_shapes import B12O, CASES, CLAIM, HALF, ID, OA, TIME
 
 SH = "http://www.w3.org/ns/shacl#"
 

@@ -141,9 +141,9 @@ def _value_filter(shapes: rdflib.Graph, key: str, value: rdflib.term.Node, var: 
         tags = " || ".join(f"LANGMATCHES(LANG({var}), {_quote(str(tag))})" for tag in _rdf_list(shapes, value))
         return f"(isLiteral({var}) && ({tags or 'false'}))"
     if key == "minLength":
-        return f"(!isBlank({var}) && STRLEN(STR({var})) >= {int(value)})"
+        return f"(!isBlank({var}) && STRLEN(STR({var})) >= {int(str(value))})"
     if key == "maxLength":
-        return f"(!isBlank({var}) && STRLEN(STR({var})) <= {int(value)})"
+        return f"(!isBlank({var}) && STRLEN(STR({var})) <= {int(str(value))})"
     if key in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
         op = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}[key]
         return f"COALESCE({var} {op} {_n3(value)}, false)"  # not comparable: a violation (SHACL §4.3)
@@ -169,9 +169,9 @@ def _property_checks(shapes: rdflib.Graph, shape: str, prop: rdflib.term.Node, h
     p = _n3(path)
     message = shapes.value(prop, sh.message)
     keys: dict[str, list[rdflib.term.Node]] = {}
-    for key, value in shapes.predicate_objects(prop):
-        if str(key).startswith(SH):
-            keys.setdefault(str(key)[len(SH):], []).append(value)
+    for predicate, value in shapes.predicate_objects(prop):
+        if str(predicate).startswith(SH):
+            keys.setdefault(str(predicate)[len(SH):], []).append(value)
 
     def check(component: str, where: str, default: str) -> CompiledCheck:
         return CompiledCheck(shape, str(path), _component(component), str(message) if message else default,
@@ -185,13 +185,13 @@ def _property_checks(shapes: rdflib.Graph, shape: str, prop: rdflib.term.Node, h
     for key, values in keys.items():
         for value in values:
             if key == "minCount":
-                yield grouped(key, f"?this {p} ?v", f"COUNT(DISTINCT ?v) < {int(value)}",
-                              f"fewer than {int(value)} values of {path}")
+                yield grouped(key, f"?this {p} ?v", f"COUNT(DISTINCT ?v) < {int(str(value))}",
+                              f"fewer than {int(str(value))} values of {path}")
             elif key == "maxCount":
-                yield grouped(key, f"?this {p} ?v", f"COUNT(DISTINCT ?v) > {int(value)}",
-                              f"more than {int(value)} values of {path}")
+                yield grouped(key, f"?this {p} ?v", f"COUNT(DISTINCT ?v) > {int(str(value))}",
+                              f"more than {int(str(value))} values of {path}")
             elif key == "uniqueLang":
-                if value.toPython() is True:
+                if str(value) == "true":
                     yield check(key, f"?this {p} ?a, ?b . FILTER(!sameTerm(?a, ?b) && LANG(?a) != \"\" "
                                      f"&& LCASE(LANG(?a)) = LCASE(LANG(?b)))",
                                 f"more than one value of {path} in one language")
@@ -214,8 +214,8 @@ def _property_checks(shapes: rdflib.Graph, shape: str, prop: rdflib.term.Node, h
                 for bound, op in (("qualifiedMinCount", "<"), ("qualifiedMaxCount", ">")):
                     for limit in keys.get(bound, []):
                         yield grouped(bound, f"?this {p} ?v . FILTER({conforms})",
-                                      f"COUNT(DISTINCT ?v) {op} {int(limit)}",
-                                      f"{'fewer' if op == '<' else 'more'} than {int(limit)} values of {path} "
+                                      f"COUNT(DISTINCT ?v) {op} {int(str(limit))}",
+                                      f"{'fewer' if op == '<' else 'more'} than {int(str(limit))} values of {path} "
                                       "conform to the qualified shape")
             elif key == "datatype":
                 yield CompiledCheck(shape, str(path), _component(key),
