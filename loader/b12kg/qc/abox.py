@@ -93,8 +93,8 @@ def schema_of(store: Store) -> Schema:
     triples = [q.triple for q in store.quads_for_pattern(None, None, None, None) if _is_schema(q.triple)]
     unsupported = sorted({f"{t.predicate.value} {t.object}" for t in triples
                           if (t.predicate.value.startswith(_OWL) and t.predicate.value not in _OWL_PREDICATES)
-                          or (t.predicate.value == _TYPE and t.object.value.startswith(_OWL)
-                              and t.object.value not in _OWL_TYPES)
+                          or (t.predicate.value == _TYPE and isinstance(t.object, NamedNode)
+                              and t.object.value.startswith(_OWL) and t.object.value not in _OWL_TYPES)
                           or (t.predicate.value in _SCHEMA_PREDICATES - {_RDF + "first", _RDF + "rest"}
                               and (isinstance(t.object, BlankNode) or isinstance(t.subject, BlankNode)))})
     if unsupported:
@@ -107,6 +107,8 @@ def schema_of(store: Store) -> Schema:
     direct_domain: dict[str, set[str]] = {}
     direct_range: dict[str, set[str]] = {}
     for t in triples:
+        if not isinstance(t.subject, NamedNode) or not isinstance(t.object, NamedNode):
+            continue  # lists, and literals (versionInfo, …): nothing the typing reads
         s, p, o = t.subject.value, t.predicate.value, t.object.value
         if p == _TYPE:
             declared.setdefault(s, set()).add(o)

@@ -19,7 +19,8 @@ from b12kg.qc.abox import Schema, asserted_and_entailed_types, load_graph, schem
 from b12kg.qc.hermit import HermitReport, run_hermit
 from b12kg.vocab import NS
 
-__all__ = ["Inference", "hermit_inference", "hermit_full_inference", "owlrl_inference", "Typing", "type_data", "write_inferred", "INFERRED_NAMES", "ENGINES",
+__all__ = ["Inference", "hermit_inference", "hermit_full_inference", "owlrl_inference", "Typing", "type_data",
+           "Consistency", "consistency", "write_inferred", "INFERRED_NAMES", "ENGINES",
            "statements_digest", "recorded_input", "INPUT_LINE", "stale_inferred"]
 
 INFERRED_NAMES = ("b12kg-inferred.nt", "b12kg-inferred.ttl")
@@ -164,6 +165,32 @@ def hermit_inference(graph_file: Path) -> Inference:
     asserted_sub, asserted_types = _asserted(graph_file)
     return Inference("hermit", typing.subclass - asserted_sub, typing.types - asserted_types,
                      statements_digest(graph_file))
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """HermiT on the schema (once) and the data-level checks (b12kg.qc.abox.data_problems)."""
+
+    consistent: bool
+    unsatisfiable: tuple[str, ...]
+    problems: tuple[str, ...]
+    hermit_seconds: float
+
+
+def consistency(graph_file: Path, imports_dir: Path | None = None) -> Consistency:
+    """Whether ontology + data are consistent, at a cost linear in the data: HermiT classifies the schema, and
+    queries look for what could make this ontology's data inconsistent (disjoint types, functional properties,
+    datatype ranges; b12kg.qc.abox explains why that is all)."""
+    from b12kg.qc.abox import data_problems
+
+    typing = type_data(graph_file, imports_dir)
+    if not typing.report.consistent:
+        return Consistency(False, (), (), typing.report.seconds)
+    by_individual: dict[str, set[str]] = {}
+    for individual, cls in typing.types:
+        by_individual.setdefault(individual, set()).add(cls)
+    problems = tuple(data_problems(typing.store, typing.schema, by_individual))
+    return Consistency(True, typing.report.unsatisfiable, problems, typing.report.seconds)
 
 
 def hermit_full_inference(graph_file: Path) -> Inference:
