@@ -1,8 +1,8 @@
 """The pipeline stages and the peers the benchmark times at one corpus size, each in a child process of its own.
 
-Stages go through the `b12kg` CLI (python -m b12kg …) where it can be pointed at the synthetic corpus, and through
-public functions of the package (bench/probe.py) where it cannot: `b12kg validate` always re-builds the project's
-own curated folder and compares, and `b12kg release` has no --curated option.
+Stages go through the `b12kg` CLI (python -m b12kg …), pointed at the synthetic corpus with --curated, --graphs,
+--exports and --releases. The parts of validate (SHACL with either engine, the consistency check, HermiT on
+ontology and data together) are also timed alone through public functions of the package (bench/probe.py).
 """
 
 from __future__ import annotations
@@ -135,20 +135,47 @@ def reason(ctx: Context) -> Measurement:
                                                           "--graphs", str(ctx.graphs)))
 
 
+def reason_full(ctx: Context) -> Measurement:
+    """The reference reasoning, HermiT on ontology and data together (its output is the same as `reason`'s)."""
+    return _measure(ctx, "reason (hermit-full)",
+                    _b12kg("reason", "--engine", "hermit-full", "--graphs", str(ctx.graphs)))
+
+
+def validate(ctx: Context) -> Measurement:
+    """The whole `b12kg validate`: re-build and re-export to compare, SHACL (sparql), HermiT on the schema and the
+    data checks."""
+    return _measure(ctx, "validate", _b12kg("validate", "--curated", str(ctx.corpus.curated),
+                                            "--graphs", str(ctx.graphs), "--exports", str(ctx.work / "exports")))
+
+
 def validate_shacl(ctx: Context) -> Measurement:
-    return _measure(ctx, "validate: SHACL", _probe("validate-shacl", str(ctx.graphs / "b12kg.nt")))
+    return _measure(ctx, "validate: SHACL (sparql)", _probe("validate-shacl", str(ctx.graphs / "b12kg.nt"),
+                                                            "--engine", "sparql"))
+
+
+def validate_pyshacl(ctx: Context) -> Measurement:
+    if ctx.corpus.claims > ctx.rdflib_max:
+        return Measurement("validate: SHACL (pyshacl)", ctx.corpus.claims, status="skipped",
+                           note=f"pySHACL (rdflib) runs only up to {ctx.rdflib_max} claims (--rdflib-max)")
+    return _measure(ctx, "validate: SHACL (pyshacl)", _probe("validate-shacl", str(ctx.graphs / "b12kg.nt"),
+                                                             "--engine", "pyshacl"))
 
 
 def validate_hermit(ctx: Context) -> Measurement:
-    return _measure(ctx, "validate: HermiT", _probe("validate-hermit", str(ctx.graphs / "b12kg.nt"),
-                                                    str(ctx.graphs / "imports")))
+    return _measure(ctx, "validate: HermiT schema + data checks",
+                    _probe("validate-hermit", str(ctx.graphs / "b12kg.nt"), str(ctx.graphs / "imports")))
+
+
+def validate_hermit_full(ctx: Context) -> Measurement:
+    return _measure(ctx, "validate: HermiT ontology + data",
+                    _probe("validate-hermit-full", str(ctx.graphs / "b12kg.nt"), str(ctx.graphs / "imports")))
 
 
 def release(ctx: Context) -> Measurement:
     releases = ctx.work / "releases"
     _remove_frozen(releases)
-    m = _measure(ctx, f"release ({ctx.engine})", _probe("release", str(ctx.corpus.curated), str(releases),
-                                                        "--engine", ctx.engine))
+    m = _measure(ctx, f"release ({ctx.engine})", _b12kg("release", "--curated", str(ctx.corpus.curated),
+                                                        "--releases", str(releases), "--engine", ctx.engine))
     _remove_frozen(releases)
     return m
 
@@ -314,8 +341,10 @@ def rdflib_parse(ctx: Context) -> Measurement:
 
 Step = Callable[[Context], "Measurement | Iterator[Measurement]"]
 STAGES: dict[str, Step] = {
-    "build": build, "export": export, "reason": reason, "validate-shacl": validate_shacl,
-    "validate-hermit": validate_hermit, "release": release, "query-embedded": query_embedded,
+    "build": build, "export": export, "reason": reason, "reason-hermit-full": reason_full,
+    "validate": validate, "validate-shacl": validate_shacl,
+    "validate-pyshacl": validate_pyshacl, "validate-hermit": validate_hermit,
+    "validate-hermit-full": validate_hermit_full, "release": release, "query-embedded": query_embedded,
     "serve": serve_and_query, "load-oxigraph": load_oxigraph, "load-virtuoso": load_virtuoso, "diff": diff,
 }
 PEERS: dict[str, Step] = {
@@ -328,6 +357,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     **{name: ("build",) for name in list(STAGES) + list(PEERS)},
     "build": (), "export": (), "release": (), "diff": (), "query-embedded": ("build", "reason"),
     "serve": ("build", "reason"),
+    "validate": ("build", "export", "reason"),
 }
 
 

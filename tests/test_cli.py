@@ -61,7 +61,8 @@ def test_validate_runs_in_a_subprocess_on_the_committed_files() -> None:
     result = subprocess.run([sys.executable, "-m", "b12kg", "validate"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert "built graphs and exports: up to date" in result.stdout
-    assert "HermiT on ontology + data: consistent" in result.stdout
+    assert "HermiT on the ontology and imports: consistent" in result.stdout
+    assert "data: no individual in disjoint classes" in result.stdout
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ def store(fresh_build: Path):  # type: ignore[no-untyped-def]
 
 def test_queries_declare_their_parameters() -> None:
     _, sparql, _ = prepare("12")
-    assert [p.name for p in query_params(prepare("12")[1])] == ["claim_id"]
+    assert [p.name for p in query_params(prepare("12")[1])] == ["claim_id", "limit", "offset"]
     # optional parameter left unbound (UNDEF): every claim; the file's own defaults line, not a second VALUES
     assert sparql.count("VALUES") == 1 and "VALUES (?claim_id) { (UNDEF) }" in sparql
 

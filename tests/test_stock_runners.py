@@ -15,7 +15,7 @@ import pytest
 from pyoxigraph import RdfFormat, Store
 
 from b12kg.sparql.compare import same_results
-from b12kg.sparql.library import DEFAULTS_MARK, defaults_line, query_params
+from b12kg.sparql.library import DEFAULTS_MARK, PAGE_MARK, defaults_line, page_line
 from b12kg.store.processes import oxigraph_binary
 from results import manifest_entries
 from stores import OxigraphServer
@@ -49,11 +49,16 @@ def test_each_file_carries_its_parameter_defaults(name: str, query: Path, data: 
                                                   result: Path) -> None:
     text = query.read_text(encoding="utf-8")
     line = defaults_line(text)
-    if not query_params(text):
+    if line is None:
         assert DEFAULTS_MARK not in text
-        return
-    assert line is not None and line in text.splitlines(), \
-        f"{query.name}: its VALUES line must bind the declared defaults exactly: {line}"
+    else:
+        assert line in text.splitlines(), \
+            f"{query.name}: its VALUES line must bind the declared defaults exactly: {line}"
+    page = page_line(text)
+    if page is None:
+        assert PAGE_MARK not in text
+    else:
+        assert text.splitlines()[-1] == page, f"{query.name}: it must end with its paging defaults exactly: {page}"
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from b12kg.paths import QUERIES_DIR
 from b12kg.vocab import CURIE_PREFIXES, OUTPUT_PREFIXES, is_valid_iri
 
 __all__ = ["Param", "query_params", "needs_inferred", "query_edition", "EDITION_RDF12",
-           "bind_params", "DEFAULTS_MARK", "defaults_line", "prepare",
+           "bind_params", "DEFAULTS_MARK", "defaults_line", "prepare", "PAGE_PARAMS", "PAGE_MARK", "page_line",
            "library_queries", "query_question", "library_table", "resolve_query", "MAX_NUMBER_CHARS", "WHERE_OPEN"]
 
 _PARAM = re.compile(r"^#\s*Param:\s*(\w+)\s+(iri|string|decimal|integer)\s+\((optional|default ([^)]+))\)\s*-\s*(.*)$",
@@ -103,12 +103,19 @@ def _term(param: Param, value: str) -> str:
 
 
 def bind_params(sparql: str, values: dict[str, str]) -> str:
-    """Append a VALUES clause binding each declared parameter (given value, else its default) as an RDF term."""
+    """Append a VALUES clause binding each declared parameter (given value, else its default) as an RDF term.
+
+    The paging parameters (limit, offset) are solution modifiers, not values: they replace the numbers of the
+    file's marked LIMIT/OFFSET line (page_line).
+    """
     params = {p.name: p for p in query_params(sparql)}
     for name in values:
         if name not in params:
             known = ", ".join(params) or "none"
             raise B12kgError(f"the query takes no parameter {name!r}", fix=f"use one of: {known}")
+    paging = [params.pop(name) for name in PAGE_PARAMS if name in params]
+    if paging:
+        sparql = _bind_page(sparql, paging, values)
     if not params:
         return sparql
     line = _values_line([(p, values.get(p.name, p.default)) for p in params.values()])
@@ -129,6 +136,41 @@ DEFAULTS_MARK = "# parameters (b12kg query --param NAME=VALUE replaces this line
 _DEFAULTS_LINE = re.compile(r"^  VALUES \([^\n]*\) \{ \([^\n]*\) \}  " + re.escape(DEFAULTS_MARK) + "$", re.M)
 
 
+# Queries whose answer grows with the corpus take these two parameters (declared as integers with defaults, like
+# any other) and end with this marked line, so that the file alone returns the first page.
+PAGE_PARAMS = ("limit", "offset")
+PAGE_MARK = "# page (b12kg query --param limit=N --param offset=N replaces this line)"
+_PAGE_LINE = re.compile(r"^LIMIT [0-9]+ OFFSET [0-9]+  " + re.escape(PAGE_MARK) + "$", re.M)
+
+
+def page_line(sparql: str) -> str | None:
+    """The LIMIT/OFFSET line a library file must carry for its paging parameters' defaults (None without them)."""
+    params = {p.name: p for p in query_params(sparql) if p.name in PAGE_PARAMS}
+    if not params:
+        return None
+    return _page({name: params[name].default if name in params else None for name in PAGE_PARAMS})
+
+
+def _page(numbers: dict[str, str | None]) -> str:
+    return f"LIMIT {numbers['limit'] or 0} OFFSET {numbers['offset'] or 0}  {PAGE_MARK}"
+
+
+def _bind_page(sparql: str, paging: list[Param], values: dict[str, str]) -> str:
+    numbers: dict[str, str | None] = {"limit": None, "offset": "0"}
+    for param in paging:
+        value = values.get(param.name, param.default)
+        text = (value or "").strip()
+        if not text.isascii() or not text.isdigit() or len(text) > 12:
+            raise B12kgError(f"parameter {param.name}: {str(value)[:40]!r} is not a whole number of rows",
+                             fix=f"give {param.name} as a number of rows such as 100 (0 or more, ASCII digits)")
+        numbers[param.name] = str(int(text))
+    marked = _PAGE_LINE.search(sparql)
+    if marked is None or numbers["limit"] is None:
+        raise B12kgError("a query with limit/offset parameters ends with the marked paging line",
+                         fix=f"end the query with 'LIMIT N OFFSET N  {PAGE_MARK}' and declare both parameters")
+    return sparql[:marked.start()] + _page(numbers) + sparql[marked.end():]
+
+
 def _values_line(bound: list[tuple[Param, str | None]]) -> str:
     """The VALUES line binding each parameter to a value (UNDEF where none is given)."""
     names = " ".join(f"?{p.name}" for p, _ in bound)
@@ -137,8 +179,9 @@ def _values_line(bound: list[tuple[Param, str | None]]) -> str:
 
 
 def defaults_line(sparql: str) -> str | None:
-    """The VALUES line a library file must carry for its declared parameters' defaults (None without params)."""
-    params = query_params(sparql)
+    """The VALUES line a library file must carry for its declared parameters' defaults (None without params;
+    the paging parameters are in page_line)."""
+    params = [p for p in query_params(sparql) if p.name not in PAGE_PARAMS]
     return _values_line([(p, p.default) for p in params]) if params else None
 
 
