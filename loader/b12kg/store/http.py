@@ -4,7 +4,7 @@ Every request to a store goes through `call`: Graph Store Protocol uploads (`sen
 (`sparql_request`, which keeps SPARQLWrapper for the SPARQL protocol itself: building the request, parsing the
 JSON results). The policy is `call`'s alone: connection errors, timeouts and 5xx answers are retried with
 exponential backoff up to ``StoreConfig.retries`` times, 4xx answers never; a request ``once`` (the final swap of
-a load) is never sent again, except after a 401 to a stale digest nonce, which means the store ran nothing.
+a load) is never sent again, except after a 401 or 403 to a stale digest nonce, which means the store ran nothing.
 """
 
 from __future__ import annotations
@@ -109,9 +109,10 @@ def call(config: StoreConfig, method: str, url: str, exchange: Callable[[str | N
     """Run ``exchange`` (one HTTP request and its answer, given the Authorization header to send) under the policy.
 
     Retried with backoff on connection errors, timeouts and 5xx answers, up to ``config.retries`` times; never on
-    a 4xx answer. With ``once`` the request is not sent again after any failure, but for a 401 (a digest nonce the
-    store no longer accepts: it refused the request before running it). Failures before the request is sent (the
-    body-less GET that fetches a digest challenge) are retried in either case. Raises `StoreError` with a fix.
+    a 4xx answer. With ``once`` the request is not sent again after any failure, but for a 401 or 403 with digest
+    authentication (a nonce the store no longer accepts: it refused the request before running it). Failures
+    before the request is sent (the body-less GET that fetches a digest challenge) are retried in either case.
+    Raises `StoreError` with a fix.
     """
     attempt = 0
     fresh = False  # fetch a new digest challenge before sending
@@ -139,7 +140,9 @@ def call(config: StoreConfig, method: str, url: str, exchange: Callable[[str | N
             except urllib.error.HTTPError as exc:
                 raise _Answered(exc.code, exc.read()[:300].decode("utf-8", errors="replace").strip()) from exc
         except _Answered as answer:
-            if answer.status == 401 and config.user and not renewed:
+            # A digest nonce the store no longer accepts: 401, or 403 from Virtuoso after a few minutes (a load of
+            # 10^4 claims met it). The store refused the request before running it: fetch a new challenge, once.
+            if answer.status in (401, 403) and config.user and config.auth == "digest" and not renewed:
                 renewed = fresh = True
                 continue
             if answer.status >= 500 and not once and again():

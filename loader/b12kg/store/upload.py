@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from b12kg.errors import B12kgError
 from b12kg.store.config import Progress, StoreConfig
 from b12kg.store.http import StoreRefused, send, sparql_request
 
-__all__ = ["Uploader", "drop_graphs"]
+__all__ = ["Uploader", "drop_graphs", "drop_prefix"]
 
 
 def _batches(lines: list[str], size: int) -> Iterator[list[str]]:
@@ -70,3 +71,14 @@ def drop_graphs(config: StoreConfig, graphs: Iterable[str]) -> None:
     statements = " ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs)
     if statements:
         sparql_request(config, statements, update=True, what="dropping staging graphs")
+
+
+def drop_prefix(config: StoreConfig, prefix: str, *, first: str | None = None) -> None:
+    """Remove every graph whose IRI starts with ``prefix`` (a load's staging graphs), in one request, after
+    ``DROP SILENT GRAPH <first>`` (the load's guard: dropped first, it cancels the swap). Idempotent."""
+    statements = [f"DROP SILENT GRAPH <{first}>"] if first else []
+    statements.append(f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} "
+                      f'FILTER(STRSTARTS(STR(?g), "{prefix}")) }}')
+    # Large removals: the store's bulk mode (Virtuoso: row autocommit; one transaction of a large delete fails)
+    bulk = replace(config, update_prefix=config.bulk_update_prefix or config.update_prefix)
+    sparql_request(bulk, " ;\n".join(statements), update=True, what="removing staging graphs")
