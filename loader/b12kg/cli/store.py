@@ -251,8 +251,9 @@ def _print_counts(graphs: dict[str, tuple[int, int]]) -> None:
 
 
 @main.command(name="export-load-script")
-@click.option("--store", "store", type=click.Choice(["virtuoso", "oxigraph", "jena", "graphdb"]), required=True,
-              help="Whose bulk loader the script drives.")
+@click.option("--store", "store", type=click.Choice(["virtuoso", "oxigraph", "jena", "graphdb", "qlever"]),
+              required=True, help="Whose bulk loader the script drives (qlever: a Qleverfile for `qlever index` "
+                                  "and `qlever start`, from PyPI `qlever`).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the data files and the script into.")
 @click.option("--inferred/--no-inferred", default=True, show_default=True, help="Include the inferred graph.")

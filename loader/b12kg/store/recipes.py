@@ -8,13 +8,14 @@ from pathlib import Path
 from b12kg.build.writers import staged_files
 from b12kg.errors import MissingPrerequisite
 from b12kg.paths import GRAPHS_DIR
-from b12kg.store.release import RELEASE_SPACE, release_graphs
+from b12kg.store.qlever import QLEVER_PORT, QLEVER_SCRIPT, qleverfile
+from b12kg.store.release import RELEASE_SPACE, release_checksum, release_graphs
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH
 
 __all__ = ["RECIPE_STORES", "COUNTS_FILE", "COUNT_QUERY", "DEBIAN_JENA_JARS", "SHIM_JAR", "export_load_script",
            "recipe_usage", "debian_jena_classpath"]
 
-RECIPE_STORES = ("virtuoso", "oxigraph", "jena", "graphdb")
+RECIPE_STORES = ("virtuoso", "oxigraph", "jena", "graphdb", "qlever")
 COUNTS_FILE = "expected-counts.tsv"  # graph IRI <TAB> triples, one line per graph of the release
 SHIM_JAR = "xerces-shim.jar"
 _NAMED_FILES = {ASSERTED_GRAPH: "asserted.nt", INFERRED_GRAPH: "inferred.nt", CATALOG_GRAPH: "catalog.nt"}
@@ -38,6 +39,7 @@ _USAGE = {
     "oxigraph": "bash {script} NEW_LOCATION",
     "jena": "bash {script} NEW_TDB2_FOLDER",
     "graphdb": "bash {script} REPOSITORY_ID",
+    "qlever": "bash {script} [native|docker [PORT]]",
 }
 
 
@@ -72,6 +74,10 @@ def export_load_script(store: str, out_dir: Path, graphs_dir: Path = GRAPHS_DIR,
         files[folder / "load.sh"] = _script(folder, _oxigraph_body(folder, list(graphs)))
     elif store == "jena":
         files[folder / "load.sh"] = _script(folder, _jena_body())
+    elif store == "qlever":
+        files[folder / "Qleverfile"] = qleverfile(checksum=release_checksum(graphs), graphs=len(graphs),
+                                                  triples=sum(len(lines) for lines in graphs.values()))
+        files[folder / "load.sh"] = _script(folder, QLEVER_SCRIPT.replace("@PORT@", str(QLEVER_PORT)))
     else:
         files[folder / "load.sh"] = _script(folder, _GRAPHDB)
     with staged_files(list(files)) as handles:
