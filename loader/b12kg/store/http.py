@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.client import HTTPException
 from typing import Any, TypeVar
@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 from b12kg.errors import StoreError
 from b12kg.store.config import StoreConfig
 
-__all__ = ["StoreRefused", "call", "send", "sparql_request", "count_triples", "graphs_with_prefix", "backoff",
-           "CONNECTION_ERRORS"]
+__all__ = ["StoreRefused", "call", "send", "send_stream", "sparql_request", "count_triples", "graphs_with_prefix",
+           "backoff", "CONNECTION_ERRORS"]
 
 T = TypeVar("T")
 
@@ -198,6 +198,22 @@ def send(config: StoreConfig, method: str, url: str, body: bytes | None = None, 
             return response.status, response.read()
 
     return call(config, method, url, exchange, what=what)
+
+
+def send_stream(config: StoreConfig, url: str, chunks: Callable[[], Iterator[bytes]], *, content_type: str,
+                what: str, timeout: float | None = None) -> tuple[int, bytes]:
+    """One POST whose body is streamed (chunked transfer encoding) from ``chunks()``, under `call`'s policy: a
+    retry calls ``chunks`` again for a new body. ``timeout`` (default ``config.timeout``) bounds each socket wait."""
+
+    def exchange(authorization: str | None) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, data=chunks(), method="POST",
+                                         headers={"Content-Type": content_type, "Transfer-Encoding": "chunked"})
+        if authorization:
+            request.add_unredirected_header("Authorization", authorization)
+        with _opener(config).open(request, timeout=timeout or config.timeout) as response:
+            return response.status, response.read()
+
+    return call(config, "POST", url, exchange, what=what)
 
 
 def sparql_request(config: StoreConfig, text: str, *, update: bool = False, what: str = "query",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -21,7 +21,13 @@ from b12kg.store.http import sparql_request
 from b12kg.store.release import RELEASE_SPACE, STAGING_BASE
 from b12kg.store.stage import Stager, as_pairs
 from b12kg.store.state import StoreState, read_state, recover_failed_swap
-from b12kg.store.stream import ReleaseSummary, catalog_lines, files_checksum, finish, stream_release
+from b12kg.store.stream import (
+    ReleaseSummary,
+    catalog_lines,
+    finish,
+    release_files,
+    stream_release,
+)
 from b12kg.store.upload import drop_prefix
 from b12kg.vocab import CATALOG_GRAPH
 
@@ -69,7 +75,7 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
         # Retrying an append's requests (Graph Store POST, INSERT DATA) is safe: sent twice, they add the same set
         # of triples again, which changes nothing (blank nodes, which would be copied, are refused).
         stager.stage(stream_release(graphs_dir, release, inferred=inferred), lambda graph: graph)
-        finish(release, files_checksum(graphs_dir, inferred=inferred))
+        finish(release, release.checksum)
         stager.stage(as_pairs(CATALOG_GRAPH, catalog_lines(release.sizes, release.checksum)), lambda graph: graph)
         return LoadReport(mode, _counts(release, read_state(config)), time.monotonic() - started)
     if mode != "replace":
@@ -95,8 +101,9 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
 
     try:
         say(f"staging the release under <{prefix}…>")
-        stager.stage(stream_release(graphs_dir, release, inferred=inferred), rename)
-        finish(release, files_checksum(graphs_dir, inferred=inferred))
+        stager.stage_stream(_streamed(graphs_dir, release, inferred=inferred), rename,
+                            timeout=_upload_timeout(config, graphs_dir, inferred=inferred))
+        finish(release, release.checksum)
         say(f"release {release.checksum[:12]}: {release.triples():,} triples in {len(release.sizes):,} graphs")
         stager.stage(as_pairs(CATALOG_GRAPH, catalog_lines(release.sizes, release.checksum)), rename)
         _check_staged(config, prefix, release, staging)
@@ -135,6 +142,22 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
     return LoadReport(mode, _counts(release, read_state(config)), time.monotonic() - started, removed, before_text)
 
 
+def _streamed(graphs_dir: Path, release: ReleaseSummary, *, inferred: bool
+              ) -> Callable[[], Iterator[tuple[str, str]]]:
+    """The release's statements, streamed anew (its counts started again) each time the upload is sent."""
+
+    def pairs() -> Iterator[tuple[str, str]]:
+        release.sizes.clear()
+        return stream_release(graphs_dir, release, inferred=inferred)
+
+    return pairs
+
+
+def _upload_timeout(config: StoreConfig, graphs_dir: Path, *, inferred: bool) -> float:
+    """How long to wait for a store to answer a whole release in one request: 1 MB of N-Quads a second at least."""
+    return max(config.timeout, sum(path.stat().st_size for path in release_files(graphs_dir, inferred=inferred)) / 1e6)
+
+
 def _first_load(config: StoreConfig, graphs_dir: Path, stager: Stager, *, inferred: bool, say: Progress,
                 started: float) -> LoadReport:
     """Into a store that holds no b12kg graph there is no release to keep: write the graphs in place, the catalog
@@ -144,18 +167,18 @@ def _first_load(config: StoreConfig, graphs_dir: Path, stager: Stager, *, inferr
     release = ReleaseSummary()
     say("the store holds no b12kg graph: writing the release in place (no previous release to keep)")
     try:
-        stager.stage(stream_release(graphs_dir, release, inferred=inferred), lambda graph: graph)
-        finish(release, files_checksum(graphs_dir, inferred=inferred))
+        stager.stage_stream(_streamed(graphs_dir, release, inferred=inferred), lambda graph: graph,
+                            timeout=_upload_timeout(config, graphs_dir, inferred=inferred))
+        finish(release, release.checksum)
+        say(f"release {release.checksum[:12]}: {release.triples():,} triples in {len(release.sizes):,} graphs; "
+            "writing the catalog")
         stager.stage(as_pairs(CATALOG_GRAPH, catalog_lines(release.sizes, release.checksum)), lambda graph: graph)
-        state = read_state(config)
-        if not state.holds(release):
-            raise StoreError(f"after writing, the store holds {state.difference(release)}",
-                             fix="the store changed or dropped triples on the way (see its log); or the release "
-                                 "files hold a statement twice (rebuild them with `b12kg build`)")
+        _check_staged(config, RELEASE_SPACE, release, {graph: graph for graph in release.sizes})
     except Exception as exc:  # noqa: BLE001 — the store is read back before anything is said
         fault = exc.message if isinstance(exc, B12kgError) else f"{type(exc).__name__}: {exc}"
         return _undo_first_load(config, fault, exc, release, say=say, started=started)
-    return LoadReport("replace", _counts(release, state), time.monotonic() - started, [], "no b12kg release")
+    counts = {graph: (size, size) for graph, size in release.sizes.items()}  # the count above proved each
+    return LoadReport("replace", counts, time.monotonic() - started, [], "no b12kg release")
 
 
 def _undo_first_load(config: StoreConfig, fault: str, exc: Exception, release: ReleaseSummary, *, say: Progress,
@@ -193,8 +216,9 @@ def swap_config(config: StoreConfig, triples: int) -> StoreConfig:
 
 
 def _check_staged(config: StoreConfig, prefix: str, release: ReleaseSummary, staging: dict[str, str]) -> None:
-    """One count over the staging graphs. Each holds only triples this load sent it (its name is new), so the
-    total equals the release's only if every staging graph is complete; if it differs, one GROUP BY names where."""
+    """One count over the graphs this load wrote (named under ``prefix``). Each holds only triples this load sent
+    it (its name is new, or the store held no b12kg graph before), so the total equals the release's only if every
+    graph is complete; if it differs, one GROUP BY names where."""
     within = f'FILTER(STRSTARTS(STR(?g), "{prefix}"))'
     answer = sparql_request(config, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {within} }}",
                             what="counting the staged triples")

@@ -13,7 +13,6 @@ from b12kg.store.stream import (
     VOID_TRIPLES,
     ReleaseSummary,
     catalog_lines,
-    files_checksum,
     stream_release,
 )
 from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, GRAPH_BASE
@@ -36,10 +35,10 @@ def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True) -> d
     """
     summary = ReleaseSummary()
     graphs: dict[str, dict[str, None]] = {}  # dicts: distinct lines, in file order
-    for graph, quad in stream_release(graphs_dir, summary, inferred=inferred):
-        graphs.setdefault(graph, {})[f"{quad.subject} {quad.predicate} {quad.object} .\n"] = None
+    for graph, triple in stream_release(graphs_dir, summary, inferred=inferred):
+        graphs.setdefault(graph, {})[f"{triple} .\n"] = None
     release = {graph: list(graphs.get(graph, {})) for graph in summary.sizes}
-    checksum = files_checksum(graphs_dir, inferred=inferred)
+    checksum = summary.checksum
     release[CATALOG_GRAPH] = list(catalog_lines({g: len(lines) for g, lines in release.items()}, checksum))
     return release
 

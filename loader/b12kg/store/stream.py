@@ -8,17 +8,14 @@ the files' statement lines, so it is known without holding the release. The cata
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from b12kg.errors import B12kgError, MissingPrerequisite
 from b12kg.sparql.engines import DATASET_FILE, INFERRED_FILE
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, ID, INFERRED_GRAPH, NS
-
-if TYPE_CHECKING:
-    from pyoxigraph import Quad
 
 __all__ = ["ReleaseSummary", "release_files", "files_checksum", "stream_release", "catalog_lines", "finish",
            "summarize", "RELEASE_CHECKSUM", "DATASET", "HAS_PART", "VOID_TRIPLES"]
@@ -75,31 +72,71 @@ def files_checksum(graphs_dir: Path, *, inferred: bool) -> str:
     return digest.hexdigest()
 
 
-def stream_release(graphs_dir: Path, summary: ReleaseSummary, *, inferred: bool) -> Iterator[tuple[str, Quad]]:
-    """Every statement of the release as (store graph IRI, quad), in file order, counting into ``summary.sizes``.
+# One N-Quads/N-Triples statement as the build writes it: terms separated by one space, no blank nodes (a line
+# with one, or written otherwise, is parsed by pyoxigraph instead). Groups: the triple's text, then the graph IRI.
+_STATEMENT = re.compile(r'((?:<[^<>"{}|^`\\\s]*>) <[^<>"{}|^`\\\s]*> (?:<[^<>"{}|^`\\\s]*>|'
+                        r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^<[^<>"{}|^`\\\s]*>)?))'
+                        r'(?: <([^<>"{}|^`\\\s]*)>)? \.[ \t]*\r?\n?$')
 
-    The asserted graph (and, with ``inferred``, the inferred graph) are counted even when empty, as the catalog
-    lists them. Blank nodes are refused: a batch, or a retried upload, would turn one blank node into several and
-    the graph would change without its counts showing it. The files must hold each statement once (the build
-    writes them so): a repeated line is counted twice and the staging check then reports the difference.
+
+def stream_release(graphs_dir: Path, summary: ReleaseSummary, *, inferred: bool) -> Iterator[tuple[str, str]]:
+    """Every statement of the release as (store graph IRI, "S P O" in N-Triples), in file order, counting into
+    ``summary.sizes`` and setting ``summary.checksum`` (`files_checksum`) once the files are read.
+
+    Lines in the build's canonical form are split with a regular expression (about 4x faster than making pyoxigraph
+    objects); any other line is parsed by pyoxigraph, which also reports a syntax error with its line. The asserted
+    graph (and, with ``inferred``, the inferred graph) are counted even when empty, as the catalog lists them.
+    Blank nodes are refused: a batch, or a retried upload, would turn one blank node into several and the graph
+    would change without its counts showing it. The files must hold each statement once (the build writes them
+    so): a repeated line is counted twice and the staging check then reports the difference.
     """
-    from pyoxigraph import BlankNode, DefaultGraph, RdfFormat, parse
-
     files = release_files(graphs_dir, inferred=inferred)
     sizes = summary.sizes
     sizes.setdefault(ASSERTED_GRAPH, 0)
     if inferred:
         sizes.setdefault(INFERRED_GRAPH, 0)
+    digest = hashlib.sha256()
+    match = _STATEMENT.match
     for number, path in enumerate(files):
+        if number:
+            digest.update(_INFERRED_MARK)
         fixed = INFERRED_GRAPH if number else None
-        for quad in parse(path=str(path), format=RdfFormat.N_TRIPLES if number else RdfFormat.N_QUADS):
-            if isinstance(quad.subject, BlankNode) or isinstance(quad.object, BlankNode):
-                raise B12kgError(f"{path} has a blank node (in `{quad}`): the loader cannot upload it in batches, "
-                                 "or retry an upload, without changing the graph",
-                                 fix="rebuild with `b12kg build` (it writes IRIs only), or skolemize the blank nodes")
-            graph = fixed or (ASSERTED_GRAPH if isinstance(quad.graph_name, DefaultGraph) else quad.graph_name.value)
-            sizes[graph] = sizes.get(graph, 0) + 1
-            yield graph, quad
+        with path.open("rb") as handle:
+            for line_number, raw in enumerate(handle, start=1):
+                if raw.startswith(b"#"):
+                    continue
+                digest.update(raw)
+                text = raw.decode("utf-8")
+                found = match(text)
+                if found is None:
+                    if not text.strip():
+                        continue
+                    triple, graph = _parsed(text, path, line_number, triples_only=bool(number))
+                else:
+                    triple, graph = found.group(1), found.group(2)
+                if number and graph is not None:
+                    raise B12kgError(f"{path}, line {line_number}: a quad in an N-Triples file",
+                                     fix="rebuild with `b12kg reason`")
+                graph = fixed or graph or ASSERTED_GRAPH
+                sizes[graph] = sizes.get(graph, 0) + 1
+                yield graph, triple
+    summary.checksum = digest.hexdigest()
+
+
+def _parsed(text: str, path: Path, line: int, *, triples_only: bool) -> tuple[str, str | None]:
+    """A statement line not in canonical form, parsed by pyoxigraph: its triple text and graph IRI (or None)."""
+    from pyoxigraph import BlankNode, DefaultGraph, RdfFormat, parse
+
+    try:
+        (quad,) = list(parse(text, format=RdfFormat.N_TRIPLES if triples_only else RdfFormat.N_QUADS))
+    except (SyntaxError, ValueError) as exc:
+        raise B12kgError(f"{path}, line {line}: {exc}", fix="rebuild the release with `b12kg build`") from exc
+    if isinstance(quad.subject, BlankNode) or isinstance(quad.object, BlankNode):
+        raise B12kgError(f"{path} has a blank node (line {line}: `{text.strip()}`): the loader cannot upload it in "
+                         "batches, or retry an upload, without changing the graph",
+                         fix="rebuild with `b12kg build` (it writes IRIs only), or skolemize the blank nodes")
+    graph = None if isinstance(quad.graph_name, DefaultGraph) else quad.graph_name.value
+    return f"{quad.subject} {quad.predicate} {quad.object}", graph
 
 
 def catalog_lines(sizes: dict[str, int], checksum: str) -> Iterator[str]:
@@ -125,4 +162,4 @@ def summarize(graphs_dir: Path, *, inferred: bool) -> ReleaseSummary:
     summary = ReleaseSummary()
     for _ in stream_release(graphs_dir, summary, inferred=inferred):
         pass
-    return finish(summary, files_checksum(graphs_dir, inferred=inferred))
+    return finish(summary, summary.checksum)
