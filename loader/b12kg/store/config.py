@@ -42,10 +42,12 @@ class StoreConfig:
     # Whether the store may cut query results short without saying so (Virtuoso's ResultSetMaxRows): graph listings
     # are then checked against a count.
     truncates: bool = True
-    # A swap of more than this many triples runs with ``bulk_update_prefix`` instead of ``update_prefix`` (and so
-    # do removals of staging graphs). Virtuoso: "DEFINE sql:log-enable 3" (each row committed and logged on its own):
-    # one transaction of a large swap fails there (SR171 "Transaction timed out" at 10^4 claims, measured here;
-    # SR325 above TransactionAfterImageLimit, 50 MB by default). None: every swap is one transaction.
+    # A swap of more than this many triples runs in bounded pieces (b12kg.store.pieces) with ``bulk_update_prefix``
+    # instead of ``update_prefix`` (and so do removals of staging graphs). Virtuoso: "DEFINE sql:log-enable 3"
+    # (each row committed and logged on its own): one request of a large swap fails there (SR171 "Transaction timed
+    # out" at 10^4 claims, measured here: any request is stopped after [SPARQL] MaxQueryExecutionTime, 60 s by
+    # default; a transaction's log is capped by TransactionAfterImageLimit, 50 MB by default, SR325). None: every
+    # swap is one request, one transaction.
     atomic_swap_max: int | None = None
     bulk_update_prefix: str = ""
 

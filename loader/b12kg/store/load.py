@@ -18,6 +18,7 @@ from b12kg.errors import B12kgError, MixedStoreState, StoreError, SwapOutcomeUnk
 from b12kg.paths import GRAPHS_DIR
 from b12kg.store.config import Progress, StoreConfig
 from b12kg.store.http import sparql_request
+from b12kg.store.pieces import PIECE, piece_patterns, swap_in_pieces
 from b12kg.store.release import RELEASE_SPACE, STAGING_BASE
 from b12kg.store.stage import Stager, as_pairs
 from b12kg.store.state import StoreState, read_state, recover_failed_swap
@@ -31,7 +32,8 @@ from b12kg.store.stream import (
 from b12kg.store.upload import drop_prefix
 from b12kg.vocab import CATALOG_GRAPH
 
-__all__ = ["LoadReport", "load_release", "swap_update", "swap_config", "SWAP_GUARD", "PLAN_INTO", "PLAN_CLEAR"]
+__all__ = ["LoadReport", "load_release", "swap_update", "swap_config", "in_bulk", "SWAP_GUARD", "PLAN_INTO",
+           "PLAN_CLEAR"]
 
 SWAP_GUARD = STAGING_BASE + "swap-guard"  # predicate of a load's guard triple; every statement of its swap needs it
 PLAN_INTO = STAGING_BASE + "into"  # in a load's plan graph: staging graph -> the release graph it becomes
@@ -124,11 +126,17 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
         raise
     before_text = before.describe(release)
     swap = swap_config(config, release.triples())
-    say(f"swapping {len(release.sizes):,} graph(s) in with one update request (sent once, never retried"
-        f"{'' if swap.update_prefix == config.update_prefix else '; row by row: readers see it progress'})")
+    in_pieces = in_bulk(config, release.triples())
+    say(f"swapping {len(release.sizes):,} graph(s) in " + (
+        f"in guarded pieces of at most {PIECE:,} rows (readers see it progress)" if in_pieces else
+        "with one update request (sent once, never retried)"))
     try:
-        sparql_request(swap, swap_update(guard, plan, release.checksum), update=True, once=True,
-                       what="swapping the staged graphs in")
+        if in_pieces:
+            swap_in_pieces(swap, piece_patterns(guard, plan, release.checksum, into=PLAN_INTO, clear=PLAN_CLEAR,
+                                                swap_guard=SWAP_GUARD), guard, say=say)
+        else:
+            sparql_request(swap, swap_update(guard, plan, release.checksum), update=True, once=True,
+                           what="swapping the staged graphs in")
     except Exception as exc:  # noqa: BLE001 — whatever went wrong, the store is read back before anything is said
         fault = exc.message if isinstance(exc, B12kgError) else f"{type(exc).__name__}: {exc}"
         state = recover_failed_swap(swap, fault, guard=guard, run_prefix=prefix, before=before, release=release,
@@ -208,11 +216,16 @@ def _undo_first_load(config: StoreConfig, fault: str, exc: Exception, release: R
 
 
 def swap_config(config: StoreConfig, triples: int) -> StoreConfig:
-    """How the swap of ``triples`` triples is sent: with time to copy them (5,000 a second at least), and in the
-    store's bulk mode above ``config.atomic_swap_max`` (Virtuoso: row autocommit, so readers see it progress)."""
-    bulk = config.atomic_swap_max is not None and triples > config.atomic_swap_max
+    """How the swap of ``triples`` triples is sent: with time to copy them (5,000 a second at least), and, above
+    ``config.atomic_swap_max``, in the store's bulk mode and in bounded pieces (b12kg.store.pieces; Virtuoso: row
+    autocommit, so readers see it progress)."""
     return replace(config, timeout=max(config.timeout, triples / 5_000),
-                   update_prefix=config.bulk_update_prefix if bulk else config.update_prefix)
+                   update_prefix=config.bulk_update_prefix if in_bulk(config, triples) else config.update_prefix)
+
+
+def in_bulk(config: StoreConfig, triples: int) -> bool:
+    """Whether a swap of ``triples`` triples goes in bounded pieces, in the store's bulk mode."""
+    return config.atomic_swap_max is not None and triples > config.atomic_swap_max
 
 
 def _check_staged(config: StoreConfig, prefix: str, release: ReleaseSummary, staging: dict[str, str]) -> None:
