@@ -163,10 +163,12 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
          inferred: bool, verify: bool, graphs_dir: Path) -> None:
     """Load the release into a triple store that speaks SPARQL 1.1, in the store's named graphs.
 
-    Replace (the default) stages every graph, checks its size, then swaps them all in with one SPARQL Update
-    request, sent once. If that request fails in any way, the store is read back and the exit code says what it
-    holds: 6 this release (the reply was lost), 7 its previous release, intact, 8 a mixed state (run the load
-    again to finish), 9 unknown (the store could not be read; check with --status).
+    Replace (the default) streams the release into staging graphs, checks them with one count, then swaps them
+    all in with one SPARQL Update request, sent once (Virtuoso, above 100,000 triples: in guarded pieces, which
+    readers see progress). A store without any b12kg graph gets the release written in place. If the swap fails
+    in any way, the store is read back and the exit code says what it holds: 6 this release (the reply was
+    lost), 7 its previous release, intact, 8 a mixed state (run the load again to finish), 9 unknown (the store
+    could not be read; check with --status).
 
     \b
     Graphs in the store:  https://w3id.org/b12kg/graph/asserted   the release's default graph
