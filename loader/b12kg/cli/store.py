@@ -133,8 +133,9 @@ def _password(user: str | None, env_name: str) -> str | None:
                    "complete); append: add the triples to whatever the graphs hold.")
 @click.option("--method", type=click.Choice(["auto", "gsp", "update"]), default="auto", show_default=True,
               help="gsp: Graph Store PUT/POST of N-Triples (fast); update: batched INSERT DATA; auto: gsp if known.")
-@click.option("--batch-size", type=click.IntRange(1), default=None, help="Triples per request [50000; Virtuoso "
-                                                                          "20000; INSERT DATA at most 1000].")
+@click.option("--batch-size", type=click.IntRange(1), default=None,
+              help="Statements per staging request [100000; Oxigraph stages in one streamed request; INSERT DATA "
+                   "at most 1000].")
 @click.option("--timeout", type=float, default=120.0, show_default=True, callback=seconds,
               help="Seconds to wait for each request (at least 1).")
 @click.option("--retries", type=click.IntRange(0), default=3, show_default=True,

@@ -28,7 +28,7 @@ class StoreConfig:
     recovery_wait: float = 120.0  # after a failed swap: how long to keep trying to read the store back
     verify_tls: bool = True
     method: str = "auto"  # gsp, update, auto (gsp when a GSP URL is known)
-    batch_size: int = 50_000
+    batch_size: int = 100_000  # statements per staging request (Virtuoso: its GSP posts of 100k triples work)
     # Put before every SPARQL Update. Virtuoso: "DEFINE sql:log-enable 1" (transaction log on, no row autocommit):
     # without it, Virtuoso 7.2.5 killed with SIGKILL came back, after its roll-forward, with the last swap partly
     # applied or partly lost (4 of 9 runs here; 0 of 6 with it; tests/test_load_faults.py kills it).
@@ -38,7 +38,6 @@ class StoreConfig:
     # 3x faster; safe for staging graphs, which no reader uses and a retried POST fills again).
     gsp_quads: bool = False
     gsp_bulk_param: str | None = None
-    stage_batch: int = 100_000  # statements per staging request (Virtuoso: its GSP posts of 100k triples work)
     # Whether the store may cut query results short without saying so (Virtuoso's ResultSetMaxRows): graph listings
     # are then checked against a count.
     truncates: bool = True
@@ -60,15 +59,13 @@ def store_preset(kind: str, base_url: str, **options: object) -> StoreConfig:
     base = base_url.rstrip("/")
     if kind == "oxigraph":
         config = StoreConfig(query_url=f"{base}/query", update_url=f"{base}/update", gsp_url=f"{base}/store",
-                             gsp_quads=True, gsp_bulk_param="no_transaction", stage_batch=250_000,
-                             truncates=False)
+                             gsp_quads=True, gsp_bulk_param="no_transaction", truncates=False)
     elif kind == "virtuoso":
         authenticated = bool(options.get("user"))
         config = StoreConfig(query_url=f"{base}/sparql-auth" if authenticated else f"{base}/sparql",
                              update_url=f"{base}/sparql-auth" if authenticated else f"{base}/sparql",
                              gsp_url=f"{base}/sparql-graph-crud-auth" if authenticated else
                              f"{base}/sparql-graph-crud", gsp_graph_param="graph-uri",
-                             batch_size=20_000,  # Virtuoso stalls on very large Graph Store posts
                              update_prefix="DEFINE sql:log-enable 1\n",  # each update one logged transaction
                              atomic_swap_max=100_000, bulk_update_prefix="DEFINE sql:log-enable 3\n")
     else:

@@ -70,10 +70,10 @@ class Stager:
                     what="staging the release (one streamed Graph Store POST)")
 
     def stage(self, pairs: Iterable[tuple[str, str]], rename: Callable[[str], str]) -> None:
-        """Send every pair, in requests of at most ``config.stage_batch`` statements, one in flight at a time."""
+        """Send every pair, in requests of at most ``config.batch_size`` statements, one in flight at a time."""
         with ThreadPoolExecutor(max_workers=1) as sender:
             pending: Future[None] | None = None
-            for batch in _batches(pairs, self.config.stage_batch):
+            for batch in _batches(pairs, self.config.batch_size):
                 requests = self._requests(batch, rename)  # built while the previous batch is being sent
                 if pending is not None:
                     pending.result()
