@@ -109,8 +109,8 @@ def call(config: StoreConfig, method: str, url: str, exchange: Callable[[str | N
     """Run ``exchange`` (one HTTP request and its answer, given the Authorization header to send) under the policy.
 
     Retried with backoff on connection errors, timeouts and 5xx answers, up to ``config.retries`` times; never on
-    a 4xx answer. With ``once`` the request is not sent again after any failure, but for a 401 or 403 with digest
-    authentication (a nonce the store no longer accepts: it refused the request before running it). Failures
+    a 4xx answer. With ``once`` the request is not sent again after any failure, but for a 401 (or a 403 with
+    digest authentication: a nonce the store no longer accepts; it refused the request before running it). Failures
     before the request is sent (the body-less GET that fetches a digest challenge) are retried in either case.
     Raises `StoreError` with a fix.
     """
@@ -142,7 +142,8 @@ def call(config: StoreConfig, method: str, url: str, exchange: Callable[[str | N
         except _Answered as answer:
             # A digest nonce the store no longer accepts: 401, or 403 from Virtuoso after a few minutes (a load of
             # 10^4 claims met it). The store refused the request before running it: fetch a new challenge, once.
-            if answer.status in (401, 403) and config.user and config.auth == "digest" and not renewed:
+            stale = answer.status == 401 or (answer.status == 403 and config.auth == "digest")
+            if stale and config.user and not renewed:
                 renewed = fresh = True
                 continue
             if answer.status >= 500 and not once and again():
