@@ -50,16 +50,21 @@ class Goal:
     peer: str = ""  # for kind "peer": the peer's stage name
 
 
-_DATA_STAGES = ("build", "export", "reason", "validate", "release", "load", "serve", "diff")
+_DATA_STAGES = ("build", "export", "reason", "validate", "release", "load", "reload", "serve", "diff")
 GOALS = (
     Goal("per-claim time ≤ 1.5× the smallest size's (linear cost)", _DATA_STAGES, "linear", 1.5),
     Goal(f"peak memory ≤ 1.5× the {MEMORY_BASE:,}-claim run's (sizes above it)", _DATA_STAGES + ("query",),
          "memory", 1.5),
     Goal("build ≤ 2× oxigraph load of the same N-Quads", ("build",), "peer", 2.0, "peer: oxigraph load"),
     Goal("reason ≤ the build's time (issue 12, goal 6)", ("reason",), "peer", 1.0, "build"),
-    Goal("b12kg load (Oxigraph) ≤ 2× a raw Graph Store POST", ("load: Oxigraph",), "peer", 2.0,
-         "peer: Graph Store POST"),
-    Goal("b12kg load (Virtuoso) ≤ 2× Virtuoso's own bulk load", ("load: Virtuoso",), "peer", 2.0,
+    # Goal 8: at least 80 % of the peer's rate, i.e. at most 1.25x its seconds.
+    Goal("b12kg load (Oxigraph) ≥ 80% of a raw Graph Store POST's rate (≤ 1.25×)", ("load: Oxigraph",), "peer",
+         1.25, "peer: Graph Store POST"),
+    Goal("b12kg load replacing a release (Oxigraph) ≥ 80% of a raw Graph Store POST's rate (≤ 1.25×)",
+         ("reload: Oxigraph",), "peer", 1.25, "peer: Graph Store POST"),
+    Goal("Virtuoso through the generated recipe ≥ 80% of its bulk load by hand (≤ 1.25×)",
+         ("load: Virtuoso recipe",), "peer", 1.25, "peer: Virtuoso bulk load"),
+    Goal("b12kg load (Virtuoso, over HTTP) ≤ 2× Virtuoso's own bulk load", ("load: Virtuoso server",), "peer", 2.0,
          "peer: Virtuoso bulk load"),
 )
 

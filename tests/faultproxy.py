@@ -41,6 +41,7 @@ class Fault:
 
 
 def _read_request(sock: socket.socket) -> tuple[bytes, bytes] | None:
+    """One request: its head and its body (a chunked body decoded: it is forwarded with a Content-Length)."""
     data = b""
     while _CRLF2 not in data:
         chunk = sock.recv(65536)
@@ -49,10 +50,15 @@ def _read_request(sock: socket.socket) -> tuple[bytes, bytes] | None:
         data += chunk
     head, _, body = data.partition(_CRLF2)
     length = 0
+    chunked = False
     for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value.strip())
+        elif name.strip().lower() == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if chunked:
+        return head, _read_chunked(sock, body)
     while len(body) < length:
         chunk = sock.recv(65536)
         if not chunk:
@@ -61,10 +67,37 @@ def _read_request(sock: socket.socket) -> tuple[bytes, bytes] | None:
     return head, body
 
 
+def _read_chunked(sock: socket.socket, data: bytes) -> bytes:
+    """A chunked body (RFC 9112, 7.1), ``data`` being what arrived with the head: the decoded bytes."""
+    body = bytearray()
+
+    def need(size: int) -> bool:
+        nonlocal data
+        while len(data) < size:
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                return False
+            data += chunk
+        return True
+
+    while True:
+        while b"\r\n" not in data:
+            if not need(len(data) + 1):
+                return bytes(body)
+        line, _, data = data.partition(b"\r\n")
+        size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            return bytes(body)  # trailers, if any, are left unread: the proxy closes the connection
+        if not need(size + 2):
+            return bytes(body + data)
+        body += data[:size]
+        data = data[size + 2:]
+
+
 def _with_body(head: bytes, body: bytes) -> bytes:
     """The request with ``Connection: close`` and a Content-Length for ``body``."""
     lines = [line for line in head.split(b"\r\n") if line.split(b":", 1)[0].strip().lower()
-             not in (b"connection", b"content-length", b"keep-alive")]
+             not in (b"connection", b"content-length", b"keep-alive", b"transfer-encoding")]
     if body or lines[0].split(b" ", 1)[0] in (b"POST", b"PUT"):
         lines.append(b"Content-Length: " + str(len(body)).encode())
     lines.append(b"Connection: close")

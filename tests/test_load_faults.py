@@ -24,7 +24,7 @@ from b12kg.cli import main
 from b12kg.errors import B12kgError
 from b12kg.store.config import StoreConfig, store_preset
 from b12kg.store.http import count_triples, graphs_with_prefix, sparql_request
-from b12kg.store.load import load_release
+from b12kg.store.load import PLAN_INTO, load_release
 from b12kg.store.release import STAGING_BASE, release_checksum, release_graphs
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH
 from faultproxy import Fault, FaultProxy
@@ -268,3 +268,46 @@ def test_a_release_with_blank_nodes_is_refused(inferred_build: Path, tmp_path: P
     with pytest.raises(B12kgError, match="blank node") as refused:
         release_graphs(tmp_path)
     assert str(tmp_path / "b12kg.nq") in refused.value.message and refused.value.fix
+
+
+def _plan_upload(body: bytes) -> bool:
+    """The upload of the swap's plan graph (staging graph -> release graph), not the swap that reads it."""
+    return PLAN_INTO.encode() in body and b"DELETE" not in body
+
+
+def _staging_removal(body: bytes) -> bool:
+    """The removal of this load's staging graphs after the swap."""
+    return b"DELETE" in body and b"FILTER(STRSTARTS" in body and SWAP_MARK not in body
+
+
+@pytest.mark.parametrize("step", ["plan", "removal"])
+def test_a_lost_answer_before_or_after_the_swap_is_retried(rig: Rig, step: str) -> None:
+    """The plan upload and the staging removal ran, but their answers were lost: both are retried (running them
+    twice changes nothing), the load ends with exit 0, and no staging graph is left behind."""
+    target = rig.other()
+    fault = rig.proxy.arm(Fault("drop", match=_plan_upload if step == "plan" else _staging_removal))
+    result = rig.load(target)
+    assert fault.done.is_set() and fault.answer is not None and b" 20" in fault.answer.split(b"\r\n", 1)[0]
+    assert result.exit_code == 0, result.output
+    assert rig.live() == target  # also: no staging graph left
+
+
+def test_the_store_killed_while_staging_keeps_the_previous_release(rig: Rig) -> None:
+    """SIGKILL while a staging upload reaches the store, restarted a second later: the upload is retried (exit 0,
+    the new release live) or the load gives up before the swap (exit 4, the previous release intact)."""
+    before = rig.live()
+    target = "B" if before == "A" else "A"
+    restarted: list[threading.Thread] = []
+    staging_upload = lambda body: b'"only in B"' in body or b"CHEBI_176843" in body  # noqa: E731
+    fault = rig.proxy.arm(Fault("kill", match=staging_upload,
+                                on_fault=lambda: (rig.server.kill(), restarted.append(rig.restart_later()))))
+    result = rig.load(target)
+    restarted[0].join(120)
+    assert fault.done.is_set()
+    assert result.exit_code in (0, 4), result.output
+    if result.exit_code == 4:
+        assert "nothing was replaced" in result.output
+    assert rig.live(staging_left=result.exit_code == 4) == (target if result.exit_code == 0 else before)
+    again = rig.load(target)
+    assert again.exit_code == 0, again.output
+    assert rig.live() == target

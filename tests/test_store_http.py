@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
 import io
+import threading
 import urllib.error
 from collections.abc import Callable
 from email.message import Message
@@ -79,3 +81,40 @@ def test_a_request_sent_once_is_sent_again_after_a_401_only_once() -> None:
     with pytest.raises(StoreRefused, match="refused the credentials"):
         call(config, "POST", URL, exchange, what="swap", once=True)
     assert len(sent) == 2
+
+
+class _Challenger(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a digest challenge, as Virtuoso's -auth endpoints do (a real server on 127.0.0.1)."""
+
+    def do_GET(self) -> None:  # noqa: N802 — the name http.server calls
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Digest realm="test", nonce="n1", qop="auth", algorithm="MD5"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_403_under_digest_is_answered_with_a_new_challenge_once() -> None:
+    """Virtuoso answers a digest nonce it no longer accepts with 403 (a load of 10^4 claims met it): the request,
+    refused before it ran, is sent again once with a new challenge; under basic authentication a 403 is final."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Challenger)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/sparql-auth"
+        config = StoreConfig(query_url=url, retries=3, user="dba", password="dba", auth="digest")
+        exchange, sent = _script(_status(403), "answer")
+        assert call(config, "POST", url, exchange, what="swap", once=True) == "answer"
+        assert len(sent) == 2 and all(header and header.startswith("Digest ") for header in sent)
+        exchange, sent = _script(_status(403), _status(403), "answer")
+        with pytest.raises(StoreRefused, match="refused the credentials"):
+            call(config, "POST", url, exchange, what="swap", once=True)
+        assert len(sent) == 2
+    finally:
+        server.shutdown()
+    basic = StoreConfig(query_url=URL, retries=3, user="dba", password="dba", auth="basic")
+    exchange, sent = _script(_status(403), "answer")
+    with pytest.raises(StoreRefused):
+        call(basic, "POST", URL, exchange, what="swap", once=True)
+    assert len(sent) == 1

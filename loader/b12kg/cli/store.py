@@ -142,8 +142,9 @@ def _password(user: str | None, env_name: str) -> str | None:
                    "complete); append: add the triples to whatever the graphs hold.")
 @click.option("--method", type=click.Choice(["auto", "gsp", "update"]), default="auto", show_default=True,
               help="gsp: Graph Store PUT/POST of N-Triples (fast); update: batched INSERT DATA; auto: gsp if known.")
-@click.option("--batch-size", type=click.IntRange(1), default=None, help="Triples per request [50000; Virtuoso "
-                                                                          "20000; INSERT DATA at most 1000].")
+@click.option("--batch-size", type=click.IntRange(1), default=None,
+              help="Statements per staging request [100000; Oxigraph stages in one streamed request; INSERT DATA "
+                   "at most 1000].")
 @click.option("--timeout", type=float, default=120.0, show_default=True, callback=seconds,
               help="Seconds to wait for each request (at least 1).")
 @click.option("--retries", type=click.IntRange(0), default=3, show_default=True,
@@ -172,10 +173,12 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
          inferred: bool, verify: bool, graphs_dir: Path) -> None:
     """Load the release into a triple store that speaks SPARQL 1.1, in the store's named graphs.
 
-    Replace (the default) stages every graph, checks its size, then swaps them all in with one SPARQL Update
-    request, sent once. If that request fails in any way, the store is read back and the exit code says what it
-    holds: 6 this release (the reply was lost), 7 its previous release, intact, 8 a mixed state (run the load
-    again to finish), 9 unknown (the store could not be read; check with --status).
+    Replace (the default) streams the release into staging graphs, checks them with one count, then swaps them
+    all in with one SPARQL Update request, sent once (Virtuoso, above 100,000 triples: in guarded pieces, which
+    readers see progress). A store without any b12kg graph gets the release written in place. If the swap fails
+    in any way, the store is read back and the exit code says what it holds: 6 this release (the reply was
+    lost), 7 its previous release, intact, 8 a mixed state (run the load again to finish), 9 unknown (the store
+    could not be read; check with --status).
 
     \b
     Graphs in the store:  https://w3id.org/b12kg/graph/asserted   the release's default graph
@@ -260,8 +263,9 @@ def _print_counts(graphs: dict[str, tuple[int, int]]) -> None:
 
 
 @main.command(name="export-load-script")
-@click.option("--store", "store", type=click.Choice(["virtuoso", "oxigraph", "jena", "graphdb"]), required=True,
-              help="Whose bulk loader the script drives.")
+@click.option("--store", "store", type=click.Choice(["virtuoso", "oxigraph", "jena", "graphdb", "qlever"]),
+              required=True, help="Whose bulk loader the script drives (qlever: a Qleverfile for `qlever index` "
+                                  "and `qlever start`, from PyPI `qlever`).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the data files and the script into.")
 @click.option("--inferred/--no-inferred", default=True, show_default=True, help="Include the inferred graph.")

@@ -4,7 +4,7 @@ Every request to a store goes through `call`: Graph Store Protocol uploads (`sen
 (`sparql_request`, which keeps SPARQLWrapper for the SPARQL protocol itself: building the request, parsing the
 JSON results). The policy is `call`'s alone: connection errors, timeouts and 5xx answers are retried with
 exponential backoff up to ``StoreConfig.retries`` times, 4xx answers never; a request ``once`` (the final swap of
-a load) is never sent again, except after a 401 to a stale digest nonce, which means the store ran nothing.
+a load) is never sent again, except after a 401 or 403 to a stale digest nonce, which means the store ran nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.client import HTTPException
 from typing import Any, TypeVar
@@ -23,8 +23,8 @@ from typing import Any, TypeVar
 from b12kg.errors import StoreError
 from b12kg.store.config import StoreConfig
 
-__all__ = ["StoreRefused", "call", "send", "sparql_request", "count_triples", "graphs_with_prefix", "backoff",
-           "CONNECTION_ERRORS"]
+__all__ = ["StoreRefused", "call", "send", "send_stream", "sparql_request", "count_triples", "graphs_with_prefix",
+           "backoff", "CONNECTION_ERRORS"]
 
 T = TypeVar("T")
 
@@ -109,9 +109,10 @@ def call(config: StoreConfig, method: str, url: str, exchange: Callable[[str | N
     """Run ``exchange`` (one HTTP request and its answer, given the Authorization header to send) under the policy.
 
     Retried with backoff on connection errors, timeouts and 5xx answers, up to ``config.retries`` times; never on
-    a 4xx answer. With ``once`` the request is not sent again after any failure, but for a 401 (a digest nonce the
-    store no longer accepts: it refused the request before running it). Failures before the request is sent (the
-    body-less GET that fetches a digest challenge) are retried in either case. Raises `StoreError` with a fix.
+    a 4xx answer. With ``once`` the request is not sent again after any failure, but for a 401 (or a 403 with
+    digest authentication: a nonce the store no longer accepts; it refused the request before running it). Failures
+    before the request is sent (the body-less GET that fetches a digest challenge) are retried in either case.
+    Raises `StoreError` with a fix.
     """
     attempt = 0
     fresh = False  # fetch a new digest challenge before sending
@@ -139,7 +140,10 @@ def call(config: StoreConfig, method: str, url: str, exchange: Callable[[str | N
             except urllib.error.HTTPError as exc:
                 raise _Answered(exc.code, exc.read()[:300].decode("utf-8", errors="replace").strip()) from exc
         except _Answered as answer:
-            if answer.status == 401 and config.user and not renewed:
+            # A digest nonce the store no longer accepts: 401, or 403 from Virtuoso after a few minutes (a load of
+            # 10^4 claims met it). The store refused the request before running it: fetch a new challenge, once.
+            stale = answer.status == 401 or (answer.status == 403 and config.auth == "digest")
+            if stale and config.user and not renewed:
                 renewed = fresh = True
                 continue
             if answer.status >= 500 and not once and again():
@@ -195,6 +199,22 @@ def send(config: StoreConfig, method: str, url: str, body: bytes | None = None, 
             return response.status, response.read()
 
     return call(config, method, url, exchange, what=what)
+
+
+def send_stream(config: StoreConfig, url: str, chunks: Callable[[], Iterator[bytes]], *, content_type: str,
+                what: str, timeout: float | None = None) -> tuple[int, bytes]:
+    """One POST whose body is streamed (chunked transfer encoding) from ``chunks()``, under `call`'s policy: a
+    retry calls ``chunks`` again for a new body. ``timeout`` (default ``config.timeout``) bounds each socket wait."""
+
+    def exchange(authorization: str | None) -> tuple[int, bytes]:
+        request = urllib.request.Request(url, data=chunks(), method="POST",
+                                         headers={"Content-Type": content_type, "Transfer-Encoding": "chunked"})
+        if authorization:
+            request.add_unredirected_header("Authorization", authorization)
+        with _opener(config).open(request, timeout=timeout or config.timeout) as response:
+            return response.status, response.read()
+
+    return call(config, "POST", url, exchange, what=what)
 
 
 def sparql_request(config: StoreConfig, text: str, *, update: bool = False, what: str = "query",

@@ -2,89 +2,61 @@
 
 from __future__ import annotations
 
-import hashlib
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from b12kg.errors import B12kgError, MissingPrerequisite
 from b12kg.paths import GRAPHS_DIR
-from b12kg.sparql.engines import INFERRED_FILE, edition_file
-from b12kg.sparql.examples import EXAMPLES_FILE
-from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, EXAMPLES_GRAPH, GRAPH_BASE, ID, INFERRED_GRAPH, NS
+from b12kg.store.stream import (
+    DATASET,
+    HAS_PART,
+    RELEASE_CHECKSUM,
+    VOID_TRIPLES,
+    ReleaseSummary,
+    catalog_lines,
+    stream_release,
+)
+from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, GRAPH_BASE
 
-if TYPE_CHECKING:
-    from pyoxigraph import Quad
-
-__all__ = ["release_graphs", "release_checksum", "expected_sizes", "layout_nquads", "STAGING_BASE", "RELEASE_SPACE",
-           "RELEASE_CHECKSUM", "DATASET", "HAS_PART", "VOID_TRIPLES"]
+__all__ = ["release_graphs", "release_checksum", "release_summary", "expected_sizes", "layout_nquads",
+           "STAGING_BASE", "RELEASE_SPACE", "RELEASE_CHECKSUM", "DATASET", "HAS_PART", "VOID_TRIPLES"]
 
 # Where the release's graphs live in a store (documented in the README, "Loading into a triple store"):
 STAGING_BASE = GRAPH_BASE + "staging/"  # temporary graphs of a replace, removed when it ends
 RELEASE_SPACE = BASE  # every graph named under it (but staging) belongs to the loaded release
-RELEASE_CHECKSUM = CATALOG_GRAPH + "#releaseSha256"  # the catalog's statement of which release the store holds
-DATASET = ID + "dataset"  # the catalog's subject: the release as a whole
-HAS_PART = NS["dcterms"] + "hasPart"  # dataset -> each of its graphs
-VOID_TRIPLES = NS["void"] + "triples"  # graph -> its size
-_XSD_INTEGER = NS["xsd"] + "integer"
+_CHECKSUM_LINE = re.compile(r'#releaseSha256> "([0-9a-f]{64})" \.$')
 
 
 def release_graphs(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edition: str = "rdf11"
                    ) -> dict[str, list[str]]:
-    """The release as store graphs: {graph IRI: distinct N-Triples lines}, the catalog graph last.
+    """The release as store graphs, held in memory: {graph IRI: distinct N-Triples lines}, the catalog graph last.
 
-    The catalog lists every graph with its size and states the release's checksum (`release_checksum`), so a
-    store says which release it holds. Blank nodes are refused: a batch, or a retried upload, would turn one blank
-    node into several and the graph would change without its counts showing it. ``edition`` "rdf12" reads the
-    RDF 1.2 edition (b12kg.rdf12.nq) instead of b12kg.nq: only pyoxigraph and the Oxigraph server read its graphs.
+    For small releases and checks (verify, recipes, tests); `b12kg load` streams the same statements
+    (b12kg.store.stream). The catalog lists every graph with its size and states the release's checksum
+    (`files_checksum`), so a store says which release it holds. Blank nodes are refused (see `stream_release`).
+    ``edition`` "rdf12" reads the RDF 1.2 edition (b12kg.rdf12.nq): only pyoxigraph and the Oxigraph server read it.
     """
-    dataset = graphs_dir / edition_file(edition)
-    if not dataset.is_file():
-        raise MissingPrerequisite(f"the built graph {dataset} is missing", fix="run `b12kg build` first")
-    from pyoxigraph import BlankNode, DefaultGraph, RdfFormat, Triple, parse
-
-    def line(quad: Quad, path: Path) -> str:
-        for term in (quad.subject, quad.object):
-            if isinstance(term, BlankNode):
-                raise B12kgError(f"{path} has a blank node ({term} in `{quad}`): the loader cannot upload it in "
-                                 "batches, or retry an upload, without changing the graph",
-                                 fix="rebuild with `b12kg build` (it writes IRIs only), or skolemize the blank nodes")
-        obj = quad.object
-        written = f"<<( {obj.subject} {obj.predicate} {obj.object} )>>" if isinstance(obj, Triple) else str(obj)
-        return f"{quad.subject} {quad.predicate} {written} .\n"
-
-    graphs: dict[str, dict[str, None]] = {ASSERTED_GRAPH: {}}  # dicts: distinct lines, in file order
-    for quad in parse(path=str(dataset), format=RdfFormat.N_QUADS):
-        name = ASSERTED_GRAPH if isinstance(quad.graph_name, DefaultGraph) else quad.graph_name.value
-        graphs.setdefault(name, {})[line(quad, dataset)] = None
-    examples = graphs_dir / EXAMPLES_FILE  # the query library as SPARQL examples, in a graph of its own
-    if examples.is_file():  # every build writes it; a folder holding only the dataset still loads without it
-        graphs[EXAMPLES_GRAPH] = {line(triple, examples): None for triple in parse(path=str(examples),
-                                                                                     format=RdfFormat.TURTLE)}
-    if inferred:
-        path = graphs_dir / INFERRED_FILE
-        if not path.is_file():
-            raise MissingPrerequisite(f"the inferred graph {path} is missing", fix="run `b12kg reason` first")
-        graphs[INFERRED_GRAPH] = {line(triple, path): None for triple in parse(path=str(path),
-                                                                                format=RdfFormat.N_TRIPLES)}
-    release = {graph: list(lines) for graph, lines in graphs.items()}
-    catalog = [f'<{DATASET}> <{RELEASE_CHECKSUM}> "{release_checksum(release)}" .\n']
-    for graph, lines in release.items():
-        catalog.append(f"<{DATASET}> <{HAS_PART}> <{graph}> .\n")
-        catalog.append(f'<{graph}> <{VOID_TRIPLES}> "{len(lines)}"^^<{_XSD_INTEGER}> .\n')
-    release[CATALOG_GRAPH] = catalog
+    summary = ReleaseSummary()
+    graphs: dict[str, dict[str, None]] = {}  # dicts: distinct lines, in file order
+    for graph, triple in stream_release(graphs_dir, summary, inferred=inferred, edition=edition):
+        graphs.setdefault(graph, {})[f"{triple} .\n"] = None
+    release = {graph: list(graphs.get(graph, {})) for graph in summary.sizes}
+    checksum = summary.checksum
+    release[CATALOG_GRAPH] = list(catalog_lines({g: len(lines) for g, lines in release.items()}, checksum))
     return release
 
 
 def release_checksum(graphs: dict[str, list[str]]) -> str:
-    """SHA-256 of a release's content: each graph's name and its sorted N-Triples lines, graphs in name order.
+    """The release checksum its catalog graph states (`files_checksum` of the files it was read from)."""
+    for line in graphs.get(CATALOG_GRAPH, []):
+        found = _CHECKSUM_LINE.search(line.rstrip("\n"))
+        if found:
+            return found.group(1)
+    raise ValueError("the release has no catalog graph stating its checksum")
 
-    The catalog graph is left out (it is made from the others and states this checksum)."""
-    digest = hashlib.sha256()
-    for graph in sorted(g for g in graphs if g != CATALOG_GRAPH):
-        digest.update(f"<{graph}>\n".encode())
-        for line in sorted(set(graphs[graph])):
-            digest.update(line.encode("utf-8"))
-    return digest.hexdigest()
+
+def release_summary(graphs: dict[str, list[str]]) -> ReleaseSummary:
+    """A release held in memory (`release_graphs`) as sizes and checksum."""
+    return ReleaseSummary({graph: len(lines) for graph, lines in graphs.items()}, release_checksum(graphs))
 
 
 def expected_sizes(graphs: dict[str, list[str]]) -> dict[str, int]:

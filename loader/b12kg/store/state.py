@@ -10,18 +10,9 @@ from b12kg.errors import MixedStoreState, PreviousReleaseKept, StoreError, SwapO
 from b12kg.paths import GRAPHS_DIR
 from b12kg.store.config import Progress, StoreConfig
 from b12kg.store.http import sparql_request
-from b12kg.store.release import (
-    DATASET,
-    HAS_PART,
-    RELEASE_CHECKSUM,
-    RELEASE_SPACE,
-    STAGING_BASE,
-    VOID_TRIPLES,
-    expected_sizes,
-    release_checksum,
-    release_graphs,
-)
-from b12kg.store.upload import drop_graphs
+from b12kg.store.release import RELEASE_SPACE, STAGING_BASE
+from b12kg.store.stream import DATASET, HAS_PART, RELEASE_CHECKSUM, VOID_TRIPLES, ReleaseSummary, summarize
+from b12kg.store.upload import drop_prefix
 from b12kg.vocab import CATALOG_GRAPH
 
 __all__ = ["StoreState", "read_state", "store_status", "recover_failed_swap"]
@@ -36,9 +27,13 @@ class StoreState:
     checksums: list[str]  # the release checksum(s) the catalog states (one for a release, none for an empty store)
     catalog: dict[str, int]  # graph -> triples, as the catalog lists them
 
-    def holds(self, graphs: dict[str, list[str]]) -> bool:
+    def holds(self, release: ReleaseSummary) -> bool:
         """The store holds exactly this release, complete: every graph at its size, no other, the catalog agreeing."""
-        return self.graphs == expected_sizes(graphs) and self.checksums == [release_checksum(graphs)]
+        return self.graphs == release.expected() and self.checksums == [release.checksum]
+
+    def staged(self, prefix: str) -> bool:
+        """Whether any staging graph named under ``prefix`` (one load's) is in the store."""
+        return any(graph.startswith(prefix) for graph in self.staging)
 
     def complete(self) -> bool:
         """The store holds one release as its catalog describes it (or nothing at all)."""
@@ -51,19 +46,19 @@ class StoreState:
     def release_id(self) -> str:
         return ", ".join(c[:12] for c in self.checksums) or ("none" if not self.graphs else "unknown")
 
-    def describe(self, graphs: dict[str, list[str]] | None = None) -> str:
+    def describe(self, release: ReleaseSummary | None = None) -> str:
         if not self.graphs:
             return "no b12kg release"
-        if graphs is not None and self.holds(graphs):
+        if release is not None and self.holds(release):
             return f"this release ({self.release_id()}), complete"
         if self.complete():
             return f"release {self.release_id()}, complete ({len(self.graphs)} graphs)"
         return f"a mixed or incomplete state: {self.difference()}"
 
-    def difference(self, graphs: dict[str, list[str]] | None = None) -> str:
-        """Where the store departs from a release (``graphs``, else the one its own catalog describes)."""
-        if graphs is not None:
-            want, checksums = expected_sizes(graphs), [release_checksum(graphs)]
+    def difference(self, release: ReleaseSummary | None = None) -> str:
+        """Where the store departs from a release (``release``, else the one its own catalog describes)."""
+        if release is not None:
+            want, checksums = release.expected(), [release.checksum]
         else:
             want = {g: n for g, n in self.catalog.items() if n}
             want[CATALOG_GRAPH] = self.graphs.get(CATALOG_GRAPH, 0)
@@ -78,11 +73,13 @@ class StoreState:
 
 
 def read_state(config: StoreConfig) -> StoreState:
-    """Read the store's b12kg graphs, their sizes and its catalog (three queries; retried like every read)."""
+    """Read the store's b12kg graphs, their sizes and its catalog (four queries; retried like every read)."""
     result = sparql_request(config, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
                                     f'FILTER(STRSTARTS(STR(?g), "{RELEASE_SPACE}")) }} GROUP BY ?g',
                             what="reading the store's graphs")
     sizes = {b["g"]["value"]: int(b["n"]["value"]) for b in result["results"]["bindings"]}
+    if config.truncates:
+        _check_complete(config, len(sizes))
     listed = sparql_request(config, f"SELECT ?g ?n WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{DATASET}> <{HAS_PART}> ?g "
                                     f"OPTIONAL {{ ?g <{VOID_TRIPLES}> ?n }} }} }}", what="reading the catalog graph")
     catalog = {b["g"]["value"]: int(b["n"]["value"]) if "n" in b else -1 for b in listed["results"]["bindings"]}
@@ -91,6 +88,17 @@ def read_state(config: StoreConfig) -> StoreState:
     return StoreState(graphs={g: n for g, n in sizes.items() if not g.startswith(STAGING_BASE)},
                       staging={g: n for g, n in sizes.items() if g.startswith(STAGING_BASE)},
                       checksums=sorted({b["c"]["value"] for b in stated["results"]["bindings"]}), catalog=catalog)
+
+
+def _check_complete(config: StoreConfig, rows: int) -> None:
+    """Refuse a truncated answer: Virtuoso cuts results at ResultSetMaxRows (10,000 by default) without a word."""
+    answer = sparql_request(config, "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
+                                    f'FILTER(STRSTARTS(STR(?g), "{RELEASE_SPACE}")) }}', what="counting the graphs")
+    graphs = int(answer["results"]["bindings"][0]["n"]["value"])
+    if graphs != rows:
+        raise StoreError(f"the store listed {rows} of its {graphs} b12kg graphs: it truncates query results",
+                         fix="raise the store's result limit (Virtuoso: [SPARQL] ResultSetMaxRows in virtuoso.ini) "
+                             "above the release's number of graphs, and restart it")
 
 
 def _read_until(config: StoreConfig, deadline: float, say: Progress) -> StoreState | None:
@@ -110,17 +118,17 @@ def store_status(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *,
     """Which release the store holds: ("this", …) this release complete; ("other", …) another complete release or
     none; ("mixed", …) graphs of more than one release, or an incomplete one. Staging graphs left by an
     interrupted load (``state.staging``) are not part of a release; the next load removes them."""
-    graphs = release_graphs(graphs_dir, inferred=inferred)
+    release = summarize(graphs_dir, inferred=inferred)
     state = read_state(config)
-    if state.holds(graphs):
+    if state.holds(release):
         return "this", state
     if state.complete():
         return "other", state
     return "mixed", state
 
 
-def recover_failed_swap(config: StoreConfig, fault: str, *, guard: str, staging: list[str], before: StoreState,
-                        graphs: dict[str, list[str]], say: Progress) -> StoreState:
+def recover_failed_swap(config: StoreConfig, fault: str, *, guard: str, run_prefix: str, before: StoreState,
+                        release: ReleaseSummary, say: Progress) -> StoreState:
     """After a failed swap: read the store back (reads only, retried up to ``config.recovery_wait``) and say what
     it holds. Returns the state when this release is live; raises `PreviousReleaseKept`, `MixedStoreState` or
     `SwapOutcomeUnknown` otherwise. Only idempotent requests are sent (reads, DROP SILENT of this load's graphs).
@@ -146,14 +154,15 @@ def recover_failed_swap(config: StoreConfig, fault: str, *, guard: str, staging:
         say("the swap's guard is still in the store: waiting in case the store is still running the swap")
         time.sleep(1.0)
         state = read()
-    if any(graph in state.staging for graph in [guard, *staging]):
+    if state.staged(run_prefix):
         # Cancel: without its guard the swap changes nothing, even if it arrives or commits later. Where the store
         # runs updates one at a time (Virtuoso's locks) this settles it; Oxigraph runs each update on a snapshot,
         # so a swap still running after the wait above could still commit (all of it: a complete release).
-        say("removing this load's guard and staging graphs (the swap did not happen)")
+        # The swap leaves its staging graphs (they are removed after it): their presence says nothing of it.
+        say("removing this load's guard and staging graphs")
         while True:
             try:
-                drop_graphs(config, [guard, *staging])
+                drop_prefix(config, run_prefix, first=guard)
                 break
             except StoreError:
                 if time.monotonic() >= deadline:
@@ -161,16 +170,15 @@ def recover_failed_swap(config: StoreConfig, fault: str, *, guard: str, staging:
                     break
                 time.sleep(1.0)
         state = read()
-    if state.holds(graphs):
+    if state.holds(release):
         return state
-    if state.graphs == before.graphs and state.checksums == before.checksums and \
-            not any(graph in state.staging for graph in [guard, *staging]):
+    if state.graphs == before.graphs and state.checksums == before.checksums and not state.staged(run_prefix):
         raise PreviousReleaseKept(
             f"the final swap failed ({fault}); read back, the store still holds its previous state intact "
             f"({before.describe()}), and this load's staging graphs are removed",
             fix="run `b12kg load` again (raise --timeout if the swap timed out)")
     raise MixedStoreState(
-        f"the final swap failed ({fault}); read back, the store holds a mixed state: {state.difference(graphs)}",
+        f"the final swap failed ({fault}); read back, the store holds a mixed state: {state.difference(release)}",
         fix="run `b12kg load` again (same options) to finish: it replaces every graph named under "
             f"{RELEASE_SPACE} with this release's")
 
