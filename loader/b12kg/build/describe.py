@@ -6,7 +6,6 @@ import datetime
 import hashlib
 import re
 import tomllib
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,8 @@ from typing import IO
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg import __version__
-from b12kg.build.writers import SORT_CHUNK, Row, sorted_unique, spilled_rows, write_turtle
+from b12kg.build.stream import Figures
+from b12kg.build.writers import SORT_CHUNK, SortedLines, spilled_rows, write_turtle
 from b12kg.errors import B12kgError
 from b12kg.paths import PROJECT
 from b12kg.vocab import ASSERTED_GRAPH, BASE, ID, NS, ONTOLOGY_IRI
@@ -175,40 +175,18 @@ def _key(iri: str) -> str:
     return hashlib.sha256(iri.encode("utf-8")).hexdigest()[:12]
 
 
-def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFacts],
-             named_graphs: dict[str, int | None],
-             examples: Sequence[str], workdir: Path | None = None, chunk: int = SORT_CHUNK) -> Iterator[Quad]:
-    """VoID + DCAT + SD quads for the default-graph rows (in canonical order), the files written and named graphs.
-
-    One pass over the rows: they come sorted by subject, so distinct subjects are counted as they change;
-    distinct objects are counted by `sorted_unique` within its memory budget (spilling to `workdir`).
-    """
+def describe(figures: Figures, *, objects: SortedLines, release: Release, files: dict[str, FileFacts],
+             named_graphs: Iterable[tuple[str, int | None]]) -> Iterator[Quad]:
+    """VoID + DCAT + SD quads for the default graph's figures (counted by b12kg.build.stream while it wrote the
+    graph), its distinct objects (sorted, in memory or on disk), the files written and the named graphs."""
     rdf_type, g = _n(NS["rdf"] + "type"), DefaultGraph()
     dataset = _n(ID + "dataset")
 
     def q(s: NamedNode, p: str, o: NamedNode | Literal) -> Quad:
         return Quad(s, _n(p), o, g)
 
-    subject_count = entity_count = triple_count = 0
-    last_subject = None
-    properties: dict[str, int] = defaultdict(int)
-    classes: dict[str, int] = defaultdict(int)  # (s, rdf:type, C) rows are unique: one per member
-    rdf_type_term = f"<{NS['rdf']}type>"
-
-    def objects_of() -> Iterator[str]:
-        nonlocal subject_count, entity_count, triple_count, last_subject
-        for row in rows:
-            triple_count += 1
-            if row.s != last_subject:
-                subject_count += 1
-                entity_count += row.s.startswith(f"<{ID}")
-                last_subject = row.s
-            properties[row.p] += 1
-            if row.p == rdf_type_term and row.o.startswith("<"):
-                classes[row.o] += 1
-            yield row.o
-
-    objects = sorted_unique(objects_of(), workdir=workdir, chunk=chunk)
+    triple_count, subject_count, entity_count = figures.triples, figures.subjects, figures.entities
+    properties, classes, examples = figures.properties, figures.classes, figures.examples
 
     yield q(dataset, rdf_type.value, _n(VOID + "Dataset"))
     yield q(dataset, rdf_type.value, _n(DCAT + "Dataset"))
@@ -286,7 +264,7 @@ def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFact
     yield q(served, SD + "defaultGraph", default)
     yield q(default, rdf_type.value, _n(SD + "Graph"))
     yield q(default, NS["prov"] + "wasDerivedFrom", dataset)
-    for name, size in named_graphs.items():
+    for name, size in named_graphs:
         entry = _n(f"{ID}dataset/service/named-graph/{_key(name)}")
         graph = _n(f"{ID}dataset/service/named-graph/{_key(name)}/graph")
         yield q(served, SD + "namedGraph", entry)

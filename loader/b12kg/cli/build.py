@@ -36,18 +36,25 @@ def _default_out() -> Path:
               help="Where to write the graphs [default: the project's graphs/].")
 @click.option("--ontology-out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the ontology's RDF/XML and the import modules [default: ontology/, or --out].")
-def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that read, check and model documents at the same time [default: the number of CPUs, "
+                   "at most 8]. The output is the same with any number.")
+def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None, workers: int | None) -> None:
     """Compile the ontology and curated claims into Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML.
 
     Every input is checked first (quotes, offsets, IDs against HPO, windows, sources); on any problem nothing
     is written and the message names the file, line, claim and fix. Outputs are replaced atomically.
     """
+    from b12kg.build.parts import default_workers
     from b12kg.build.pipeline import build as run_build
+    from b12kg.cli.progress import progress_bars
 
     try:
         started = time.monotonic()
-        result = run_build(curated_dir=curated_dir, out_dir=out_dir or _default_out(),
-                           ontology_out_dir=ontology_out or out_dir, progress=progress)
+        with progress_bars() as bars:
+            result = run_build(curated_dir=curated_dir, out_dir=out_dir or _default_out(),
+                               ontology_out_dir=ontology_out or out_dir, progress=progress,
+                               workers=workers or default_workers(), meter=bars)
     except B12kgError as exc:
         fail(exc)
         return
@@ -250,7 +257,7 @@ EXAMPLES = ("01", "02", "03")
 def run_all(ctx: click.Context) -> None:
     """Run the whole pipeline in order: build, export, reason, validate (with HermiT), stats, example questions."""
     click.secho("== build", bold=True)
-    ctx.invoke(build, curated_dir=CURATED_DIR, out_dir=None, ontology_out=None)
+    ctx.invoke(build, curated_dir=CURATED_DIR, out_dir=None, ontology_out=None, workers=None)
     click.secho("== export", bold=True)
     ctx.invoke(export_cmd, curated_dir=CURATED_DIR, out_dir=None)
     click.secho("== reason", bold=True)
