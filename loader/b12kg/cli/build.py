@@ -130,8 +130,9 @@ def validate(*, graphs_dir: Path, no_reasoner: bool) -> None:
                     stale.append(str(relative))
             from b12kg.export.run import export as run_export
 
-            exports = run_export(out_dir=fresh / "exports")
-            fresh_names = {p.relative_to(fresh / "exports").as_posix() for p in exports.files}
+            run_export(out_dir=fresh / "exports")
+            fresh_names = {p.relative_to(fresh / "exports").as_posix() for p in (fresh / "exports").rglob("*")
+                           if p.is_file()}
             committed_exports = graphs_dir / "exports"
             old_names = {p.relative_to(committed_exports).as_posix() for p in committed_exports.rglob("*")
                          if p.is_file()} if committed_exports.is_dir() else set()
@@ -206,20 +207,24 @@ def export_cmd(*, curated_dir: Path, out_dir: Path | None) -> None:
     \b
     graphs/exports/b12kg.phenotype.hpoa     disease-phenotype claims as HPO annotation rows
     graphs/exports/kgx/b12kg_{nodes,edges}.{tsv,jsonl}   Biolink nodes and associations (KGX)
-    graphs/exports/nanopubs/CLAIM.trig      one nanopublication per claim (head, assertion, provenance, pubinfo)
+    graphs/exports/nanopubs/CLAIM.trig      one nanopublication per claim (head, assertion, provenance, pubinfo);
+                                            above 10,000 claims in sub-folders of 10,000: nanopubs/000000/ ...
     Hypotheses and recommendations are not exported as HPO rows or Biolink edges (they are not facts); each
     nanopublication keeps its claim's modality.
     """
+    from b12kg.cli.progress import progress_bars
     from b12kg.export.run import EXPORTS_DIR, export
 
     try:
         target = out_dir or (_default_out() and EXPORTS_DIR)
-        result = export(curated_dir=curated_dir, out_dir=target, progress=progress)
+        with progress_bars() as bars:
+            result = export(curated_dir=curated_dir, out_dir=target, progress=progress, meter=bars)
     except B12kgError as exc:
         fail(exc)
         return
+    shards = " (in sub-folders of 10,000)" if result.sharded else ""
     click.echo(f"exported {result.hpoa_rows} HPO annotation rows, {result.nodes} KGX nodes, {result.edges} KGX "
-               f"edges, {result.nanopubs} nanopublications to {target}")
+               f"edges, {result.nanopubs} nanopublications{shards} to {target}")
 
 
 @main.command(name="release")
