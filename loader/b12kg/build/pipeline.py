@@ -241,8 +241,6 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
     anatomy_module = list(anatomy_import_quads(edges, used, table=edge_table))
     terms_module = list(terms_import_quads(used, skip=frozenset(anatomy_terms(edges, used, table=edge_table))))
     ontology_rows = canonical_rows(ontology)
-    say("documenting the ontology (pyLODE)")
-    docs = ontology_html(ontology_dir / ONTOLOGY_SOURCE)
     modules = {onto_out / "imports" / f"{name}.{ext}": rows_of for name, rows_of in
                (("hp_import", canonical_rows(hp_module)), ("anatomy_import", canonical_rows(anatomy_module)),
                 ("terms_import", canonical_rows(terms_module)))
@@ -255,8 +253,8 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
     total = len(small) + sum(part.quads for part in parts)  # before duplicates across documents are dropped
     # One output set over graphs/ and ontology/: every file is replaced together, or none is (b12kg.build.outputs).
     with output_set(files=outputs) as staged:
-        jsonld_path = staged.path(targets["jsonld"])
-        files = {path: staged.open(path) for path in outputs if path != targets["jsonld"]}
+        jsonld_path, docs_staged = staged.path(targets["jsonld"]), staged.path(docs_path)
+        files = {path: staged.open(path) for path in outputs if path not in (targets["jsonld"], docs_path)}
         say(f"writing every format to {targets['nquads'].parent}")
         figures = Figures()
         graph_files = Outputs(ntriples=files[targets["ntriples"]], nquads=files[targets["nquads"]],
@@ -266,9 +264,11 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
                    "turtle": _header("graph (Turtle, default graph)"),
                    "trig": _header("dataset (TriG: default graph and per-claim named graphs)")}
         named_part, sizes = workdir / "trig-named.part", workdir / "named-graphs.tsv"
-        # JSON-LD and TriG's named graphs are written by another process meanwhile (with more than one worker)
+        # JSON-LD, TriG's named graphs and the ontology's HTML documentation are written by another process
+        # meanwhile (with more than one worker)
         side: list[tuple[Callable[..., None], tuple[object, ...]]] = [
-            (_write_jsonld_file, (rows, small, jsonld_path)), (_write_named_part, (named, named_part, sizes))]
+            (_write_jsonld_file, (rows, small, jsonld_path)), (_write_named_part, (named, named_part, sizes)),
+            (_write_docs, (ontology_dir / ONTOLOGY_SOURCE, docs_staged))]
         with _beside(side, parallel=workers > 1):
 
             def counted(lines: Iterable[str]) -> Iterator[str]:
@@ -284,7 +284,6 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
         write_jsonld_context(files[context_path], JSONLD_CONTEXT)
         _copy_coverage(files[targets["coverage"]], coverage)
         _write_rdfxml(files[owl_path], ontology_rows)
-        files[docs_path].write(docs)
         for path, module_rows in modules.items():
             if path.suffix == ".owl":
                 _write_rdfxml(files[path], module_rows)
@@ -294,7 +293,8 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
         contents = {path.name: _finished(files[path]) if path in files else FileFacts.of(jsonld_path)
                     for key, path in targets.items() if key != "description"}
         for path in (owl_path, docs_path, *modules):
-            contents["ontology/" + path.relative_to(onto_out).as_posix()] = _finished(files[path])
+            contents["ontology/" + path.relative_to(onto_out).as_posix()] = \
+                _finished(files[path]) if path in files else FileFacts.of(docs_staged)
         contents["ontology/" + ONTOLOGY_SOURCE] = FileFacts.of(ontology_dir / ONTOLOGY_SOURCE)
 
         def named_graphs() -> Iterator[tuple[str, int | None]]:
@@ -322,6 +322,11 @@ def _write_jsonld_file(rows: list[Path], small: list[str], path: Path) -> None:
         for _ in write_graphs(merge_lines(rows, first=small), Outputs(jsonld=out), headers={},
                               context=JSONLD_CONTEXT, figures=Figures()):
             pass
+
+
+def _write_docs(source: Path, path: Path) -> None:
+    """The ontology's HTML documentation (pyLODE)."""
+    path.write_text(ontology_html(source), encoding="utf-8", newline="\n")
 
 
 def _write_named_part(named: list[Path], part: Path, sizes: Path) -> None:
