@@ -272,10 +272,12 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
         with _beside(side, parallel=workers > 1):
 
             def counted(lines: Iterable[str]) -> Iterator[str]:
+                number = 0
                 for number, line in enumerate(lines, start=1):
                     if number % 10_000 == 0:
                         tick("quads", 10_000, total)
                     yield line
+                tick("quads", number % 10_000, number)  # the total without the duplicates across documents
             objects = sorted_unique(write_graphs(counted(merge_lines(rows, first=small)), graph_files,
                                                  headers=headers, context=JSONLD_CONTEXT, figures=figures),
                                     workdir=workdir, chunk=sort_chunk)

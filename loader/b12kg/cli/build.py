@@ -53,7 +53,7 @@ def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None,
         started = time.monotonic()
         with progress_bars() as bars:
             result = run_build(curated_dir=curated_dir, out_dir=out_dir or _default_out(),
-                               ontology_out_dir=ontology_out or out_dir, progress=progress,
+                               ontology_out_dir=ontology_out or out_dir, progress=bars.say,
                                workers=workers or default_workers(), meter=bars)
     except B12kgError as exc:
         fail(exc)
@@ -218,7 +218,7 @@ def export_cmd(*, curated_dir: Path, out_dir: Path | None) -> None:
     try:
         target = out_dir or (_default_out() and EXPORTS_DIR)
         with progress_bars() as bars:
-            result = export(curated_dir=curated_dir, out_dir=target, progress=progress, meter=bars)
+            result = export(curated_dir=curated_dir, out_dir=target, progress=bars.say, meter=bars)
     except B12kgError as exc:
         fail(exc)
         return
