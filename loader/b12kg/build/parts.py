@@ -31,6 +31,7 @@ __all__ = ["DocumentPart", "document_part", "document_parts", "default_workers",
            "coverage_rows", "check_claim_ids", "scratch_folder", "MAX_WORKERS", "FAN_IN"]
 
 MAX_WORKERS = 8  # more processes than this rarely help: the merge and the writers run in one process
+SAMPLES = 64  # subjects sampled from each document's sorted quads, to split the writing into even ranges
 FAN_IN = 64  # sorted runs merged at once: open files stay bounded, whatever the number of documents
 
 
@@ -64,6 +65,7 @@ class DocumentPart:
     rows: Path
     named: Path
     claim_ids: Path
+    samples: tuple[str, ...] = ()  # subjects at even steps through `rows`: where to cut the writing into ranges
 
 
 def coverage_rows(document: Document) -> str:
@@ -108,12 +110,15 @@ def document_part(path: Path, *, number: int, relations: set[str], workdir: Path
             rows.add(f"{s} {p} {o} {g}")
             named.add(f"{g} {s} {p} {o}")
     stem = workdir / f"document-{number:07d}"
+    ordered = sorted(rows)
+    step = max(1, len(ordered) // SAMPLES)
     part = DocumentPart(
         number=number, path=path, id=document.id, claims=len(document.claims), quads=len(rows),
         modalities=Counter(c.modality for c in document.claims), used=used_curies([document]),
         coverage=coverage_rows(document), rows=stem.with_suffix(".rows"), named=stem.with_suffix(".named"),
-        claim_ids=stem.with_suffix(".ids"))
-    _write_sorted(part.rows, rows)
+        claim_ids=stem.with_suffix(".ids"), samples=tuple(line.split(" ", 1)[0] for line in ordered[::step]))
+    with part.rows.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(line + "\n" for line in ordered)
     _write_sorted(part.named, named)
     _write_sorted(part.claim_ids, (f"{c.id}\t{number:07d}\t{c.line}" for c in document.claims))
     return part

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -34,8 +32,9 @@ from b12kg.build.parts import (
     reduce_runs,
     scratch_folder,
 )
-from b12kg.build.stream import Figures, Outputs, write_graphs, write_named_trig
-from b12kg.build.writers import Row, canonical_rows, sorted_unique, write_jsonld_context, write_turtle
+from b12kg.build.ranges import GRAPH_FILES, RangeJob, append_parts, split_points, write_ranges
+from b12kg.build.stream import JSONLD_TAIL, Figures, write_named_trig
+from b12kg.build.writers import Row, SortedLines, canonical_rows, write_jsonld_context, write_turtle
 from b12kg.curation.read import Document, claim_files, read_document
 from b12kg.errors import B12kgError, CurationError
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
@@ -252,37 +251,49 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
     named = reduce_runs([part.named for part in parts], workdir=workdir, name="named", workers=workers)
     total = len(small) + sum(part.quads for part in parts)  # before duplicates across documents are dropped
     # One output set over graphs/ and ontology/: every file is replaced together, or none is (b12kg.build.outputs).
+    graph_targets = {name: targets[name] for name in GRAPH_FILES}
+    # One output set over graphs/ and ontology/: every file is replaced together, or none is (b12kg.build.outputs).
     with output_set(files=outputs) as staged:
-        jsonld_path, docs_staged = staged.path(targets["jsonld"]), staged.path(docs_path)
-        files = {path: staged.open(path) for path in outputs if path not in (targets["jsonld"], docs_path)}
+        staged_paths = {name: staged.path(path) for name, path in graph_targets.items()}
+        docs_staged = staged.path(docs_path)
+        files = {path: staged.open(path) for path in outputs
+                 if path not in (*graph_targets.values(), docs_path)}
         say(f"writing every format to {targets['nquads'].parent}")
-        figures = Figures()
-        graph_files = Outputs(ntriples=files[targets["ntriples"]], nquads=files[targets["nquads"]],
-                              turtle=files[targets["turtle"]], trig=files[targets["trig"]])
         headers = {"ntriples": _header("graph (canonical N-Triples, default graph)"),
                    "nquads": _header("dataset (canonical N-Quads: default graph and per-claim named graphs)"),
                    "turtle": _header("graph (Turtle, default graph)"),
                    "trig": _header("dataset (TriG: default graph and per-claim named graphs)")}
+        # the subjects cut into ranges written side by side (more ranges than processes, so they even out), then
+        # joined; TriG's named graphs and the ontology's HTML documentation meanwhile
+        count = 1 if workers <= 1 else 2 * workers
+        cuts = split_points([(subject, part.quads / max(1, len(part.samples))) for part in parts
+                             for subject in part.samples], count)
+        bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
+        jobs = [RangeJob(index=i, start=start, stop=stop, runs=tuple(rows), small=tuple(small),
+                         paths=staged_paths if i == 0 else {name: workdir / f"{name}-{i:03d}.part"
+                                                            for name in GRAPH_FILES},
+                         objects=workdir / f"objects-{i:03d}.txt", workdir=workdir / f"range-{i:03d}",
+                         headers=headers, context=JSONLD_CONTEXT, chunk=sort_chunk, last=False)
+                for i, (start, stop) in enumerate(bounds)]
         named_part, sizes = workdir / "trig-named.part", workdir / "named-graphs.tsv"
-        # JSON-LD, TriG's named graphs and the ontology's HTML documentation are written by another process
-        # meanwhile (with more than one worker)
         side: list[tuple[Callable[..., None], tuple[object, ...]]] = [
-            (_write_jsonld_file, (rows, small, jsonld_path)), (_write_named_part, (named, named_part, sizes)),
-            (_write_docs, (ontology_dir / ONTOLOGY_SOURCE, docs_staged))]
-        with _beside(side, parallel=workers > 1):
-
-            def counted(lines: Iterable[str]) -> Iterator[str]:
-                number = 0
-                for number, line in enumerate(lines, start=1):
-                    if number % 10_000 == 0:
-                        tick("quads", 10_000, total)
-                    yield line
-                tick("quads", number % 10_000, number)  # the total without the duplicates across documents
-            objects = sorted_unique(write_graphs(counted(merge_lines(rows, first=small)), graph_files,
-                                                 headers=headers, context=JSONLD_CONTEXT, figures=figures),
-                                    workdir=workdir, chunk=sort_chunk)
-        with named_part.open(encoding="utf-8", newline="\n") as part_text:
-            shutil.copyfileobj(part_text, files[targets["trig"]])
+            (_write_named_part, (named, named_part, sizes)), (_write_docs, (ontology_dir / ONTOLOGY_SOURCE,
+                                                                             docs_staged))]
+        ranges = write_ranges(jobs, side, workers=workers, tick=lambda n: tick("quads", n, total))
+        figures = Figures()
+        for name in GRAPH_FILES:
+            later = [job.paths[name] for job in jobs[1:]]
+            if name == "jsonld":
+                nodes = ranges[0].subjects
+                for job, done in zip(jobs[1:], ranges[1:], strict=True):
+                    append_parts(staged_paths[name], [job.paths[name]], strip_first=nodes == 0 and done.subjects > 0)
+                    nodes += done.subjects
+                append_parts(staged_paths[name], [], tail=JSONLD_TAIL)
+            else:
+                append_parts(staged_paths[name], [*later, named_part] if name == "trig" else later)
+        for done in ranges:
+            figures.add(done)
+        objects = _distinct([job.objects for job in jobs], workdir / "objects.txt")
         write_jsonld_context(files[context_path], JSONLD_CONTEXT)
         _copy_coverage(files[targets["coverage"]], coverage)
         _write_rdfxml(files[owl_path], ontology_rows)
@@ -292,7 +303,7 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
             else:
                 write_turtle(files[path], module_rows, _header(f"import module {path.stem} (Turtle)"))
         say("describing the dataset (VoID, DCAT, SPARQL service description)")
-        contents = {path.name: _finished(files[path]) if path in files else FileFacts.of(jsonld_path)
+        contents = {path.name: _finished(files[path]) if path in files else FileFacts.of(staged.path(path))
                     for key, path in targets.items() if key != "description"}
         for path in (owl_path, docs_path, *modules):
             contents["ontology/" + path.relative_to(onto_out).as_posix()] = \
@@ -318,14 +329,6 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
     return figures.triples, figures.quads
 
 
-def _write_jsonld_file(rows: list[Path], small: list[str], path: Path) -> None:
-    """JSON-LD of the default graph, from the same merged lines as the main pass (in a process of its own)."""
-    with path.open("w", encoding="utf-8", newline="\n") as out:
-        for _ in write_graphs(merge_lines(rows, first=small), Outputs(jsonld=out), headers={},
-                              context=JSONLD_CONTEXT, figures=Figures()):
-            pass
-
-
 def _write_docs(source: Path, path: Path) -> None:
     """The ontology's HTML documentation (pyLODE)."""
     path.write_text(ontology_html(source), encoding="utf-8", newline="\n")
@@ -339,19 +342,16 @@ def _write_named_part(named: list[Path], part: Path, sizes: Path) -> None:
             sizes_out.write(f"{graph}\t{size}\n")
 
 
-@contextmanager
-def _beside(jobs: list[tuple[Callable[..., None], tuple[object, ...]]], *, parallel: bool) -> Iterator[None]:
-    """Run `jobs` in one forked process while the block runs (or in this one, before it); wait for them at its end."""
-    if not parallel:
-        for function, args in jobs:
-            function(*args)
-        yield
-        return
-    with multiprocessing.get_context("fork").Pool(processes=1) as pool:
-        pending = [pool.apply_async(function, args) for function, args in jobs]
-        yield
-        for job in pending:
-            job.get()
+def _distinct(paths: list[Path], out: Path) -> SortedLines:
+    """The distinct lines of sorted files, merged into one file."""
+    count = 0
+    with out.open("w", encoding="utf-8", newline="\n") as handle:
+        for line in merge_lines(paths):
+            handle.write(line)
+            count += 1
+    for path in paths:
+        path.unlink()
+    return SortedLines(path=out, count=count)
 
 
 def _copy_coverage(out: IO[str], coverage: Path) -> None:

@@ -13,8 +13,8 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from b12kg.vocab import ID, NS, OUTPUT_PREFIXES
 
-__all__ = ["Figures", "Outputs", "write_graphs", "write_named_trig", "namespace_compactor", "turtle_term",
-           "jsonld_value"]
+__all__ = ["Figures", "Outputs", "JSONLD_TAIL", "write_graphs", "write_named_trig", "namespace_compactor",
+           "turtle_term", "jsonld_value"]
 
 _RDF_TYPE = NS["rdf"] + "type"
 _TYPE_TERM = f"<{_RDF_TYPE}>"
@@ -158,6 +158,18 @@ class Figures:
         if len(self.examples) < self.example_count or iri < self.examples[-1]:
             self.examples = sorted([*self.examples, iri])[:self.example_count]
 
+    def add(self, other: Figures) -> None:
+        """Add the figures of another range of subjects (ranges share no subject)."""
+        self.triples += other.triples
+        self.quads += other.quads
+        self.subjects += other.subjects
+        self.entities += other.entities
+        for mine, theirs in ((self.properties, other.properties), (self.classes, other.classes)):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+        for iri in other.examples:
+            self.example(iri)
+
 
 @dataclass
 class Outputs:
@@ -169,6 +181,9 @@ class Outputs:
     turtle: IO[str] | None = None
     trig: IO[str] | None = None
     jsonld: IO[str] | None = None
+
+
+JSONLD_TAIL = "\n  ]\n}\n"
 
 
 def _skip(text: str) -> int:
@@ -184,26 +199,30 @@ def _header(out: IO[str], header: Sequence[str]) -> None:
 
 
 def write_graphs(lines: Iterable[str], outputs: Outputs, *, headers: Mapping[str, Sequence[str]],
-                 context: Mapping[str, object], figures: Figures) -> Iterator[str]:
+                 context: Mapping[str, object], figures: Figures, first: bool = True,
+                 last: bool = True) -> Iterator[str]:
     """Write the five graph files from sorted "s p o g\\n" lines (g empty: default graph), in one pass.
 
     The TriG file gets its default graph here; `write_named_trig` adds the named graphs after. Yields the object
-    of each default-graph triple (for the description's count of distinct objects) and fills `figures`.
+    of each default-graph triple (for the description's count of distinct objects) and fills `figures`. A range
+    of subjects after the first (`first` False) is written without the files' heads, each JSON-LD node after a
+    comma; all but the last (`last` False) without JSON-LD's closing lines: ranges are written apart, then joined.
     """
-    for name in ("ntriples", "nquads", "turtle", "trig"):
-        if getattr(outputs, name) is not None:
-            _header(getattr(outputs, name), headers[name])
-    prefixes = _prefix_lines() + "\n"
-    for handle in (outputs.turtle, outputs.trig):
-        if handle is not None:
-            handle.write(prefixes)
+    if first:
+        for name in ("ntriples", "nquads", "turtle", "trig"):
+            if getattr(outputs, name) is not None:
+                _header(getattr(outputs, name), headers[name])
+        prefixes = _prefix_lines() + "\n"
+        for handle in (outputs.turtle, outputs.trig):
+            if handle is not None:
+                handle.write(prefixes)
     jsonld_prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#", "_"))}
     short = namespace_compactor(jsonld_prefixes, local=None)
 
     def jsonld_iri(iri: str) -> str:
         return short(iri) or iri
 
-    if outputs.jsonld is not None:
+    if outputs.jsonld is not None and first:
         outputs.jsonld.write('{\n  "@context": ')
         outputs.jsonld.write(json.dumps(context, ensure_ascii=False, indent=2).replace("\n", "\n  "))
         outputs.jsonld.write(',\n  "@graph": [')
@@ -215,7 +234,7 @@ def write_graphs(lines: Iterable[str], outputs: Outputs, *, headers: Mapping[str
     entity_prefix = f"<{ID}"
     properties, classes = figures.properties, figures.classes
     subject, pairs = "", list[tuple[str, str]]()
-    separator = "\n    "
+    separator = "\n    " if first else ",\n    "
 
     def flush() -> None:
         nonlocal separator
@@ -254,7 +273,8 @@ def write_graphs(lines: Iterable[str], outputs: Outputs, *, headers: Mapping[str
         yield o
     if pairs:
         flush()
-    jsonld("\n  ]\n}\n")
+    if last:
+        jsonld(JSONLD_TAIL)
 
 
 def write_named_trig(lines: Iterable[str], trig: IO[str]) -> Iterator[tuple[str, int]]:
