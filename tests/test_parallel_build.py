@@ -83,3 +83,23 @@ def test_a_bad_document_among_many_names_its_file(corpus: Path, tmp_path: Path) 
     with pytest.raises(CurationError) as caught:
         build(curated_dir=curated, out_dir=tmp_path / "out", ontology_out_dir=tmp_path / "out", workers=2)
     assert caught.value.file == bad
+
+
+def test_a_sorted_file_is_read_from_any_line_on(tmp_path: Path) -> None:
+    """ranges.lines_from finds the first line not below a key by bisection: it must agree with a plain scan."""
+    import random
+
+    from b12kg.build.ranges import lines_from, split_points
+
+    rng = random.Random(12)
+    path = tmp_path / "sorted.txt"
+    for _ in range(150):
+        lines = sorted({"".join(rng.choice("ab<> é") for _ in range(rng.randint(1, 12)))
+                        for _ in range(rng.randint(0, 60))})
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        for _ in range(10):
+            key = "".join(rng.choice("ab<> é") for _ in range(rng.randint(0, 6)))
+            assert list(lines_from(path, key)) == [line + "\n" for line in lines if line + "\n" >= key], key
+    cuts = split_points([(f"<s{n:03d}>", 1.0) for n in range(100)], 4)
+    assert cuts == ["<s024> ", "<s049> ", "<s074> "]
+    assert split_points([("<a>", 1.0)], 4) == ["<a> "] and split_points([], 4) == []

@@ -241,12 +241,14 @@ def release_cmd(*, releases_dir: Path | None, engine: str) -> None:
     and date come from CHANGELOG.md and must match pyproject.toml and the ontology's owl:versionIRI. Running it
     again with the same sources changes nothing; with changed sources it stops: add a new version first.
     """
+    from b12kg.build.parts import default_workers
     from b12kg.build.release import RELEASES_DIR, make_release
 
     try:
         if releases_dir is None:
             _default_out()
-        result = make_release(releases_dir=releases_dir or RELEASES_DIR, reasoner=engine, progress=progress)
+        result = make_release(releases_dir=releases_dir or RELEASES_DIR, reasoner=engine, progress=progress,
+                              workers=default_workers())
     except B12kgError as exc:
         fail(exc)
         return
