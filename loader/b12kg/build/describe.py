@@ -265,8 +265,9 @@ def describe(figures: Figures, *, objects: SortedLines, release: Release, files:
     yield q(default, rdf_type.value, _n(SD + "Graph"))
     yield q(default, NS["prov"] + "wasDerivedFrom", dataset)
     for name, size in named_graphs:
-        entry = _n(f"{ID}dataset/service/named-graph/{_key(name)}")
-        graph = _n(f"{ID}dataset/service/named-graph/{_key(name)}/graph")
+        key = _key(name)
+        entry = _n(f"{ID}dataset/service/named-graph/{key}")
+        graph = _n(f"{ID}dataset/service/named-graph/{key}/graph")
         yield q(served, SD + "namedGraph", entry)
         yield q(entry, rdf_type.value, _n(SD + "NamedGraph"))
         yield q(entry, SD + "name", _n(name))

@@ -6,6 +6,7 @@ import dataclasses
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -303,12 +304,15 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
             else:
                 write_turtle(files[path], module_rows, _header(f"import module {path.stem} (Turtle)"))
         say("describing the dataset (VoID, DCAT, SPARQL service description)")
-        contents = {path.name: _finished(files[path]) if path in files else FileFacts.of(staged.path(path))
-                    for key, path in targets.items() if key != "description"}
+        for handle in files.values():
+            handle.flush()
+        described = {path.name: staged.path(path) for key, path in targets.items() if key != "description"}
         for path in (owl_path, docs_path, *modules):
-            contents["ontology/" + path.relative_to(onto_out).as_posix()] = \
-                _finished(files[path]) if path in files else FileFacts.of(docs_staged)
-        contents["ontology/" + ONTOLOGY_SOURCE] = FileFacts.of(ontology_dir / ONTOLOGY_SOURCE)
+            described["ontology/" + path.relative_to(onto_out).as_posix()] = staged.path(path)
+        described["ontology/" + ONTOLOGY_SOURCE] = ontology_dir / ONTOLOGY_SOURCE
+        # sizes and checksums in threads: hashlib releases the GIL while it hashes a block
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            contents = dict(zip(described, pool.map(FileFacts.of, described.values()), strict=True))
 
         def named_graphs() -> Iterator[tuple[str, int | None]]:
             with sizes.open(encoding="utf-8", newline="\n") as lines:
@@ -360,12 +364,6 @@ def _copy_coverage(out: IO[str], coverage: Path) -> None:
     out.write("document\tsentence\tline\tstart\tend\tstatus\tclaims_or_reason\ttext\n")
     with coverage.open(encoding="utf-8", newline="\n") as rows:
         shutil.copyfileobj(rows, out)
-
-
-def _finished(handle: IO[str]) -> FileFacts:
-    """Size and checksum of a staged output whose writing is done."""
-    handle.flush()
-    return FileFacts.of(Path(handle.name))
 
 
 def _write_rdfxml(out: IO[str], rows: list[Row]) -> None:
