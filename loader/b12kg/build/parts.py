@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import fcntl
 import heapq
 import multiprocessing
+import multiprocessing.pool
 import os
 import secrets
 import shutil
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,8 +30,8 @@ from b12kg.rdf.hpo import hpo_release
 from b12kg.rdf.imports import used_curies
 from b12kg.vocab import Curie
 
-__all__ = ["DocumentPart", "document_part", "document_parts", "default_workers", "merge_lines", "reduce_runs",
-           "coverage_rows", "check_claim_ids", "scratch_folder", "MAX_WORKERS", "FAN_IN"]
+__all__ = ["worker_pool", "DocumentPart", "document_part", "document_parts", "default_workers", "merge_lines",
+           "reduce_runs", "coverage_rows", "check_claim_ids", "scratch_folder", "MAX_WORKERS", "FAN_IN"]
 
 MAX_WORKERS = 8  # more processes than this rarely help: the merge and the writers run in one process
 SAMPLES = 64  # subjects sampled from each document's sorted quads, to split the writing into even ranges
@@ -42,6 +45,26 @@ def default_workers() -> int:
     except AttributeError:  # not Linux
         cpus = os.cpu_count() or 1
     return max(1, min(cpus, MAX_WORKERS))
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h: a signal the kernel sends this process when its parent dies
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: be killed when the build that forked it dies, so that a killed build (SIGKILL) leaves no
+    process holding its staging locks or writing its files (Linux prctl(2); elsewhere nothing is done)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
+def worker_pool(processes: int) -> multiprocessing.pool.Pool:
+    """A pool of forked worker processes that die with this one (they inherit what it loaded, such as HPO)."""
+    return multiprocessing.get_context("fork").Pool(processes=processes, initializer=_die_with_parent,
+                                                    initargs=(os.getpid(),))
 
 
 @dataclass(frozen=True)
@@ -153,8 +176,7 @@ def document_parts(files: Sequence[Path], *, relations: set[str], workdir: Path,
         yield from _raise_first(outcomes, on_part)
         return
     hpo_release()  # loaded once here, shared with the forked workers (copy-on-write)
-    context = multiprocessing.get_context("fork")
-    with context.Pool(processes=min(workers, len(files))) as pool:
+    with worker_pool(min(workers, len(files))) as pool:
         yield from _raise_first(pool.imap(_run, jobs), on_part)
 
 
@@ -210,7 +232,7 @@ def reduce_runs(paths: Sequence[Path], *, workdir: Path, name: str, workers: int
         jobs = [(runs[i:i + fan_in], workdir / f"{name}-merge-{level}-{i // fan_in:06d}")
                 for i in range(0, len(runs), fan_in)]
         if workers > 1:
-            with multiprocessing.get_context("fork").Pool(processes=min(workers, len(jobs))) as pool:
+            with worker_pool(min(workers, len(jobs))) as pool:
                 runs = pool.map(_merge_into, jobs)
         else:
             runs = [_merge_into(job) for job in jobs]
@@ -241,7 +263,9 @@ def _remove_dead(folder: Path) -> None:
         try:
             fd = os.open(entry / "lock", os.O_RDWR)
         except OSError:
-            continue  # being created, or not ours
+            if not _alive(entry.name[len(_SCRATCH):].split("-", 1)[0]):
+                shutil.rmtree(entry, ignore_errors=True)  # killed before it took its lock
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -249,6 +273,17 @@ def _remove_dead(folder: Path) -> None:
         finally:
             os.close(fd)
         shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process a work folder is named after still runs (True when that cannot be told)."""
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (ValueError, PermissionError):
+        return True
+    return True
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from b12kg.build.parts import merge_lines
+from b12kg.build.parts import merge_lines, worker_pool
 from b12kg.build.stream import Figures, Outputs, write_graphs
 from b12kg.build.writers import sorted_unique
 
@@ -137,11 +137,10 @@ def write_ranges(jobs: Sequence[RangeJob], side: Sequence[tuple[Callable[..., No
         for function, args in side:
             function(*args)
         return [write_range(job) for job in jobs]
-    context = multiprocessing.get_context("fork")
-    counter = context.Value("q", 0)
+    counter = multiprocessing.get_context("fork").Value("q", 0)
     _COUNTER[:] = [counter]
     try:
-        with context.Pool(processes=workers) as pool:
+        with worker_pool(workers) as pool:
             pending = [pool.apply_async(write_range, (job,)) for job in jobs]
             others = [pool.apply_async(function, args) for function, args in side]
             seen = 0
