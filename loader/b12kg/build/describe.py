@@ -14,14 +14,16 @@ from typing import IO
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg import __version__
+from b12kg.build.parts import merge_lines
 from b12kg.build.stream import Figures
-from b12kg.build.writers import SORT_CHUNK, SortedLines, spilled_rows, write_turtle
+from b12kg.build.writers import SORT_CHUNK, Row, SortedLines, spilled_rows, write_turtle
 from b12kg.errors import B12kgError
 from b12kg.paths import PROJECT
 from b12kg.vocab import ASSERTED_GRAPH, BASE, ID, NS, ONTOLOGY_IRI
 
-__all__ = ["Release", "FileFacts", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS",
-           "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE", "SERVE_ENDPOINT", "write_description"]
+__all__ = ["Release", "FileFacts", "read_release", "describe", "named_graph_quads", "distribution",
+           "UNREGISTERED_FORMATS", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE", "SERVE_ENDPOINT",
+           "write_description"]
 
 DESCRIPTION_FILE = "b12kg.void.ttl"
 CHANGELOG = PROJECT / "CHANGELOG.md"
@@ -264,17 +266,27 @@ def describe(figures: Figures, *, objects: SortedLines, release: Release, files:
     yield q(served, SD + "defaultGraph", default)
     yield q(default, rdf_type.value, _n(SD + "Graph"))
     yield q(default, NS["prov"] + "wasDerivedFrom", dataset)
+    yield from named_graph_quads(named_graphs)
+
+
+def named_graph_quads(named_graphs: Iterable[tuple[str, int | None]]) -> Iterator[Quad]:
+    """The service description's entry for each named graph (its IRI and, when known, its size); `describe` gives
+    them too, and a build writes most of them apart (on another core) and merges them in."""
+    g, rdf_type = DefaultGraph(), _n(NS["rdf"] + "type")
+    served = _n(ID + "dataset/service/dataset")
+    has_graph, graph_type, named_type = _n(SD + "namedGraph"), _n(SD + "Graph"), _n(SD + "NamedGraph")
+    name_of, graph_of, triples = _n(SD + "name"), _n(SD + "graph"), _n(VOID + "triples")
     for name, size in named_graphs:
         key = _key(name)
         entry = _n(f"{ID}dataset/service/named-graph/{key}")
         graph = _n(f"{ID}dataset/service/named-graph/{key}/graph")
-        yield q(served, SD + "namedGraph", entry)
-        yield q(entry, rdf_type.value, _n(SD + "NamedGraph"))
-        yield q(entry, SD + "name", _n(name))
-        yield q(entry, SD + "graph", graph)
-        yield q(graph, rdf_type.value, _n(SD + "Graph"))
+        yield Quad(served, has_graph, entry, g)
+        yield Quad(entry, rdf_type, named_type, g)
+        yield Quad(entry, name_of, _n(name), g)
+        yield Quad(entry, graph_of, graph, g)
+        yield Quad(graph, rdf_type, graph_type, g)
         if size is not None:
-            yield q(graph, VOID + "triples", _int(size))
+            yield Quad(graph, triples, _int(size), g)
 
 
 @dataclass(frozen=True)
@@ -322,6 +334,17 @@ def distribution(name: str, facts: FileFacts, *, release: Release) -> Iterator[Q
 
 
 def write_description(out: IO[str], quads: Iterable[Quad], header: Sequence[str], *,
-                      workdir: Path | None = None, chunk: int = SORT_CHUNK) -> None:
-    """Turtle of the description in canonical order (two builds give the same bytes), sorted within the budget."""
-    write_turtle(out, spilled_rows(quads, workdir=workdir, chunk=chunk), header)
+                      workdir: Path | None = None, chunk: int = SORT_CHUNK, sorted_lines: Path | None = None) -> None:
+    """Turtle of the description in canonical order (two builds give the same bytes), sorted within the budget;
+    `sorted_lines`: more of it, already sorted as "s p o g" lines (the named graphs' entries, made apart)."""
+    rows: Iterable[Row] = spilled_rows(quads, workdir=workdir, chunk=chunk)
+    if sorted_lines is not None:
+        mine = (f"{row.s} {row.p} {row.o} {row.g}\n" for row in rows)
+        rows = (_row(line) for line in merge_lines([sorted_lines], first=mine))
+    write_turtle(out, rows, header)
+
+
+def _row(line: str) -> Row:
+    s, p, rest = line.split(" ", 2)
+    o, g = rest[:-1].rsplit(" ", 1)
+    return Row(s, p, o, g)

@@ -20,6 +20,7 @@ from b12kg.build.describe import (
     FileFacts,
     Release,
     describe,
+    named_graph_quads,
     read_release,
     write_description,
 )
@@ -35,7 +36,7 @@ from b12kg.build.parts import (
 )
 from b12kg.build.ranges import GRAPH_FILES, RangeJob, append_parts, split_points, write_ranges
 from b12kg.build.stream import JSONLD_TAIL, Figures, write_named_trig
-from b12kg.build.writers import Row, SortedLines, canonical_rows, write_jsonld_context, write_turtle
+from b12kg.build.writers import Row, SortedLines, canonical_rows, spilled_rows, write_jsonld_context, write_turtle
 from b12kg.curation.read import Document, claim_files, read_document
 from b12kg.errors import B12kgError, CurationError
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR
@@ -276,10 +277,10 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
                          objects=workdir / f"objects-{i:03d}.txt", workdir=workdir / f"range-{i:03d}",
                          headers=headers, context=JSONLD_CONTEXT, chunk=sort_chunk, last=False)
                 for i, (start, stop) in enumerate(bounds)]
-        named_part, sizes = workdir / "trig-named.part", workdir / "named-graphs.tsv"
+        named_part, named_entries = workdir / "trig-named.part", workdir / "named-graphs.lines"
         side: list[tuple[Callable[..., None], tuple[object, ...]]] = [
-            (_write_named_part, (named, named_part, sizes)), (_write_docs, (ontology_dir / ONTOLOGY_SOURCE,
-                                                                             docs_staged))]
+            (_write_named_part, (named, named_part, named_entries, sort_chunk)),
+            (_write_docs, (ontology_dir / ONTOLOGY_SOURCE, docs_staged))]
         ranges = write_ranges(jobs, side, workers=workers, tick=lambda n: tick("quads", n, total))
         figures = Figures()
         for name in GRAPH_FILES:
@@ -314,22 +315,16 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
             contents = dict(zip(described, pool.map(FileFacts.of, described.values()), strict=True))
 
-        def named_graphs() -> Iterator[tuple[str, int | None]]:
-            with sizes.open(encoding="utf-8", newline="\n") as lines:
-                for line in lines:
-                    graph, size = line.rstrip("\n").split("\t")
-                    yield graph, int(size)
-            # the store layout's own graphs (b12kg.vocab): the asserted graph is the default graph's copy; the
-            # inferred graph and the catalog are written by `b12kg reason` and at load time (sizes unknown here)
-            yield ASSERTED_GRAPH, figures.triples
-            yield INFERRED_GRAPH, None
-            yield CATALOG_GRAPH, None
+        # the per-claim graphs' entries were made beside TriG's named graphs; here the store layout's own graphs
+        # (b12kg.vocab): the asserted graph is the default graph's copy; the inferred graph and the catalog are
+        # written by `b12kg reason` and at load time (sizes unknown here)
+        layout: list[tuple[str, int | None]] = [(ASSERTED_GRAPH, figures.triples), (INFERRED_GRAPH, None),
+                                                (CATALOG_GRAPH, None)]
         write_description(files[targets["description"]],
-                          describe(figures, objects=objects, release=release, files=contents,
-                                   named_graphs=named_graphs()),
+                          describe(figures, objects=objects, release=release, files=contents, named_graphs=layout),
                           _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, "
                                   "SPARQL Service Description, figures computed by the build"),
-                          workdir=workdir, chunk=sort_chunk)
+                          workdir=workdir, chunk=sort_chunk, sorted_lines=named_entries)
     return figures.triples, figures.quads
 
 
@@ -338,12 +333,16 @@ def _write_docs(source: Path, path: Path) -> None:
     path.write_text(ontology_html(source), encoding="utf-8", newline="\n")
 
 
-def _write_named_part(named: list[Path], part: Path, sizes: Path) -> None:
-    """TriG's named graphs, to be appended after its default graph, and each named graph's size."""
-    with part.open("w", encoding="utf-8", newline="\n") as out, \
-            sizes.open("w", encoding="utf-8", newline="\n") as sizes_out:
-        for graph, size in write_named_trig(merge_lines(named), out):
-            sizes_out.write(f"{graph}\t{size}\n")
+def _write_named_part(named: list[Path], part: Path, description: Path, chunk: int) -> None:
+    """TriG's named graphs, to be appended after its default graph, and their entries in the description (sorted
+    "s p o g" lines, merged into it at the end)."""
+    scratch = description.with_suffix(".sort")
+    scratch.mkdir()
+    with part.open("w", encoding="utf-8", newline="\n") as out:
+        entries = named_graph_quads(write_named_trig(merge_lines(named), out))
+        lines = spilled_rows(entries, workdir=scratch, chunk=chunk)
+    with description.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(f"{row.s} {row.p} {row.o} {row.g}\n" for row in lines)
 
 
 def _distinct(paths: list[Path], out: Path) -> SortedLines:
