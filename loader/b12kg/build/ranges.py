@@ -14,9 +14,10 @@ from pathlib import Path
 
 from b12kg.build.parts import merge_lines, worker_pool
 from b12kg.build.stream import Figures, Outputs, write_graphs
-from b12kg.build.writers import sorted_unique
+from b12kg.build.writers import Row, sorted_unique
 
-__all__ = ["split_points", "lines_from", "RangeJob", "write_range", "write_ranges", "GRAPH_FILES", "append_parts"]
+__all__ = ["MergedRows", "split_points", "lines_from", "RangeJob", "write_range", "write_ranges", "GRAPH_FILES",
+           "append_parts"]
 
 GRAPH_FILES = ("ntriples", "nquads", "turtle", "trig", "jsonld")
 
@@ -70,6 +71,20 @@ def lines_from(path: Path, start: str | None) -> Iterator[str]:
                 yield line
                 break
         yield from lines
+
+
+class MergedRows:
+    """The build's rows in canonical order, merged afresh from the documents' sorted files at each iteration (for
+    a writer that needs the whole graph in one process, such as an edition written from the canonical rows)."""
+
+    def __init__(self, runs: Sequence[Path], small: Sequence[str]) -> None:
+        self.runs, self.small = list(runs), list(small)
+
+    def __iter__(self) -> Iterator[Row]:
+        for line in merge_lines(self.runs, first=iter(self.small)):
+            s, p, rest = line.split(" ", 2)
+            o, g = rest[:-1].rsplit(" ", 1)
+            yield Row(s, p, o, g)
 
 
 @dataclass(frozen=True)
