@@ -165,7 +165,7 @@ def _ontology_version(ontology: list[Quad]) -> str:
     return version
 
 
-BUILD_SORT_CHUNK = 200_000  # lines a build sorts in memory at once (about 50 MB); the rest spills to disk
+BUILD_SORT_CHUNK = 50_000  # lines a process of the build sorts in memory at once; the rest spills to disk
 Meter = Callable[[str, int, "int | None"], None]  # (what, how many more done, total or None): progress counts
 
 

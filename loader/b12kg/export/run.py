@@ -28,7 +28,7 @@ __all__ = ["EXPORTS_DIR", "ExportResult", "export", "hpoa_rows"]
 
 EXPORTS_DIR = GRAPHS_DIR / "exports"
 Progress = Callable[[str], None]
-SORT_CHUNK = 100_000  # HPOA rows and KGX edges sorted in memory at a time; beyond that, merged from disk
+SORT_CHUNK = 20_000  # HPOA rows and KGX edges (a JSON line each) sorted in memory at a time; beyond, from disk
 
 
 @dataclass
