@@ -14,7 +14,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 from b12kg.vocab import ID, NS, OUTPUT_PREFIXES
 
 __all__ = ["Figures", "Outputs", "JSONLD_TAIL", "write_graphs", "write_named_trig", "namespace_compactor",
-           "turtle_term", "jsonld_value"]
+           "turtle_term", "turtle_block", "turtle_block_parts", "jsonld_value"]
 
 _RDF_TYPE = NS["rdf"] + "type"
 _TYPE_TERM = f"<{_RDF_TYPE}>"
@@ -77,18 +77,45 @@ def turtle_block(subject: str, pairs: Sequence[tuple[str, str]], indent: str) ->
 
     `pairs` are (predicate, object) in canonical order, as the sorted lines give them.
     """
-    ordered = [pair for pair in pairs if pair[0] == _TYPE_TERM] + [pair for pair in pairs if pair[0] != _TYPE_TERM]
-    parts: list[str] = []
-    current, values = "", list[str]()
-    for p, o in ordered:
-        if p != current:
-            if values:
-                parts.append(f"{turtle_term(current, predicate=True)} {' , '.join(values)}")
-            current, values = p, []
-        values.append(turtle_term(o))
-    parts.append(f"{turtle_term(current, predicate=True)} {' , '.join(values)}")
-    body = f" ;\n{indent}    ".join(parts)
-    return f"{indent}{turtle_term(subject)} {body} .\n"
+    return "".join(turtle_block_parts(subject, pairs, indent))
+
+
+def turtle_block_parts(subject: str, pairs: Iterable[tuple[str, str]], indent: str) -> Iterator[str]:
+    """`turtle_block` in pieces, reading `pairs` once: a subject with very many statements (the service
+    description's dataset has one sd:namedGraph per claim graph) is never held whole. Only the statements whose
+    predicate sorts before rdf:type wait, to be written after the rdf:type ones."""
+    waiting: list[tuple[str, str]] = []
+    current = ""
+    started = False
+
+    def emit(p: str, o: str) -> Iterator[str]:
+        nonlocal current, started
+        if not started:
+            yield f"{indent}{turtle_term(subject)} {turtle_term(p, predicate=True)} {turtle_term(o)}"
+            started = True
+        elif p != current:
+            yield f" ;\n{indent}    {turtle_term(p, predicate=True)} {turtle_term(o)}"
+        else:
+            yield f" , {turtle_term(o)}"
+        current = p
+
+    passed = False  # past the place rdf:type has in the order
+    for p, o in pairs:
+        if not passed:
+            if p < _TYPE_TERM:
+                waiting.append((p, o))
+                continue
+            if p == _TYPE_TERM:
+                yield from emit(p, o)
+                continue
+            passed = True
+            for early in waiting:
+                yield from emit(*early)
+            waiting = []
+        yield from emit(p, o)
+    for early in waiting:
+        yield from emit(*early)
+    yield " .\n"
 
 
 # ------------------------------------------------------------------ JSON-LD

@@ -13,7 +13,7 @@ from typing import IO, NamedTuple
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
 
 from b12kg.build.outputs import output_set
-from b12kg.build.stream import turtle_block, turtle_term
+from b12kg.build.stream import turtle_block_parts, turtle_term
 from b12kg.vocab import NS, OUTPUT_PREFIXES
 
 __all__ = [
@@ -208,9 +208,10 @@ def _prefix_lines() -> list[str]:
 
 
 def _blocks(rows: Iterable[Row], indent: str) -> Iterator[str]:
-    """One Turtle block per subject (b12kg.build.stream.turtle_block: rdf:type first, prefixed names)."""
+    """One Turtle block per subject (b12kg.build.stream.turtle_block: rdf:type first, prefixed names), streamed:
+    a subject with very many statements is not held whole."""
     for subject, group in groupby(rows, key=lambda r: r.s):
-        yield turtle_block(subject, [(row.p, row.o) for row in group], indent)
+        yield from turtle_block_parts(subject, ((row.p, row.o) for row in group), indent)
 
 
 def write_turtle(out: IO[str], rows: Iterable[Row], header: Sequence[str]) -> None:
