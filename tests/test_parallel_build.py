@@ -118,3 +118,26 @@ def test_merged_rows_give_the_canonical_rows_again(tmp_path: Path) -> None:
     (tmp_path / "run").write_text("".join(lines[:half + 7]), encoding="utf-8")
     merged = MergedRows([tmp_path / "run"], lines[half:])
     assert list(merged) == rows and list(merged) == rows  # twice: each iteration merges afresh
+
+
+def test_a_streamed_turtle_block_follows_the_sorted_rule() -> None:
+    """stream.turtle_block_parts (read once, in pieces) gives what sorting by (not rdf:type, p, o) gives."""
+    import random
+
+    from b12kg.build.stream import turtle_block, turtle_block_parts, turtle_term
+
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    predicates = ["<http://purl.org/dc/terms/title>", rdf_type, "<http://www.w3.org/2000/01/rdf-schema#label>",
+                  "<http://a.example/p>", "<http://zz.example/q>"]
+    rng = random.Random(7)
+    for _ in range(300):
+        pairs = sorted({(rng.choice(predicates), f'"v{rng.randint(0, 9)}"') for _ in range(rng.randint(1, 12))})
+        ordered = sorted(pairs, key=lambda pair: (pair[0] != rdf_type, pair[0], pair[1]))
+        parts: list[str] = []
+        for predicate in dict.fromkeys(p for p, _ in ordered):
+            values = " , ".join(turtle_term(o) for p, o in ordered if p == predicate)
+            parts.append(f"{turtle_term(predicate, predicate=True)} {values}")
+        body = " ;\n    ".join(parts)
+        expected = f"<http://s.example/x> {body} .\n"
+        assert "".join(turtle_block_parts("<http://s.example/x>", iter(pairs), "")) == expected
+        assert turtle_block("<http://s.example/x>", pairs, "") == expected
