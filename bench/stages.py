@@ -125,6 +125,16 @@ def build(ctx: Context) -> Measurement:
     return m
 
 
+def build_one_worker(ctx: Context) -> Measurement:
+    """The same build in one process (`--workers 1`), beside `build` (every CPU): the parallel speed-up."""
+    out = ctx.work / "graphs-1-worker"
+    shutil.rmtree(out, ignore_errors=True)
+    m = _measure(ctx, "1 worker: build", _b12kg("build", "--workers", "1", "--curated", str(ctx.corpus.curated),
+                                                 "--out", str(out)))
+    shutil.rmtree(out, ignore_errors=True)
+    return m
+
+
 def export(ctx: Context) -> Measurement:
     return _measure(ctx, "export", _b12kg("export", "--curated", str(ctx.corpus.curated),
                                           "--out", str(ctx.work / "exports")))
@@ -375,7 +385,8 @@ def rdflib_parse(ctx: Context) -> Measurement:
 
 Step = Callable[[Context], "Measurement | Iterator[Measurement]"]
 STAGES: dict[str, Step] = {
-    "build": build, "export": export, "reason": reason, "reason-hermit-full": reason_full,
+    "build": build, "build-1-worker": build_one_worker, "export": export, "reason": reason,
+    "reason-hermit-full": reason_full,
     "validate": validate, "validate-shacl": validate_shacl,
     "validate-pyshacl": validate_pyshacl, "validate-hermit": validate_hermit,
     "validate-hermit-full": validate_hermit_full, "release": release, "query-embedded": query_embedded,
@@ -390,7 +401,7 @@ PEERS: dict[str, Step] = {
 # the step alone.
 NEEDS: dict[str, tuple[str, ...]] = {
     **{name: ("build",) for name in list(STAGES) + list(PEERS)},
-    "build": (), "export": (), "release": (), "diff": (), "query-embedded": ("build", "reason"),
+    "build": (), "build-1-worker": (), "export": (), "release": (), "diff": (), "query-embedded": ("build", "reason"),
     "serve": ("build", "reason"),
     "validate": ("build", "export", "reason"),
 }

@@ -41,7 +41,8 @@ def test_two_builds_are_byte_identical(fresh_build: Path, tmp_path: Path) -> Non
 
 def test_a_build_that_sorts_on_disk_writes_the_same_bytes(fresh_build: Path, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past the in-memory sort budget, runs are spilled and merged: force that with a tiny budget."""
+    """Past the in-memory sort budget, runs are spilled and merged: force that with a tiny budget (it bounds the
+    main process's sorts: distinct objects and the description; each document is sorted on its own)."""
     spill_dirs: list[Path] = []
     original = formats.spill_run
 
@@ -51,7 +52,7 @@ def test_a_build_that_sorts_on_disk_writes_the_same_bytes(fresh_build: Path, tmp
 
     monkeypatch.setattr(formats, "spill_run", spying_spill)
     build(out_dir=tmp_path, ontology_out_dir=tmp_path, sort_chunk=500)
-    assert len(spill_dirs) > 10, "the tiny budget did not make the build sort on disk"
+    assert len(spill_dirs) > 5, "the tiny budget did not make the build sort on disk"
     assert _snapshot(fresh_build) == _snapshot(tmp_path)
     assert not any(d.exists() for d in spill_dirs), "sort runs left behind"
 
@@ -147,7 +148,7 @@ def test_an_error_while_writing_removes_the_temporary_files(tmp_path: Path, monk
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("disk full (simulated by the test)")
 
-    monkeypatch.setattr(build_module, "write_jsonld", broken)
+    monkeypatch.setattr(build_module, "write_jsonld_context", broken)
     with pytest.raises(OSError, match="disk full"):
         build(out_dir=tmp_path, ontology_out_dir=tmp_path)
     assert _snapshot(tmp_path) == before

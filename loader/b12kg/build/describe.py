@@ -6,7 +6,6 @@ import datetime
 import hashlib
 import re
 import tomllib
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +14,16 @@ from typing import IO
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg import __version__
-from b12kg.build.writers import SORT_CHUNK, Row, sorted_unique, spilled_rows, write_turtle
+from b12kg.build.parts import merge_lines
+from b12kg.build.stream import Figures
+from b12kg.build.writers import SORT_CHUNK, Row, SortedLines, spilled_rows, write_turtle
 from b12kg.errors import B12kgError
 from b12kg.paths import PROJECT
 from b12kg.vocab import ASSERTED_GRAPH, BASE, ID, NS, ONTOLOGY_IRI
 
-__all__ = ["Release", "FileFacts", "read_release", "describe", "distribution", "UNREGISTERED_FORMATS",
-           "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE", "SERVE_ENDPOINT", "write_description"]
+__all__ = ["Release", "FileFacts", "read_release", "describe", "named_graph_quads", "distribution",
+           "UNREGISTERED_FORMATS", "DESCRIPTION_FILE", "MEDIA_TYPES", "DOWNLOAD_BASE", "SERVE_ENDPOINT",
+           "write_description"]
 
 DESCRIPTION_FILE = "b12kg.void.ttl"
 CHANGELOG = PROJECT / "CHANGELOG.md"
@@ -175,40 +177,18 @@ def _key(iri: str) -> str:
     return hashlib.sha256(iri.encode("utf-8")).hexdigest()[:12]
 
 
-def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFacts],
-             named_graphs: dict[str, int | None],
-             examples: Sequence[str], workdir: Path | None = None, chunk: int = SORT_CHUNK) -> Iterator[Quad]:
-    """VoID + DCAT + SD quads for the default-graph rows (in canonical order), the files written and named graphs.
-
-    One pass over the rows: they come sorted by subject, so distinct subjects are counted as they change;
-    distinct objects are counted by `sorted_unique` within its memory budget (spilling to `workdir`).
-    """
+def describe(figures: Figures, *, objects: SortedLines, release: Release, files: dict[str, FileFacts],
+             named_graphs: Iterable[tuple[str, int | None]]) -> Iterator[Quad]:
+    """VoID + DCAT + SD quads for the default graph's figures (counted by b12kg.build.stream while it wrote the
+    graph), its distinct objects (sorted, in memory or on disk), the files written and the named graphs."""
     rdf_type, g = _n(NS["rdf"] + "type"), DefaultGraph()
     dataset = _n(ID + "dataset")
 
     def q(s: NamedNode, p: str, o: NamedNode | Literal) -> Quad:
         return Quad(s, _n(p), o, g)
 
-    subject_count = entity_count = triple_count = 0
-    last_subject = None
-    properties: dict[str, int] = defaultdict(int)
-    classes: dict[str, int] = defaultdict(int)  # (s, rdf:type, C) rows are unique: one per member
-    rdf_type_term = f"<{NS['rdf']}type>"
-
-    def objects_of() -> Iterator[str]:
-        nonlocal subject_count, entity_count, triple_count, last_subject
-        for row in rows:
-            triple_count += 1
-            if row.s != last_subject:
-                subject_count += 1
-                entity_count += row.s.startswith(f"<{ID}")
-                last_subject = row.s
-            properties[row.p] += 1
-            if row.p == rdf_type_term and row.o.startswith("<"):
-                classes[row.o] += 1
-            yield row.o
-
-    objects = sorted_unique(objects_of(), workdir=workdir, chunk=chunk)
+    triple_count, subject_count, entity_count = figures.triples, figures.subjects, figures.entities
+    properties, classes, examples = figures.properties, figures.classes, figures.examples
 
     yield q(dataset, rdf_type.value, _n(VOID + "Dataset"))
     yield q(dataset, rdf_type.value, _n(DCAT + "Dataset"))
@@ -286,16 +266,27 @@ def describe(rows: Iterable[Row], *, release: Release, files: dict[str, FileFact
     yield q(served, SD + "defaultGraph", default)
     yield q(default, rdf_type.value, _n(SD + "Graph"))
     yield q(default, NS["prov"] + "wasDerivedFrom", dataset)
-    for name, size in named_graphs.items():
-        entry = _n(f"{ID}dataset/service/named-graph/{_key(name)}")
-        graph = _n(f"{ID}dataset/service/named-graph/{_key(name)}/graph")
-        yield q(served, SD + "namedGraph", entry)
-        yield q(entry, rdf_type.value, _n(SD + "NamedGraph"))
-        yield q(entry, SD + "name", _n(name))
-        yield q(entry, SD + "graph", graph)
-        yield q(graph, rdf_type.value, _n(SD + "Graph"))
+    yield from named_graph_quads(named_graphs)
+
+
+def named_graph_quads(named_graphs: Iterable[tuple[str, int | None]]) -> Iterator[Quad]:
+    """The service description's entry for each named graph (its IRI and, when known, its size); `describe` gives
+    them too, and a build writes most of them apart (on another core) and merges them in."""
+    g, rdf_type = DefaultGraph(), _n(NS["rdf"] + "type")
+    served = _n(ID + "dataset/service/dataset")
+    has_graph, graph_type, named_type = _n(SD + "namedGraph"), _n(SD + "Graph"), _n(SD + "NamedGraph")
+    name_of, graph_of, triples = _n(SD + "name"), _n(SD + "graph"), _n(VOID + "triples")
+    for name, size in named_graphs:
+        key = _key(name)
+        entry = _n(f"{ID}dataset/service/named-graph/{key}")
+        graph = _n(f"{ID}dataset/service/named-graph/{key}/graph")
+        yield Quad(served, has_graph, entry, g)
+        yield Quad(entry, rdf_type, named_type, g)
+        yield Quad(entry, name_of, _n(name), g)
+        yield Quad(entry, graph_of, graph, g)
+        yield Quad(graph, rdf_type, graph_type, g)
         if size is not None:
-            yield q(graph, VOID + "triples", _int(size))
+            yield Quad(graph, triples, _int(size), g)
 
 
 @dataclass(frozen=True)
@@ -343,6 +334,17 @@ def distribution(name: str, facts: FileFacts, *, release: Release) -> Iterator[Q
 
 
 def write_description(out: IO[str], quads: Iterable[Quad], header: Sequence[str], *,
-                      workdir: Path | None = None, chunk: int = SORT_CHUNK) -> None:
-    """Turtle of the description in canonical order (two builds give the same bytes), sorted within the budget."""
-    write_turtle(out, spilled_rows(quads, workdir=workdir, chunk=chunk), header)
+                      workdir: Path | None = None, chunk: int = SORT_CHUNK, sorted_lines: Path | None = None) -> None:
+    """Turtle of the description in canonical order (two builds give the same bytes), sorted within the budget;
+    `sorted_lines`: more of it, already sorted as "s p o g" lines (the named graphs' entries, made apart)."""
+    rows: Iterable[Row] = spilled_rows(quads, workdir=workdir, chunk=chunk)
+    if sorted_lines is not None:
+        mine = (f"{row.s} {row.p} {row.o} {row.g}\n" for row in rows)
+        rows = (_row(line) for line in merge_lines([sorted_lines], first=mine))
+    write_turtle(out, rows, header)
+
+
+def _row(line: str) -> Row:
+    s, p, rest = line.split(" ", 2)
+    o, g = rest[:-1].rsplit(" ", 1)
+    return Row(s, p, o, g)

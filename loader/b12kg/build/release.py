@@ -106,7 +106,7 @@ def _freeze(folder: Path) -> None:
 def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
                  releases_dir: Path = RELEASES_DIR, changelog: Path = CHANGELOG, reasoner: str = "hermit",
                  progress: Progress | None = None, signing: Signing | None = None,
-                 previous_index: Path | None = None) -> ReleaseResult:
+                 previous_index: Path | None = None, workers: int = 1) -> ReleaseResult:
     """Build everything afresh into a staging folder, then move it into place as releases/DATE/ in one rename.
 
     A release folder is never changed: running again with the same sources is a no-op; with other sources and
@@ -136,7 +136,7 @@ def make_release(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLO
         staging = staged.directory(target)
         say(f"building release {release.version} ({release.date}) in {staging}")
         build(curated_dir=curated_dir, ontology_dir=ontology_dir, out_dir=staging,
-              ontology_out_dir=staging / "ontology", changelog=changelog, progress=say)
+              ontology_out_dir=staging / "ontology", changelog=changelog, progress=say, workers=workers)
         say(f"reasoning ({reasoner})")
         inference = (hermit_inference if reasoner == "hermit" else owlrl_inference)(staging / "b12kg.nt")
         write_inferred(inference, out_dir=staging)

@@ -13,7 +13,8 @@ from typing import IO, NamedTuple
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
 
 from b12kg.build.outputs import output_set
-from b12kg.vocab import NS, OUTPUT_PREFIXES, compact
+from b12kg.build.stream import turtle_block_parts, turtle_term
+from b12kg.vocab import NS, OUTPUT_PREFIXES
 
 __all__ = [
     "Row",
@@ -202,34 +203,15 @@ write_nquads = write_ntriples
 # ------------------------------------------------------------------ Turtle / TriG
 
 
-def _turtle_term(term: str, *, predicate: bool = False) -> str:
-    if term.startswith("<"):
-        iri = term[1:-1]
-        if predicate and iri == _RDF_TYPE:
-            return "a"
-        short = compact(iri)
-        return short if short else term
-    if term.startswith('"') and term.endswith(">") and "^^<" in term:
-        value, _, datatype = term.rpartition("^^")
-        iri = datatype[1:-1]
-        if iri.startswith(_XSD):
-            return f"{value}^^xsd:{iri[len(_XSD):]}"
-    return term
-
-
 def _prefix_lines() -> list[str]:
     return [f"@prefix {prefix}: <{iri}> .\n" for prefix, iri in OUTPUT_PREFIXES.items()]
 
 
 def _blocks(rows: Iterable[Row], indent: str) -> Iterator[str]:
+    """One Turtle block per subject (b12kg.build.stream.turtle_block: rdf:type first, prefixed names), streamed:
+    a subject with very many statements is not held whole."""
     for subject, group in groupby(rows, key=lambda r: r.s):
-        ordered = sorted(group, key=lambda r: (r.p != f"<{_RDF_TYPE}>", r.p, r.o))  # rdf:type first
-        parts: list[str] = []
-        for predicate, objects in groupby(ordered, key=lambda r: r.p):
-            values = " , ".join(_turtle_term(r.o) for r in objects)
-            parts.append(f"{_turtle_term(predicate, predicate=True)} {values}")
-        body = f" ;\n{indent}    ".join(parts)
-        yield f"{indent}{_turtle_term(subject)} {body} .\n"
+        yield from turtle_block_parts(subject, ((row.p, row.o) for row in group), indent)
 
 
 def write_turtle(out: IO[str], rows: Iterable[Row], header: Sequence[str]) -> None:
@@ -253,7 +235,7 @@ def write_trig(out: IO[str], rows: Iterable[Row], header: Sequence[str], *, work
     out.writelines(_blocks((row for row in rows if not row.g), ""))
     named = named_graph_order(rows, workdir=workdir, chunk=chunk)
     for graph, group in groupby(named, key=lambda r: r.g):
-        out.write(f"\n{_turtle_term(graph)} {{\n")
+        out.write(f"\n{turtle_term(graph)} {{\n")
         out.writelines(_blocks(group, "    "))
         out.write("}\n")
 

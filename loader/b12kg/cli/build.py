@@ -37,19 +37,26 @@ def _default_out() -> Path:
               help="Where to write the graphs [default: the project's graphs/].")
 @click.option("--ontology-out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the ontology's RDF/XML and the import modules [default: ontology/, or --out].")
-def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes that read, check and model documents at the same time [default: the number of CPUs, "
+                   "at most 8]. The output is the same with any number.")
+def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None, workers: int | None) -> None:
     """Compile the ontology and curated claims into Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML, and the
     explorer page made from the graph (graphs/explorer/index.html: every claim in its Arabic source).
 
     Every input is checked first (quotes, offsets, IDs against HPO, windows, sources); on any problem nothing
     is written and the message names the file, line, claim and fix. Outputs are replaced atomically.
     """
+    from b12kg.build.parts import default_workers
     from b12kg.build.pipeline import build as run_build
+    from b12kg.cli.progress import progress_bars
 
     try:
         started = time.monotonic()
-        result = run_build(curated_dir=curated_dir, out_dir=out_dir or _default_out(),
-                           ontology_out_dir=ontology_out or out_dir, progress=progress)
+        with progress_bars() as bars:
+            result = run_build(curated_dir=curated_dir, out_dir=out_dir or _default_out(),
+                               ontology_out_dir=ontology_out or out_dir, progress=bars.say,
+                               workers=workers or default_workers(), meter=bars)
     except B12kgError as exc:
         fail(exc)
         return
@@ -144,8 +151,9 @@ def validate(*, graphs_dir: Path, curated_dir: Path, exports_dir: Path | None, s
                     stale.append(str(relative))
             from b12kg.export.run import export as run_export
 
-            exports = run_export(curated_dir=curated_dir, out_dir=fresh / "exports")
-            fresh_names = {p.relative_to(fresh / "exports").as_posix() for p in exports.files}
+            run_export(curated_dir=curated_dir, out_dir=fresh / "exports")
+            fresh_names = {p.relative_to(fresh / "exports").as_posix() for p in (fresh / "exports").rglob("*")
+                           if p.is_file()}
             committed_exports = exports_dir or graphs_dir / "exports"
             old_names = {p.relative_to(committed_exports).as_posix() for p in committed_exports.rglob("*")
                          if p.is_file()} if committed_exports.is_dir() else set()
@@ -253,11 +261,13 @@ def export_cmd(*, curated_dir: Path, out_dir: Path | None, key: Path | None, sig
     \b
     graphs/exports/b12kg.phenotype.hpoa     disease-phenotype claims as HPO annotation rows
     graphs/exports/kgx/b12kg_{nodes,edges}.{tsv,jsonl}   Biolink nodes and associations (KGX)
-    graphs/exports/nanopubs/CLAIM.trig      one nanopublication per claim (head, assertion, provenance, pubinfo)
+    graphs/exports/nanopubs/CLAIM.trig      one nanopublication per claim (head, assertion, provenance, pubinfo);
+                                            above 10,000 claims in sub-folders of 10,000: nanopubs/000000/ ...
     graphs/exports/b12kg.nanopubs.tsv       claim -> nanopublication IRI (and what it supersedes or retracts)
     Hypotheses and recommendations are not exported as HPO rows or Biolink edges (they are not facts); each
     nanopublication keeps its claim's modality. Nanopublication IRIs are Trusty URIs (RA); --key signs them.
     """
+    from b12kg.cli.progress import progress_bars
     from b12kg.export.npindex import read_index
     from b12kg.export.run import EXPORTS_DIR, export
 
@@ -265,15 +275,17 @@ def export_cmd(*, curated_dir: Path, out_dir: Path | None, key: Path | None, sig
         target = out_dir or (_default_out() and EXPORTS_DIR)
         signing = signing_from(key, signer, signer_name)
         previous = read_index(previous_index) if previous_index else None
-        result = export(curated_dir=curated_dir, out_dir=target, progress=progress, signing=signing,
-                        previous=previous)
+        with progress_bars() as bars:
+            result = export(curated_dir=curated_dir, out_dir=target, progress=bars.say, meter=bars, signing=signing,
+                            previous=previous)
     except B12kgError as exc:
         fail(exc)
         return
     changes = ", ".join(f"{v} {k}" for k, v in (result.changes or {}).items() if v) if previous else ""
+    shards = " in sub-folders of 10,000" if result.sharded else ""
     click.echo(f"exported {result.hpoa_rows} HPO annotation rows, {result.nodes} KGX nodes, {result.edges} KGX "
                f"edges, {result.nanopubs} {'signed' if result.signed else 'unsigned'} nanopublications"
-               f"{f' ({changes})' if changes else ''} to {target}")
+               f"{f' ({changes})' if changes else ''}{shards} to {target}")
 
 
 @main.command(name="release")
@@ -299,6 +311,7 @@ def release_cmd(*, releases_dir: Path | None, curated_dir: Path, engine: str, ke
     Sign its nanopublications with --key (and --signer); they supersede the previous release's where claims
     changed, and retract the claims that are gone.
     """
+    from b12kg.build.parts import default_workers
     from b12kg.build.release import RELEASES_DIR, make_release
 
     try:
@@ -306,7 +319,8 @@ def release_cmd(*, releases_dir: Path | None, curated_dir: Path, engine: str, ke
             _default_out()
         signing = signing_from(key, signer, signer_name)
         result = make_release(curated_dir=curated_dir, releases_dir=releases_dir or RELEASES_DIR, reasoner=engine,
-                              progress=progress, signing=signing, previous_index=previous_index)
+                              progress=progress, signing=signing, previous_index=previous_index,
+                              workers=default_workers())
     except B12kgError as exc:
         fail(exc)
         return
@@ -322,7 +336,7 @@ EXAMPLES = ("01", "02", "03")
 def run_all(ctx: click.Context) -> None:
     """Run the whole pipeline in order: build, export, reason, validate (with HermiT), stats, example questions."""
     click.secho("== build", bold=True)
-    ctx.invoke(build, curated_dir=CURATED_DIR, out_dir=None, ontology_out=None)
+    ctx.invoke(build, curated_dir=CURATED_DIR, out_dir=None, ontology_out=None, workers=None)
     click.secho("== export", bold=True)
     ctx.invoke(export_cmd, curated_dir=CURATED_DIR, out_dir=None)
     click.secho("== reason", bold=True)

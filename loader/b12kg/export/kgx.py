@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from typing import IO
 
 from b12kg.curation.read import Claim, Document, Term, Window
@@ -155,25 +155,24 @@ def kgx_edges(documents: Sequence[Document]) -> list[dict[str, object]]:
     return sorted(edges, key=lambda e: str(e["id"]))
 
 
-def kgx_nodes(documents: Sequence[Document], edges: Iterable[dict[str, object]]) -> list[dict[str, object]]:
-    """The terms the edges connect, with a Biolink category, English name, Arabic synonym and mappings."""
-    used = {str(e[k]) for e in edges for k in ("subject", "object")}
-    roles = {str(e["object"]) for e in edges if e["predicate"] == "biolink:has_chemical_role"}
+def kgx_nodes(terms: Mapping[str, Term], *, used: Set[str], roles: Set[str]) -> list[dict[str, object]]:
+    """The terms the edges connect (`used`: their subjects and objects; `roles`: the objects of has_chemical_role
+    edges), with a Biolink category, English name, Arabic synonym and mappings; `terms` maps each curated term
+    key to the term as the first document declaring it has it."""
     nodes: dict[str, dict[str, object]] = {}
-    for document in documents:
-        for key, term in document.terms.items():
-            node_id = key  # a CURIE, our own terms' too (b12:population/people): KGX ids are CURIEs
-            if node_id not in used or node_id in nodes:
-                continue
-            nodes[node_id] = {
-                "id": node_id,
-                "category": ["biolink:ChemicalRole" if node_id in roles else _category(key, term.kind)],
-                "name": term.label.en,
-                "synonym": [term.label.ar],
-                "xref": [str(c) for c in term.exact_match],
-                "iri": term.curie.iri,
-                "provided_by": [PROVIDED_BY],
-            }
+    for key, term in terms.items():
+        node_id = key  # a CURIE, our own terms' too (b12:population/people): KGX ids are CURIEs
+        if node_id not in used or node_id in nodes:
+            continue
+        nodes[node_id] = {
+            "id": node_id,
+            "category": ["biolink:ChemicalRole" if node_id in roles else _category(key, term.kind)],
+            "name": term.label.en,
+            "synonym": [term.label.ar],
+            "xref": [str(c) for c in term.exact_match],
+            "iri": term.curie.iri,
+            "provided_by": [PROVIDED_BY],
+        }
     missing = used - nodes.keys()
     if missing:
         raise B12kgError(f"edge ends without a curated term: {sorted(missing)}",
@@ -190,14 +189,17 @@ def _tsv_value(value: object, column: str) -> str:
     return "|".join(map(str, values)) if isinstance(value, list) else str(value)
 
 
-def write_kgx_tsv(out: IO[str], records: Sequence[dict[str, object]], columns: Sequence[str]) -> None:
-    """A KGX TSV file: the columns, then one row per record (lists joined with '|')."""
-    out.write("\t".join(columns) + "\n")
+def write_kgx_tsv(out: IO[str], records: Iterable[dict[str, object]], columns: Sequence[str], *,
+                  header: bool = True) -> None:
+    """A KGX TSV file: the columns (unless `header` is False: more rows of a file begun), then one row per record
+    (lists joined with '|')."""
+    if header:
+        out.write("\t".join(columns) + "\n")
     for record in records:
         out.write("\t".join(_tsv_value(record[c], c) for c in columns) + "\n")
 
 
-def write_jsonl(out: IO[str], records: Sequence[dict[str, object]]) -> None:
+def write_jsonl(out: IO[str], records: Iterable[dict[str, object]]) -> None:
     """A KGX JSON Lines file: one object per record, empty values left out."""
     for record in records:
         out.write(json.dumps({k: v for k, v in record.items() if v not in ("", [])}, ensure_ascii=False,
