@@ -16,7 +16,7 @@ from typing import IO
 
 from b12kg.errors import OutputError
 
-__all__ = ["TMP_PREFIX", "OutputSet", "output_set", "recover", "leftovers"]
+__all__ = ["TMP_PREFIX", "OutputSet", "output_set", "recover", "leftovers", "as_output_error"]
 
 # Everything this module leaves behind starts with this prefix (ignored by git: .gitignore), so a killed run's
 # leftovers are recognisable and the next run removes them.
@@ -354,7 +354,7 @@ class OutputSet:
         _fsync_dir(primary)
 
 
-def _as_output_error(exc: OSError, folders: Sequence[Path]) -> OutputError | None:
+def as_output_error(exc: OSError, folders: Sequence[Path]) -> OutputError | None:
     """A clear message for a failure to write the outputs (full disk, read-only folder), else None."""
     where = ", ".join(str(f) for f in folders)
     if exc.errno in _NO_SPACE:
@@ -384,7 +384,7 @@ def output_set(*, files: Sequence[Path] = (), directories: Sequence[Path] = ()) 
         if not outputs._cancelled:
             outputs._commit()
     except OSError as exc:
-        clear = _as_output_error(exc, outputs._folders)
+        clear = as_output_error(exc, outputs._folders)
         if clear is None:
             raise
         raise clear from exc

@@ -21,7 +21,7 @@ from typing import IO
 
 from pyoxigraph import DefaultGraph
 
-from b12kg.build.outputs import TMP_PREFIX
+from b12kg.build.outputs import TMP_PREFIX, as_output_error
 from b12kg.curation.read import Document, read_document
 from b12kg.errors import B12kgError, CurationError
 from b12kg.qc.validate import check_ids
@@ -303,6 +303,11 @@ def scratch_folder(near: Path, *, avoid: Iterable[Path] = ()) -> Iterator[Path]:
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.write(fd, str(os.getpid()).encode())
         yield path
+    except OSError as exc:  # a full disk while the documents are modelled: no output was touched yet
+        clear = as_output_error(exc, [folder])
+        if clear is None:
+            raise
+        raise clear from exc
     finally:
         os.close(fd)
         shutil.rmtree(path, ignore_errors=True)
