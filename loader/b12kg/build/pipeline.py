@@ -39,11 +39,11 @@ from b12kg.build.ranges import GRAPH_FILES, MergedRows, RangeJob, append_parts, 
 from b12kg.build.rdf12 import write_rdf12_nquads, write_rdf12_trig
 from b12kg.build.stream import JSONLD_TAIL, Figures, write_named_trig
 from b12kg.build.writers import Row, SortedLines, canonical_rows, spilled_rows, write_jsonld_context, write_turtle
-from b12kg.curation.read import Document, claim_files, read_document
+from b12kg.curation.read import claim_files
 from b12kg.errors import B12kgError, CurationError
 from b12kg.explorer.site import EXPLORER_DIR, write_site
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, QUERIES_DIR
-from b12kg.qc.validate import check_ids, relation_curies
+from b12kg.qc.validate import relation_curies
 from b12kg.rdf.anatomy import ANATOMY_EDGES, read_anatomy_edges
 from b12kg.rdf.hpo import hpo_release
 from b12kg.rdf.imports import anatomy_import_quads, anatomy_terms, hp_import_quads, terms_import_quads
@@ -63,7 +63,7 @@ from b12kg.vocab import (
 )
 
 __all__ = ["BuildResult", "build", "OUTPUT_NAMES", "CONTEXT_FILE", "read_ontology", "ontology_relations",
-           "load_documents", "BUILD_SORT_CHUNK", "Meter"]
+           "BUILD_SORT_CHUNK", "Meter"]
 
 OUTPUT_NAMES = {
     "turtle": "b12kg.ttl",
@@ -111,32 +111,6 @@ def read_ontology(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
 def ontology_relations(ontology: list[Quad]) -> set[str]:
     """The relation CURIEs the ontology allows in a claim's `relation:` field."""
     return relation_curies((value_of(q.subject), q.predicate.value, getattr(q.object, "value", "")) for q in ontology)
-
-
-def load_documents(curated_dir: Path, relations: set[str]) -> list[Document]:
-    """Read and check every curated claims file; claim and document ids must be unique across files."""
-    files = claim_files(curated_dir)
-    if not files:
-        raise B12kgError(f"no curated claims files (*.claims.yaml) in {curated_dir}",
-                         fix="add one claims file per source document (see README: adding a document)")
-    documents: list[Document] = []
-    claim_owner: dict[str, Path] = {}
-    doc_owner: dict[str, Path] = {}
-    for path in files:
-        document = read_document(path)
-        if document.id in doc_owner:
-            raise CurationError(f"document id {document.id!r} is also used by {doc_owner[document.id]}",
-                                fix="give each document a unique id", file=path)
-        doc_owner[document.id] = path
-        for claim in document.claims:
-            if claim.id in claim_owner:
-                raise CurationError(f"duplicate claim id {claim.id!r}: also in {claim_owner[claim.id]}",
-                                    fix="claim ids are global (they mint IRIs): rename one", file=path,
-                                    line=claim.line, claim=claim.id)
-            claim_owner[claim.id] = path
-        check_ids(document, relations)
-        documents.append(document)
-    return documents
 
 
 def _dataset_quads(document_ids: Iterable[str]) -> Iterator[Quad]:

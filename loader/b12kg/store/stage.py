@@ -54,13 +54,7 @@ class Stager:
             names: dict[str, str] = {}
             self.sent = 0
             for batch in _batches(make_pairs(), 20_000):
-                lines = []
-                for graph, triple in batch:
-                    name = names.get(graph)
-                    if name is None:
-                        name = names[graph] = f" <{rename(graph)}> .\n"
-                    lines.append(triple + name)
-                yield "".join(lines).encode("utf-8")
+                yield _nquads(batch, rename, names)
                 self.sent += len(batch)
                 if self.sent % 200_000 < len(batch):
                     elapsed = max(time.monotonic() - self.started, 1e-6)
@@ -105,14 +99,7 @@ class Stager:
         self.progress(f"staged {self.sent:,} statements ({self.sent / elapsed:,.0f}/s)")
 
     def _quads_request(self, batch: list[tuple[str, str]], rename: Callable[[str], str]) -> Callable[[], object]:
-        names: dict[str, str] = {}
-        lines = []
-        for graph, triple in batch:
-            name = names.get(graph)
-            if name is None:
-                name = names[graph] = f" <{rename(graph)}> .\n"
-            lines.append(triple + name)
-        body = "".join(lines).encode("utf-8")
+        body = _nquads(batch, rename, {})
         assert self.config.gsp_url
         # In a transaction: Oxigraph's no_transaction path costs about a second per request, and more on a store
         # that holds a release already (the plan graph of 20k triples: 12 s with it, under a second without).
@@ -178,3 +165,14 @@ def as_pairs(graph: str, lines: Iterable[str]) -> Iterator[tuple[str, str]]:
     """N-Triples lines (the catalog, a swap plan), one statement each, as (graph, "S P O") pairs for the stager."""
     for line in lines:
         yield graph, line.rstrip().removesuffix(".").rstrip()
+
+
+def _nquads(batch: list[tuple[str, str]], rename: Callable[[str], str], names: dict[str, str]) -> bytes:
+    """N-Quads of (graph, "S P O") pairs, each graph renamed once (`names` caches the renamed graph's line end)."""
+    lines = []
+    for graph, triple in batch:
+        name = names.get(graph)
+        if name is None:
+            name = names[graph] = f" <{rename(graph)}> .\n"
+        lines.append(triple + name)
+    return "".join(lines).encode("utf-8")
