@@ -19,8 +19,8 @@ import rdflib
 
 from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.compare import same_results
-from b12kg.sparql.examples import EXAMPLE_BASE, SCHEMA, SH, example_quads, query_question_ar
-from b12kg.sparql.library import library_queries, query_edition, query_question
+from b12kg.sparql.examples import EXAMPLE_BASE, SCHEMA, SH, example_quads
+from b12kg.sparql.library import library_queries, query_edition, query_question, query_question_ar
 from b12kg.vocab import EXAMPLES_GRAPH
 
 pytestmark = pytest.mark.store  # real `b12kg serve` processes (the Oxigraph server behind them)

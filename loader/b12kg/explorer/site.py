@@ -16,7 +16,7 @@ from b12kg.explorer.extract import Claim, open_graph, read_explorer
 from b12kg.explorer.page import Question, page_html
 from b12kg.paths import GRAPHS_DIR, QUERIES_DIR
 from b12kg.sparql.engines import DATASET_FILE, dataset_query
-from b12kg.sparql.library import bind_params, library_queries, needs_inferred, query_question
+from b12kg.sparql.library import bind_params, library_queries, needs_inferred, query_question, query_question_ar
 
 __all__ = ["EXPLORER_DIR", "STATIC_FILES", "ExplorerResult", "questions", "write_site", "write_explorer", "site_size"]
 
@@ -24,7 +24,6 @@ EXPLORER_DIR = "explorer"  # under graphs/
 # the package's own files copied as they are (pyproject: they ship inside the wheel with the package)
 STATIC_FILES = ("explorer.css", "explorer.js", "assets/NotoNaskhArabic-Regular.subset.woff2", "assets/OFL.txt",
                 "assets/README.md")
-_ARABIC_QUESTION = "السؤال:"
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,7 @@ def questions(queries_dir: Path = QUERIES_DIR) -> list[Question]:
     out = []
     for path in library_queries(queries_dir):
         sparql = path.read_text(encoding="utf-8")
-        arabic = next((line.split(_ARABIC_QUESTION, 1)[1].strip() for line in sparql.splitlines()
-                       if line.startswith("#") and _ARABIC_QUESTION in line), "")
+        arabic = query_question_ar(sparql)
         runnable = dataset_query(bind_params(sparql, {}), inferred=needs_inferred(sparql))
         out.append(Question(path.stem, query_question(sparql), arabic, runnable))
     return out

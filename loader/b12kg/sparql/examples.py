@@ -10,10 +10,10 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from b12kg.paths import QUERIES_DIR
 from b12kg.sparql.engines import dataset_query
-from b12kg.sparql.library import library_queries, needs_inferred, query_edition, query_question
+from b12kg.sparql.library import library_queries, needs_inferred, query_edition, query_question, query_question_ar
 from b12kg.vocab import ID, NS
 
-__all__ = ["EXAMPLES_FILE", "EXAMPLE_BASE", "SH", "SCHEMA", "EXECUTABLES", "example_iri", "query_question_ar",
+__all__ = ["EXAMPLES_FILE", "EXAMPLE_BASE", "SH", "SCHEMA", "EXECUTABLES", "example_iri",
            "example_text", "example_keywords", "example_quads"]
 
 EXAMPLES_FILE = "b12kg.examples.ttl"  # written by `b12kg build` into graphs/, loaded into its own named graph
@@ -33,7 +33,6 @@ EXECUTABLES = {"SELECT": (SH + "SPARQLSelectExecutable", SH + "select"),
                "DESCRIBE": (_SPEX + "SPARQLDescribeExecutable", _SPEX + "describe")}
 _PREFIX = re.compile(r"^PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]+)>", re.I | re.M)
 _FORM = re.compile(r"^\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I | re.M)
-_AR_QUESTION = "# السؤال:"  # the Arabic translation of the question, the header line after '# Question:'
 # schema:keywords: a topic for each vocabulary term the query uses (b12kg's ontology, Web Annotation, HPO ...)
 _TOPICS = (("AgeGroup", "age group"), ("concernsAgeGroup", "age group"), ("population", "population"),
            ("modality", "modality"), ("hedgeText", "hedge"), ("onsetWindow", "time window"),
@@ -52,14 +51,6 @@ _TOPICS = (("AgeGroup", "age group"), ("concernsAgeGroup", "age group"), ("popul
 def example_iri(path: Path) -> str:
     """The example's IRI: https://w3id.org/b12kg/id/sparql-examples/NN-slug."""
     return EXAMPLE_BASE + path.stem
-
-
-def query_question_ar(sparql: str) -> str:
-    """The Arabic question of a library query (its '# السؤال:' header line), or an empty string."""
-    for line in sparql.splitlines():
-        if line.startswith(_AR_QUESTION):
-            return line[len(_AR_QUESTION):].strip()
-    return ""
 
 
 def example_text(sparql: str) -> str:

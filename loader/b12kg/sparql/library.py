@@ -11,9 +11,12 @@ from b12kg.errors import B12kgError
 from b12kg.paths import QUERIES_DIR
 from b12kg.vocab import CURIE_PREFIXES, OUTPUT_PREFIXES, is_valid_iri
 
+AR_QUESTION = "# السؤال:"  # the Arabic translation of the question: the header line after '# Question:'
+
 __all__ = ["Param", "query_params", "needs_inferred", "query_edition", "EDITION_RDF12",
            "bind_params", "DEFAULTS_MARK", "defaults_line", "prepare", "PAGE_PARAMS", "PAGE_MARK", "page_line",
-           "library_queries", "query_question", "library_table", "resolve_query", "MAX_NUMBER_CHARS", "WHERE_OPEN"]
+           "library_queries", "query_question", "query_question_ar", "AR_QUESTION", "library_table", "resolve_query",
+           "MAX_NUMBER_CHARS", "WHERE_OPEN"]
 
 _PARAM = re.compile(r"^#\s*Param:\s*(\w+)\s+(iri|string|decimal|integer)\s+\((optional|default ([^)]+))\)\s*-\s*(.*)$",
                     re.ASCII)
@@ -197,6 +200,14 @@ def library_queries(queries_dir: Path = QUERIES_DIR, *, rdf12: bool = False) -> 
     with ``rdf12``, also those that need the RDF 1.2 edition (their header says '# Edition: RDF 1.2')."""
     found = sorted(queries_dir.glob("[0-9][0-9]-*.rq"))
     return found if rdf12 else [p for p in found if query_edition(p.read_text(encoding="utf-8")) == "rdf11"]
+
+
+def query_question_ar(sparql: str) -> str:
+    """The Arabic question of a library query (its '# السؤال:' header line), or an empty string."""
+    for line in sparql.splitlines():
+        if line.startswith(AR_QUESTION):
+            return line[len(AR_QUESTION):].strip()
+    return ""
 
 
 def query_question(sparql: str) -> str:
