@@ -292,7 +292,7 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
         write_turtle(files[targets["examples"]], examples, _header("query library as SPARQL examples (SIB "
                                                                    "sparql-examples convention), from queries/*.rq"))
         say("writing the explorer from the graph just written")
-        write_site(staged.directory(explorer_dir), dataset=staged_paths["nquads"], queries_dir=queries_dir)
+        write_site(staged.directory(explorer_dir), dataset=staged_paths["ntriples"], queries_dir=queries_dir)
         _write_rdfxml(files[owl_path], ontology_rows)
         for path, module_rows in modules.items():
             if path.suffix == ".owl":

@@ -111,11 +111,12 @@ def curie(iri: str) -> str:
 
 
 def open_graph(path: Path) -> Store:
-    """A built dataset (graphs/b12kg.nq, canonical N-Quads) in memory: its default graph is the graph a store holds."""
+    """A built graph in memory: graphs/b12kg.nt (N-Triples, what the build passes: the explorer asks the default
+    graph only) or b12kg.nq (N-Quads: its default graph is the same graph)."""
     if not path.is_file():
         raise MissingPrerequisite(f"the built graph {path} is missing", fix="run `b12kg build` first")
     store = Store()
-    store.bulk_load(path=str(path), format=RdfFormat.N_QUADS)
+    store.bulk_load(path=str(path), format=RdfFormat.N_TRIPLES if path.suffix == ".nt" else RdfFormat.N_QUADS)
     return store
 
 
