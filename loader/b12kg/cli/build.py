@@ -134,6 +134,7 @@ def validate(*, graphs_dir: Path, curated_dir: Path, exports_dir: Path | None, s
     """
     import tempfile
 
+    from b12kg.build.parts import default_workers
     from b12kg.build.pipeline import build as run_build
 
     try:
@@ -141,7 +142,7 @@ def validate(*, graphs_dir: Path, curated_dir: Path, exports_dir: Path | None, s
         with tempfile.TemporaryDirectory(prefix="b12kg-validate-") as tmp:
             fresh = Path(tmp)
             result = run_build(curated_dir=curated_dir, out_dir=fresh / "graphs",
-                               ontology_out_dir=fresh / "ontology")
+                               ontology_out_dir=fresh / "ontology", workers=default_workers())
             stale = []
             for path in result.files:
                 relative = path.relative_to(fresh)

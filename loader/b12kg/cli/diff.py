@@ -43,13 +43,12 @@ def diff_cmd(*, old: str, new: str | None, use_git: bool, repo: Path, markdown_p
     """
     from b12kg.build.outputs import output_set
     from b12kg.diff.run import diff
-    from b12kg.diff.sides import side_of_git, side_of_path
-    from b12kg.paths import CURATED_DIR
+    from b12kg.diff.sides import CURATED_IN_REPO, side_of_git, side_of_path
 
     try:
         if use_git:
             old_side = side_of_git(old, repo=repo)
-            new_side = side_of_git(new, repo=repo) if new else side_of_path(CURATED_DIR)
+            new_side = side_of_git(new, repo=repo) if new else side_of_path(repo / CURATED_IN_REPO)
         else:
             if new is None:
                 raise click.UsageError("NEW is missing: give two release or curated folders (or use --git)")
