@@ -105,6 +105,30 @@ def test_the_served_site_refuses_paths_outside_its_folders(tmp_path: Path) -> No
     assert plain is None  # no index.html there
 
 
+def test_the_cards_flat_nanopublication_links_find_a_sharded_export(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above SHARD_SIZE claims the export moves nanopublications into numbered sub-folders; the cards still link
+    to ../exports/nanopubs/CLAIM.trig, and the served site finds each one there (and still nothing outside)."""
+    import b12kg.export.run as export_run
+
+    graphs = tmp_path / "graphs"
+    shutil.copytree(SITE, graphs / EXPLORER_DIR)
+    monkeypatch.setattr(export_run, "SHARD_SIZE", 10)
+    result = export_run.export(out_dir=graphs / "exports")
+    assert result.sharded
+    site = site_for(graphs)
+    assert site is not None
+    linked = sorted(set(re.findall(r'href="\.\./exports/nanopubs/([^"]+\.trig)"',
+                                   (SITE / "index.html").read_text(encoding="utf-8"))))
+    assert len(linked) == 35
+    for name in linked:
+        (placed,) = (graphs / "exports" / "nanopubs").glob(f"*/{name}")
+        found = site.find(f"/exports/nanopubs/{name}", None)
+        assert found is not None and found.body == placed.read_bytes(), name
+    assert site.find("/exports/nanopubs/..%2fb12kg.nq", None) is None
+    assert site.find("/exports/nanopubs/no-such-claim.trig", None) is None
+
+
 # --- the graph's own answers -----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

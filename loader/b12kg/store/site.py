@@ -18,6 +18,7 @@ _RDF_TYPES = {".ttl": "text/turtle", ".trig": "application/trig"}
 # timeline's bars are placed with style attributes, hence 'unsafe-inline' for styles only.
 CSP = ("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+NANOPUBS_PREFIX = "/exports/nanopubs/"  # where the cards' nanopublication links (../exports/nanopubs/CLAIM.trig) land
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class StaticSite:
             relative = path[len(prefix):] or "index.html"
             candidate = (folder / relative).resolve()
             base = folder.resolve()
+            if prefix == NANOPUBS_PREFIX and not candidate.is_file() and "/" not in relative:
+                candidate = _sharded(base, relative) or candidate
             if base not in candidate.parents or not candidate.is_file() or "\x00" in relative:
                 return None  # outside the folder (../), or not a file of it
             suffix = candidate.suffix.lower()
@@ -55,10 +58,18 @@ class StaticSite:
         return None
 
 
+def _sharded(base: Path, name: str) -> Path | None:
+    """A nanopublication an export of more than SHARD_SIZE claims moved into a numbered sub-folder
+    (b12kg.export.shards: nanopubs/000000/CLAIM.trig …), which the cards' flat links do not name."""
+    if not name.endswith(".trig") or name.startswith("."):
+        return None
+    return next((path.resolve() for path in sorted(base.glob(f"[0-9][0-9][0-9][0-9][0-9][0-9]/{name}"))), None)
+
+
 def site_for(graphs_dir: Path) -> StaticSite | None:
     """The explorer built beside the graphs (graphs/explorer/) at "/", its nanopublication links at
     "/exports/nanopubs/" (a card links to ../exports/nanopubs/CLAIM.trig); None when no explorer was built."""
     explorer = graphs_dir / "explorer"
     if not (explorer / "index.html").is_file():
         return None
-    return StaticSite((("/", explorer), ("/exports/nanopubs/", graphs_dir / "exports" / "nanopubs")))
+    return StaticSite((("/", explorer), (NANOPUBS_PREFIX, graphs_dir / "exports" / "nanopubs")))
