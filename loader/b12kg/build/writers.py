@@ -1,16 +1,16 @@
-"""Deterministic writers for N-Triples, N-Quads, Turtle, TriG and JSON-LD from sorted quads, and atomic files."""
+"""Deterministic N-Triples, N-Quads, Turtle and TriG writers for sorted quads, the JSON-LD context, atomic files."""
 
 from __future__ import annotations
 
 import heapq
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from itertools import groupby
 from pathlib import Path
 from typing import IO, NamedTuple
 
-from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import DefaultGraph, Quad, RdfFormat, parse
 
 from b12kg.build.outputs import output_set
 from b12kg.build.stream import turtle_block_parts, turtle_term
@@ -29,7 +29,6 @@ __all__ = [
     "write_nquads",
     "write_turtle",
     "write_trig",
-    "write_jsonld",
     "write_jsonld_context",
     "staged_files",
 ]
@@ -58,15 +57,6 @@ class Row(NamedTuple):
     def quad(self) -> Quad:
         quad: Quad = next(parse(self.line, format=RdfFormat.N_QUADS))
         return quad
-
-
-def _object_term(term: str) -> NamedNode | Literal:
-    """A row's object as a term: IRIs directly, literals through the N-Triples parser (escapes and all)."""
-    if term.startswith("<"):
-        return NamedNode(term[1:-1])
-    term_object = next(parse(f"<b12kg:s> <b12kg:p> {term} .\n", format=RdfFormat.N_TRIPLES)).object
-    assert isinstance(term_object, NamedNode | Literal)  # a row's object is an IRI or a literal
-    return term_object
 
 
 def canonical_rows(quads: Iterable[Quad]) -> list[Row]:
@@ -241,55 +231,6 @@ def write_trig(out: IO[str], rows: Iterable[Row], header: Sequence[str], *, work
 
 
 # ------------------------------------------------------------------ JSON-LD
-
-
-def _jsonld_iri(iri: str, prefixes: dict[str, str], cache: dict[str, str] | None = None) -> str:
-    if cache is not None and iri in cache:
-        return cache[iri]
-    best = None
-    for prefix, ns in prefixes.items():
-        if iri.startswith(ns) and len(iri) > len(ns) and (best is None or len(ns) > len(prefixes[best])):
-            best = prefix
-    short = f"{best}:{iri[len(prefixes[best]):]}" if best else iri
-    if cache is not None:
-        cache[iri] = short
-    return short
-
-
-def _jsonld_value(term: NamedNode | Literal, prefixes: dict[str, str], cache: dict[str, str]) -> object:
-    if isinstance(term, NamedNode):
-        return {"@id": _jsonld_iri(term.value, prefixes, cache)}
-    if term.language:
-        return {"@value": term.value, "@language": term.language}
-    if term.datatype.value != _XSD + "string":
-        return {"@value": term.value, "@type": _jsonld_iri(term.datatype.value, prefixes, cache)}
-    return term.value
-
-
-def write_jsonld(out: IO[str], rows: Iterable[Row], context: Mapping[str, object]) -> None:
-    """A JSON-LD document: the @context (b12kg.vocab.JSONLD_CONTEXT) inline, and one node object per subject in
-    sorted order."""
-    prefixes = {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#", "_"))}
-    cache: dict[str, str] = {}
-    out.write('{\n  "@context": ')
-    out.write(json.dumps(context, ensure_ascii=False, indent=2).replace("\n", "\n  "))
-    out.write(',\n  "@graph": [')
-    first = True
-    for _, group in groupby(rows, key=lambda r: r.s):
-        members = list(group)
-        node: dict[str, object] = {"@id": _jsonld_iri(members[0].s[1:-1], prefixes, cache)}
-        for _, objects in groupby(members, key=lambda r: r.p):
-            same = list(objects)
-            iri = same[0].p[1:-1]
-            if iri == _RDF_TYPE:
-                node["@type"] = [_jsonld_iri(r.o[1:-1], prefixes, cache) for r in same]
-            else:
-                node[_jsonld_iri(iri, prefixes, cache)] = [_jsonld_value(_object_term(r.o), prefixes, cache)
-                                                           for r in same]
-        out.write("" if first else ",")
-        first = False
-        out.write("\n    " + json.dumps(node, ensure_ascii=False, sort_keys=True))
-    out.write("\n  ]\n}\n")
 
 
 def write_jsonld_context(out: IO[str], context: dict[str, str]) -> None:
