@@ -152,3 +152,23 @@ def test_an_error_while_writing_removes_the_temporary_files(tmp_path: Path, monk
     with pytest.raises(OSError, match="disk full"):
         build(out_dir=tmp_path, ontology_out_dir=tmp_path)
     assert _snapshot(tmp_path) == before
+
+
+def test_the_explorer_is_left_out_above_its_size_unless_asked(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The explorer is one page with every claim's card: above EXPLORER_MAX_CLAIMS the build leaves it out (and
+    empties the folder, so no page of an older graph stays beside the new one); `explorer=True` writes it anyway."""
+    import b12kg.build.pipeline as pipeline
+
+    out = tmp_path / "graphs"
+    small = build(out_dir=out, ontology_out_dir=tmp_path / "ontology")
+    assert (out / "explorer" / "index.html").is_file()
+    assert any(p.parent == out / "explorer" for p in small.files)
+    monkeypatch.setattr(pipeline, "EXPLORER_MAX_CLAIMS", 34)  # the article has 35 claims
+    said: list[str] = []
+    left_out = build(out_dir=out, ontology_out_dir=tmp_path / "ontology", progress=said.append)
+    assert (out / "explorer").is_dir() and not any((out / "explorer").iterdir()), "a stale explorer stayed"
+    assert not any(out / "explorer" in p.parents for p in left_out.files)
+    assert any("the explorer is left out (35 claims > 34" in line for line in said)
+    forced = build(out_dir=out, ontology_out_dir=tmp_path / "ontology", explorer=True)
+    assert (out / "explorer" / "index.html").is_file() and forced.files == small.files

@@ -40,7 +40,11 @@ def _default_out() -> Path:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes that read, check and model documents at the same time [default: the number of CPUs, "
                    "at most 8]. The output is the same with any number.")
-def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None, workers: int | None) -> None:
+@click.option("--explorer/--no-explorer", default=None,
+              help="Write the explorer page (graphs/explorer/) or not [default: only for corpora of at most 2,000 "
+                   "claims: the page holds every claim's card].")
+def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None, workers: int | None,
+          explorer: bool | None) -> None:
     """Compile the ontology and curated claims into Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML, and the
     explorer page made from the graph (graphs/explorer/index.html: every claim in its Arabic source).
 
@@ -50,21 +54,28 @@ def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None,
     from b12kg.build.parts import default_workers
     from b12kg.build.pipeline import build as run_build
     from b12kg.cli.progress import progress_bars
+    from b12kg.explorer.site import EXPLORER_DIR
 
     try:
         started = time.monotonic()
         with progress_bars() as bars:
-            result = run_build(curated_dir=curated_dir, out_dir=out_dir or _default_out(),
+            target = out_dir or _default_out()
+            result = run_build(curated_dir=curated_dir, out_dir=target,
                                ontology_out_dir=ontology_out or out_dir, progress=bars.say,
-                               workers=workers or default_workers(), meter=bars)
+                               workers=workers or default_workers(), meter=bars, explorer=explorer)
     except B12kgError as exc:
         fail(exc)
         return
     modalities = ", ".join(f"{k} {v}" for k, v in sorted(result.modalities.items()))
     click.echo(f"built {result.claims} claims from {result.documents} document(s): {result.triples} triples, "
                f"{result.quads} quads ({modalities}) in {time.monotonic() - started:.2f} s")
+    site = target / EXPLORER_DIR
+    pages = [path for path in result.files if site in path.parents]
     for path in result.files:
-        click.echo(f"  wrote {path}")
+        if site not in path.parents:
+            click.echo(f"  wrote {path}")
+    if pages:
+        click.echo(f"  wrote {site}/ (the explorer: {len(pages)} files)")
 
 
 @main.command()
