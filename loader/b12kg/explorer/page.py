@@ -67,16 +67,17 @@ def _manifestation_options(ex: Explorer) -> list[tuple[str, str, int]]:
             return
         seen.add(term)
         out.append((facet_key(term), f"{_label(term, ex)} ({curie(term)})", depth))
-        for child in sorted(children.get(term, []), key=lambda t: _label(t, ex)):
+        for child in sorted(children.get(term, []), key=lambda t: (_label(t, ex), t)):
             walk(child, depth + 1)
-    for root in sorted(roots, key=lambda t: _label(t, ex)):
+    for root in sorted(roots, key=lambda t: (_label(t, ex), t)):
         walk(root, 0)
     return out
 
 
 def _filters(ex: Explorer) -> str:
     def flat(values: set[str]) -> list[tuple[str, str, int]]:
-        return [(facet_key(v), _label(v, ex), 0) for v in sorted(values, key=lambda v: _label(v, ex))]
+        # by label, then by IRI: two sources may share a label (two documents translated from one article)
+        return [(facet_key(v), _label(v, ex), 0) for v in sorted(values, key=lambda v: (_label(v, ex), v))]
     ages = {a for v in ex.age_groups.values() for a in v}
     return ('<form id="filters" lang="en" role="search" aria-label="filter the claims">'
             + _select("age", "Age group", flat(ages))
