@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from b12kg.cli import main
-from b12kg.paths import PROJECT
+from benchcorpus import synthetic_curated
 
 pytestmark = pytest.mark.slow  # builds, exports, HermiT
 
@@ -19,13 +18,7 @@ pytestmark = pytest.mark.slow  # builds, exports, HermiT
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """120 claims in 2 documents, generated as bench/corpus.py generates the benchmark's corpora."""
-    spec = importlib.util.spec_from_file_location("bench_corpus_cli", PROJECT / "bench" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    made, _ = module.corpus(tmp_path_factory.mktemp("bench"), 120, per_document=60)
-    return Path(made.curated)
+    return synthetic_curated(tmp_path_factory.mktemp("bench"), 120, per_document=60, documents=2)
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -14,26 +11,16 @@ import b12kg.build.parts as parts
 from b12kg.build.pipeline import build
 from b12kg.errors import CurationError
 from b12kg.paths import PROJECT
+from benchcorpus import synthetic_curated
 
 DOCUMENTS, PER_DOCUMENT = 4, 40  # at least the 35 real claims each: every sentence needs one
-
-
-def _bench_corpus() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_corpus", PROJECT / "bench" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four synthetic documents of 40 claims each (bench/corpus.py: real quotes and IDs, new claim ids)."""
-    made, _ = _bench_corpus().corpus(tmp_path_factory.mktemp("corpus"), DOCUMENTS * PER_DOCUMENT,
-                                     per_document=PER_DOCUMENT)
-    assert made.documents == DOCUMENTS
-    return Path(made.curated)
+    return synthetic_curated(tmp_path_factory.mktemp("corpus"), DOCUMENTS * PER_DOCUMENT,
+                             per_document=PER_DOCUMENT, documents=DOCUMENTS)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,9 +10,9 @@ import rdflib
 
 from b12kg.build.pipeline import build
 from b12kg.errors import B12kgError
-from b12kg.paths import PROJECT
 from b12kg.qc.abox import data_problems, load_graph, schema_of
 from b12kg.qc.reason import hermit_full_inference, hermit_inference, type_data
+from benchcorpus import synthetic_curated
 
 pytestmark = pytest.mark.slow  # HermiT (a JVM)
 
@@ -39,15 +37,10 @@ def test_the_scalable_typing_equals_hermit_on_the_article(fresh_build: Path) -> 
 @pytest.fixture(scope="module")
 def synthetic_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A build of 1,000 claims in 4 documents, generated as bench/corpus.py generates the benchmark's corpora."""
-    spec = importlib.util.spec_from_file_location("bench_corpus", PROJECT / "bench" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    corpus = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = corpus  # its dataclasses look their module up there
-    spec.loader.exec_module(corpus)
     results = tmp_path_factory.mktemp("bench")
-    made, _ = corpus.corpus(results, SYNTHETIC_CLAIMS, per_document=250)
+    curated = synthetic_curated(results, SYNTHETIC_CLAIMS, per_document=250)
     out = results / "graphs"
-    build(curated_dir=made.curated, out_dir=out, ontology_out_dir=out)
+    build(curated_dir=curated, out_dir=out, ontology_out_dir=out)
     return out
 
 
