@@ -72,7 +72,7 @@ def _remove(path: Path) -> None:
 class _Entry:
     """One replacement: the new `staged` file or folder becomes `target`; the old one waits at `backup`."""
 
-    kind: str  # "file" or "dir"
+    kind: str  # "file", "dir", or "gone" (a file this run removes: it goes to `backup`, nothing replaces it)
     target: Path
     staged: Path
     backup: Path
@@ -95,7 +95,8 @@ def _rollback(entries: Sequence[_Entry]) -> None:
             if entry.kind == "dir" and entry.target.is_dir() and not entry.target.is_symlink():
                 shutil.rmtree(entry.target)  # the new folder, moved in before the failure
             os.replace(entry.backup, entry.target)
-        elif not entry.existed and not os.path.lexists(entry.staged) and os.path.lexists(entry.target):
+        elif entry.kind != "gone" and not entry.existed and not os.path.lexists(entry.staged) \
+                and os.path.lexists(entry.target):
             if entry.kind == "dir" and not entry.target.is_symlink():
                 shutil.rmtree(entry.target)  # a new output that had no previous version
             else:
@@ -199,9 +200,9 @@ class OutputSet:
     folder's content under `directory(target)`; on leaving the block every target is replaced, or none is.
     """
 
-    def __init__(self, files: Sequence[Path], directories: Sequence[Path]) -> None:
+    def __init__(self, files: Sequence[Path], directories: Sequence[Path], removed: Sequence[Path] = ()) -> None:
         self._kinds: dict[Path, str] = {}
-        for kind, targets in (("file", files), ("dir", directories)):
+        for kind, targets in (("file", files), ("dir", directories), ("gone", removed)):
             for target in targets:
                 path = Path(os.path.abspath(target))
                 if path in self._kinds:
@@ -298,6 +299,12 @@ class OutputSet:
         for path, kind in self._kinds.items():
             staging = self._staging[path.parent]
             staged, backup = staging / "new" / path.name, staging / "backup" / path.name
+            if kind == "gone":
+                if os.path.lexists(path) and (path.is_dir() and not path.is_symlink()):
+                    raise OutputError(f"{path} is a folder, where b12kg removes a file it no longer writes; nothing "
+                                      "was replaced", fix=f"move {path} out of the way and run again")
+                entries.append(_Entry(kind, path, staged, backup, os.path.lexists(path)))
+                continue
             if kind == "file" and not staged.is_file():
                 raise OutputError(f"{path} was not written", fix="report this: a stage declared an output it did "
                                   "not write")
@@ -336,7 +343,8 @@ class OutputSet:
                 current = entry.target
                 if entry.existed:
                     os.rename(entry.target, entry.backup)
-                os.rename(entry.staged, entry.target)
+                if entry.kind != "gone":
+                    os.rename(entry.staged, entry.target)
             for folder in self._folders:
                 _fsync_dir(folder)
         except OSError as exc:
@@ -369,15 +377,19 @@ def as_output_error(exc: OSError, folders: Sequence[Path]) -> OutputError | None
 
 
 @contextmanager
-def output_set(*, files: Sequence[Path] = (), directories: Sequence[Path] = ()) -> Iterator[OutputSet]:
+def output_set(*, files: Sequence[Path] = (), directories: Sequence[Path] = (),
+               removed: Sequence[Path] = ()) -> Iterator[OutputSet]:
     """Stage new versions of `files` and `directories`; on leaving the block replace them all, or none.
+
+    `removed` are files this run no longer writes (a format left out): they go in the same step as the others are
+    replaced, so that no file of an older run stays beside the new ones (and come back if the replacement fails).
 
     Leftovers of killed runs in the targets' folders are handled first (see `recover`). A failure while writing
     (a full disk, say) or while replacing leaves every previous output as it was, with an OutputError that says
     so; staging folders (named TMP_PREFIX...) are removed in every case but a failed roll-back, whose journal the
     next run uses.
     """
-    outputs = OutputSet(files, directories)
+    outputs = OutputSet(files, directories, removed)
     try:
         outputs._prepare()
         yield outputs

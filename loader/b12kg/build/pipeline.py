@@ -63,7 +63,8 @@ from b12kg.vocab import (
 )
 
 __all__ = ["BuildResult", "build", "OUTPUT_NAMES", "CONTEXT_FILE", "read_ontology", "ontology_relations",
-           "BUILD_SORT_CHUNK", "EXPLORER_MAX_CLAIMS", "Meter"]
+           "BUILD_SORT_CHUNK", "EXPLORER_MAX_CLAIMS", "Meter", "FORMATS", "REQUIRED_FORMATS", "check_formats",
+           "formats_in"]
 
 OUTPUT_NAMES = {
     "turtle": "b12kg.ttl",
@@ -77,6 +78,14 @@ OUTPUT_NAMES = {
     "rdf12_trig": "b12kg.rdf12.trig",
     "examples": EXAMPLES_FILE,  # the query library as SPARQL examples (b12kg.sparql.examples), for the endpoint
 }
+# The graph formats a build can leave out (--formats). N-Quads and N-Triples are always written: every later stage
+# reads them (load, serve and query read b12kg.nq; reason, validate and the explorer b12kg.nt). "rdf12" is the RDF 1.2
+# edition's two files. Leaving formats out is for corpora whose every format would not fit on the disk (about 47 GB at
+# 10^6 claims, measured at 10^4: bench/README.md).
+FORMATS = ("ntriples", "nquads", "turtle", "trig", "jsonld", "rdf12")
+REQUIRED_FORMATS = frozenset({"ntriples", "nquads"})
+_FORMAT_FILES = {"ntriples": ("ntriples",), "nquads": ("nquads",), "turtle": ("turtle",), "trig": ("trig",),
+                 "jsonld": ("jsonld",), "rdf12": ("rdf12_nquads", "rdf12_trig")}
 ONTOLOGY_SOURCE = "b12kg.ttl"
 ONTOLOGY_RDFXML = "b12kg.owl"
 CONTEXT_FILE = "b12kg.context.jsonld"  # written from b12kg.vocab.JSONLD_CONTEXT (the prefix map)
@@ -92,6 +101,24 @@ class BuildResult:
     quads: int
     files: list[Path] = field(default_factory=list)
     modalities: Counter[str] = field(default_factory=Counter)
+
+
+def check_formats(formats: Iterable[str] | None) -> frozenset[str]:
+    """The formats a build writes: all (None), or the ones named plus the required ones; an unknown name is refused."""
+    if formats is None:
+        return frozenset(FORMATS)
+    chosen = frozenset(formats)
+    unknown = sorted(chosen - set(FORMATS))
+    if unknown:
+        raise B12kgError(f"unknown graph format(s): {', '.join(unknown)}",
+                         fix=f"choose among {', '.join(FORMATS)} (ntriples and nquads are always written)")
+    return chosen | REQUIRED_FORMATS
+
+
+def formats_in(graphs_dir: Path) -> frozenset[str]:
+    """The formats a built graphs folder holds (what `validate` rebuilds to compare), the required ones always."""
+    return REQUIRED_FORMATS | {fmt for fmt, names in _FORMAT_FILES.items()
+                               if all((graphs_dir / OUTPUT_NAMES[name]).is_file() for name in names)}
 
 
 def read_ontology(ontology_dir: Path = ONTOLOGY_DIR) -> list[Quad]:
@@ -158,16 +185,19 @@ Meter = Callable[[str, int, "int | None"], None]  # (what, how many more done, t
 def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR, out_dir: Path = GRAPHS_DIR,
           ontology_out_dir: Path | None = None, changelog: Path = CHANGELOG, queries_dir: Path = QUERIES_DIR,
           progress: Progress | None = None, sort_chunk: int = BUILD_SORT_CHUNK, workers: int = 1,
-          meter: Meter | None = None, explorer: bool | None = None) -> BuildResult:
+          meter: Meter | None = None, explorer: bool | None = None,
+          formats: Iterable[str] | None = None) -> BuildResult:
     """Read, check, model and write; nothing is replaced unless every output was written in full.
 
     Documents are read, checked and modelled `workers` at a time (b12kg.build.parts), each into sorted files;
     one pass over their merge writes every format (b12kg.build.stream). Memory holds one document per worker
     and the sort budget, not the corpus; the bytes written do not depend on `workers`. The explorer is written
-    when `explorer` is True, or (None) when the corpus has at most EXPLORER_MAX_CLAIMS claims.
+    when `explorer` is True, or (None) when the corpus has at most EXPLORER_MAX_CLAIMS claims. `formats` (None:
+    all of FORMATS) names the graph formats to write; the files of the others are removed with the same commit.
     """
     say = progress or (lambda message: None)
     tick = meter or (lambda what, done, total: None)
+    chosen = check_formats(formats)
     say("reading the ontology")
     ontology = read_ontology(ontology_dir)
     release = read_release(changelog, ontology_version=_ontology_version(ontology))
@@ -176,7 +206,9 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
     if not claim_paths:
         raise B12kgError(f"no curated claims files (*.claims.yaml) in {curated_dir}",
                          fix="add one claims file per source document (see README: adding a document)")
-    targets = {name: out_dir / filename for name, filename in OUTPUT_NAMES.items()}
+    left_out = {name for fmt in set(FORMATS) - chosen for name in _FORMAT_FILES[fmt]}
+    targets = {name: out_dir / filename for name, filename in OUTPUT_NAMES.items() if name not in left_out}
+    removed = [out_dir / OUTPUT_NAMES[name] for name in sorted(left_out)]
     onto_out = ontology_out_dir or ontology_dir
     owl_path = onto_out / ONTOLOGY_RDFXML
     context_path = onto_out / CONTEXT_FILE
@@ -184,7 +216,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
     module_names = [onto_out / "imports" / f"{name}.{ext}" for name in ("hp_import", "anatomy_import",
                                                                          "terms_import") for ext in ("ttl", "owl")]
     outputs = [*targets.values(), owl_path, context_path, docs_path, *module_names]
-    avoid = {path.parent for path in outputs}
+    avoid = {path.parent for path in [*outputs, *removed]}
     with scratch_folder(out_dir.parent, avoid=avoid) as workdir:
         say(f"reading, checking and modelling {len(claim_paths)} document(s) in {curated_dir} "
             f"({workers} process{'es' if workers > 1 else ''})")
@@ -212,10 +244,13 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         if not with_explorer:
             why = f" > {EXPLORER_MAX_CLAIMS}; build with --explorer to write it" if explorer is None else ""
             say(f"the explorer is left out ({claims} claims{why}): {out_dir / EXPLORER_DIR} is emptied")
+        if removed:
+            say(f"formats left out (--formats): {', '.join(sorted(set(FORMATS) - chosen))}; their files in "
+                f"{out_dir} are removed")
         result = _write(parts, used=used, coverage=coverage, ontology=ontology, ontology_dir=ontology_dir,
                         release=release, targets=targets, onto_out=onto_out, outputs=outputs, workdir=workdir,
                         sort_chunk=sort_chunk, workers=workers, say=say, tick=tick, queries_dir=queries_dir,
-                        explorer=with_explorer)
+                        explorer=with_explorer, removed=removed)
     outputs += sorted(p for p in (out_dir / EXPLORER_DIR).rglob("*") if p.is_file())
     return BuildResult(len(parts), claims, result[0], result[1], outputs, modalities)
 
@@ -228,7 +263,7 @@ def _small_lines(quads: Iterable[Quad]) -> list[str]:
 def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], coverage: Path, ontology: list[Quad],
            ontology_dir: Path, release: Release, targets: dict[str, Path], onto_out: Path, outputs: list[Path],
            workdir: Path, sort_chunk: int, workers: int, say: Progress, tick: Meter,
-           queries_dir: Path, explorer: bool) -> tuple[int, int]:
+           queries_dir: Path, explorer: bool, removed: list[Path]) -> tuple[int, int]:
     """Write every output from the documents' sorted files; (triples, quads) of the graph."""
     hp_module = list(hp_import_quads(hpo_release(), used))
     edge_table = ontology_dir / "imports" / ANATOMY_EDGES
@@ -246,16 +281,16 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
     rows = reduce_runs([part.rows for part in parts], workdir=workdir, name="rows", workers=workers)
     named = reduce_runs([part.named for part in parts], workdir=workdir, name="named", workers=workers)
     total = len(small) + sum(part.quads for part in parts)  # before duplicates across documents are dropped
-    graph_targets = {name: targets[name] for name in GRAPH_FILES}
+    graph_targets = {name: targets[name] for name in GRAPH_FILES if name in targets}
     # One output set over graphs/, ontology/ and the explorer: every file is replaced together, or none is
     # (b12kg.build.outputs).
     explorer_dir = targets["nquads"].parent / EXPLORER_DIR  # a static site made from the graph (b12kg.explorer)
-    with output_set(files=outputs, directories=[explorer_dir]) as staged:
+    with output_set(files=outputs, directories=[explorer_dir], removed=removed) as staged:
         staged_paths = {name: staged.path(path) for name, path in graph_targets.items()}
         docs_staged = staged.path(docs_path)
         files = {path: staged.open(path) for path in outputs
                  if path not in (*graph_targets.values(), docs_path)}
-        say(f"writing every format to {targets['nquads'].parent}")
+        say(f"writing the graph formats to {targets['nquads'].parent}")
         headers = {"ntriples": _header("graph (canonical N-Triples, default graph)"),
                    "nquads": _header("dataset (canonical N-Quads: default graph and per-claim named graphs)"),
                    "turtle": _header("graph (Turtle, default graph)"),
@@ -268,7 +303,7 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
         bounds = list(zip([None, *cuts], [*cuts, None], strict=True))
         jobs = [RangeJob(index=i, start=start, stop=stop, runs=tuple(rows), small=tuple(small),
                          paths=staged_paths if i == 0 else {name: workdir / f"{name}-{i:03d}.part"
-                                                            for name in GRAPH_FILES},
+                                                            for name in graph_targets},
                          objects=workdir / f"objects-{i:03d}.txt", workdir=workdir / f"range-{i:03d}",
                          headers=headers, context=JSONLD_CONTEXT, chunk=sort_chunk, last=False)
                 for i, (start, stop) in enumerate(bounds)]
@@ -278,7 +313,7 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
             (_write_docs, (ontology_dir / ONTOLOGY_SOURCE, docs_staged))]
         ranges = write_ranges(jobs, side, workers=workers, tick=lambda n: tick("quads", n, total))
         figures = Figures()
-        for name in GRAPH_FILES:
+        for name in graph_targets:
             later = [job.paths[name] for job in jobs[1:]]
             if name == "jsonld":
                 nodes = ranges[0].subjects
@@ -293,9 +328,13 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
         objects = _distinct([job.objects for job in jobs], workdir / "objects.txt")
         edition = "dataset, RDF 1.2 edition ({}: each direct triple reified by its claim)"
         merged = MergedRows(rows, small)  # the canonical rows again, merged afresh from the documents' files
-        write_rdf12_nquads(files[targets["rdf12_nquads"]], merged, _header(edition.format("canonical N-Quads 1.2")))
-        write_rdf12_trig(files[targets["rdf12_trig"]], merged, _header(edition.format("TriG 1.2")),
-                         workdir=workdir, chunk=sort_chunk)
+        if "rdf12_nquads" in targets:
+            write_rdf12_nquads(files[targets["rdf12_nquads"]], merged,
+                               _header(edition.format("canonical N-Quads 1.2")))
+            write_rdf12_trig(files[targets["rdf12_trig"]], merged, _header(edition.format("TriG 1.2")),
+                             workdir=workdir, chunk=sort_chunk)
+        if "trig" not in graph_targets:
+            named_part.unlink()  # made anyway: the same pass lists the named graphs for the description
         write_jsonld_context(files[context_path], JSONLD_CONTEXT)
         _copy_coverage(files[targets["coverage"]], coverage)
         examples = canonical_rows(example_quads(queries_dir, endpoint=SERVE_ENDPOINT))

@@ -131,7 +131,7 @@ def write_range(job: RangeJob) -> Figures:
                 counter.value += count % 10_000  # type: ignore[attr-defined]
     job.workdir.mkdir(exist_ok=True)
     handles = {name: job.paths[name].open("a" if job.index == 0 else "w", encoding="utf-8", newline="\n")
-               for name in GRAPH_FILES}
+               for name in job.paths}
     try:
         outputs = Outputs(**handles)
         objects = sorted_unique(write_graphs(in_range(), outputs, headers=job.headers, context=job.context,

