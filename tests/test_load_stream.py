@@ -97,3 +97,21 @@ def test_the_rdf12_edition_streams_with_its_triple_terms_and_directions(inferred
     original = set(parse(path=str(inferred_build / "b12kg.rdf12.nq"), format=RdfFormat.N_QUADS))
     assert back == original and len(streamed) == len(original)
     assert any(isinstance(q.object, Triple) for q in back if isinstance(q, Quad))
+
+
+@pytest.mark.parametrize(("inferred", "default_graph", "edition"),
+                         [(True, True, "rdf11"), (False, True, "rdf11"), (True, False, "rdf11"), (True, True, "rdf12")])
+def test_the_streamed_layout_holds_the_same_quads_as_the_one_in_memory(inferred: bool, default_graph: bool,
+                                                                      edition: str, tmp_path: Path) -> None:
+    """serve and the embedded store load write_layout's file; it must hold layout_nquads' statements, each once."""
+    from b12kg.paths import GRAPHS_DIR
+    from b12kg.store.release import layout_nquads, write_layout
+
+    path = tmp_path / "layout.nq"
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        write_layout(out, GRAPHS_DIR, inferred=inferred, default_graph=default_graph, edition=edition)
+    streamed = path.read_text(encoding="utf-8").splitlines()
+    held = layout_nquads(GRAPHS_DIR, inferred=inferred, default_graph=default_graph, edition=edition).splitlines()
+    assert len(streamed) == len(set(streamed)) and len(held) > 3000
+    assert sorted(streamed) == sorted(held)
+    assert len(list(parse(path=str(path), format=RdfFormat.N_QUADS))) == len(held)  # it parses

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,7 +44,7 @@ def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False, edition
     "rdf12" holds the RDF 1.2 edition (graphs/b12kg.rdf12.nq) in the same layout."""
     from pyoxigraph import RdfFormat, Store
 
-    from b12kg.store.release import layout_nquads
+    from b12kg.store.release import write_layout
 
     path = graphs_dir / edition_file(edition)
     if not path.is_file():
@@ -54,8 +55,11 @@ def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False, edition
     store = Store()
     # the same named graphs as a loaded store (so FROM <…/graph/asserted> answers here too), and the asserted graph
     # as the default graph
-    store.bulk_load(layout_nquads(graphs_dir, inferred=extra.is_file(), edition=edition).encode("utf-8"),
-                    format=RdfFormat.N_QUADS)
+    with tempfile.TemporaryDirectory(prefix="b12kg-layout-") as tmp:  # streamed to a file: never a string of it all
+        data = Path(tmp) / "layout.nq"
+        with data.open("w", encoding="utf-8", newline="\n") as out:
+            write_layout(out, graphs_dir, inferred=extra.is_file(), edition=edition)
+        store.bulk_load(path=str(data), format=RdfFormat.N_QUADS)
     if inferred:
         store.bulk_load(path=str(extra), format=RdfFormat.N_TRIPLES)
     return store

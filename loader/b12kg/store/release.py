@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import IO
 
 from b12kg.paths import GRAPHS_DIR
 from b12kg.store.stream import (
@@ -17,7 +18,7 @@ from b12kg.store.stream import (
 )
 from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, GRAPH_BASE
 
-__all__ = ["release_graphs", "release_checksum", "release_summary", "expected_sizes", "layout_nquads",
+__all__ = ["release_graphs", "release_checksum", "release_summary", "expected_sizes", "layout_nquads", "write_layout",
            "STAGING_BASE", "RELEASE_SPACE", "RELEASE_CHECKSUM", "DATASET", "HAS_PART", "VOID_TRIPLES"]
 
 # Where the release's graphs live in a store (documented in the README, "Loading into a triple store"):
@@ -74,3 +75,19 @@ def layout_nquads(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, defau
     if default_graph:
         parts += graphs[ASSERTED_GRAPH]
     return "".join(parts)
+
+
+def write_layout(out: IO[str], graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, default_graph: bool = True,
+                 edition: str = "rdf11") -> None:
+    """The same statements as `layout_nquads`, streamed to `out` (two passes over the files, nothing held but the
+    per-graph counts): what `serve` and the embedded store load, whatever the release's size. Lines come in file
+    order, not layout_nquads' order; the files hold each statement once (the build writes them so)."""
+    summary = ReleaseSummary()
+    for graph, triple in stream_release(graphs_dir, summary, inferred=inferred, edition=edition):
+        out.write(f"{triple} <{graph}> .\n")
+    for line in catalog_lines(summary.sizes, summary.checksum):
+        out.write(f"{line[:-3]} <{CATALOG_GRAPH}> .\n")
+    if default_graph:
+        for graph, triple in stream_release(graphs_dir, ReleaseSummary(), inferred=False, edition=edition):
+            if graph == ASSERTED_GRAPH:
+                out.write(f"{triple} .\n")

@@ -49,7 +49,7 @@ def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bo
     the named graphs asserted, inferred, examples, catalog and the per-claim graphs, and the asserted graph as the
     default graph (the inferred graph is not mixed into it; name it with FROM <https://w3id.org/b12kg/graph/inferred>).
     ``edition`` "rdf12" loads the RDF 1.2 edition (b12kg.rdf12.nq) in the same layout."""
-    from b12kg.store.release import layout_nquads
+    from b12kg.store.release import write_layout
 
     files = [graphs_dir / edition_file(edition)] + ([graphs_dir / INFERRED_FILE] if inferred else [])
     for path in files:
@@ -57,8 +57,9 @@ def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bo
             raise MissingPrerequisite(f"{path} is missing", fix="run `b12kg build` and `b12kg reason` first")
     location.mkdir(parents=True, exist_ok=True)
     data = location.parent / f".{location.name}-layout.nq"
-    data.write_text(layout_nquads(graphs_dir, inferred=inferred, edition=edition), encoding="utf-8")
     try:  # one load: atomic
+        with data.open("w", encoding="utf-8", newline="\n") as out:  # streamed: the release is never in memory
+            write_layout(out, graphs_dir, inferred=inferred, edition=edition)
         done = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(data)],
                               capture_output=True, text=True, timeout=3600, preexec_fn=die_with_parent())
     finally:
