@@ -51,7 +51,20 @@ def _parser() -> argparse.ArgumentParser:
                         help="largest size rdflib parses [default: 10000]")
     parser.add_argument("--results", type=Path, default=RESULTS, help="where corpora and tables go")
     parser.add_argument("--keep", action="store_true", help="keep each size's scratch folder (graphs, exports)")
+    parser.add_argument("--formats", default="nquads",
+                        help="the build step's `b12kg build --formats` (build-all-formats writes every one) "
+                             "[default: nquads, i.e. N-Quads and N-Triples, what the later steps read]")
+    parser.add_argument("--max-claims", nargs="+", default=[], metavar="STEP=N", type=_cap,
+                        help="run STEP only up to N claims; above, it is recorded as not run (a MISS of goal 2), "
+                             "e.g. for a step that would not fit in memory or on the disk")
     return parser
+
+
+def _cap(text: str) -> tuple[str, int]:
+    step, _, number = text.partition("=")
+    if step not in ORDER or not number.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected STEP=N with STEP among {', '.join(ORDER)}")
+    return step, int(number)
 
 
 def _steps(only: list[str] | None, skip: list[str]) -> list[str]:
@@ -79,9 +92,10 @@ def _one_size(claims: int, args: argparse.Namespace, steps: list[str]) -> list[M
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     ctx = Context(data, work, timeout=args.timeout, engine=args.engine, repeat=args.repeat,
-                  slow_query=args.slow_query, query_timeout=args.query_timeout, rdflib_max=args.rdflib_max)
+                  slow_query=args.slow_query, query_timeout=args.query_timeout, rdflib_max=args.rdflib_max,
+                  formats=args.formats)
     try:
-        return run_size(ctx, steps, _say)
+        return run_size(ctx, steps, _say, max_claims=dict(args.max_claims))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -108,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     date = datetime.date.today().isoformat()
     options = {"sizes": sorted(set(args.sizes)), "per_document": args.per_document, "engine": args.engine,
                "timeout": args.timeout, "repeat": args.repeat, "slow_query": args.slow_query,
-               "query_timeout": args.query_timeout, "rdflib_max": args.rdflib_max, "steps": steps}
+               "query_timeout": args.query_timeout, "rdflib_max": args.rdflib_max, "steps": steps,
+               "formats": args.formats, "max_claims": dict(args.max_claims)}
     written = report.write(results, args.results, date=date, options=options)
     _say(f"wrote {written} and {written.with_suffix('.json')}")
     return 1 if any(m.status in ("failed", "timeout") for m in results) else 0
