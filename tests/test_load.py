@@ -98,6 +98,20 @@ def test_append_adds_the_release_to_what_is_there(store: Store, inferred_build: 
     assert check.ok(), check
 
 
+def test_a_load_counts_every_statement_it_sends_for_the_progress_bar(store: Store, inferred_build: Path) -> None:
+    """The meter (a progress bar on a terminal) is told of every statement as it is sent, first load and replace."""
+    config = store.config()
+    _clear(config)
+    for _ in range(2):  # into an empty store (written in place), then a replace (staged and swapped)
+        ticks: list[tuple[str, int, int | None]] = []
+        report = load_release(config, inferred_build, meter=lambda what, done, total, seen=ticks: seen.append(
+            (what, done, total)))
+        assert report.ok()
+        sent = sum(done for what, done, _ in ticks if what == "statements sent")
+        catalog = report.graphs[CATALOG_GRAPH][0]  # the catalog is written after the stream, from its counts
+        assert sent == sum(expected for expected, _ in report.graphs.values()) - catalog > 3000
+
+
 def test_insert_data_path_loads_the_same(store: Store, inferred_build: Path) -> None:
     """The SPARQL Update fallback (batched INSERT DATA through SPARQLWrapper) for stores without the GSP."""
     config = store.config(method="update", batch_size=500)

@@ -222,7 +222,10 @@ def load(*, store_type: str, url: str | None, query_url: str | None, update_url:
                 click.secho("not one complete release: run `b12kg load` to finish", fg="red", err=True)
             sys.exit({"this": 0, "other": 3, "mixed": 8}[kind])
         click.echo(f"loading {graphs_dir} into {config.describe()} ({mode}, method {method})")
-        report = load_release(config, graphs_dir, mode=mode, inferred=inferred, progress=progress)
+        from b12kg.cli.progress import progress_bars
+
+        with progress_bars() as bars:  # a count of the statements sent, with its rate (quiet off a terminal)
+            report = load_release(config, graphs_dir, mode=mode, inferred=inferred, progress=bars.say, meter=bars)
         _print_counts(report.graphs)
         if report.before:
             click.echo(f"before this load the store held {report.before}")

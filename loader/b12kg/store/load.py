@@ -32,7 +32,7 @@ from b12kg.store.stream import (
 from b12kg.store.upload import drop_prefix
 from b12kg.vocab import CATALOG_GRAPH
 
-__all__ = ["LoadReport", "load_release", "swap_update", "swap_config", "in_bulk", "SWAP_GUARD", "PLAN_INTO",
+__all__ = ["LoadReport", "Meter", "load_release", "swap_update", "swap_config", "in_bulk", "SWAP_GUARD", "PLAN_INTO",
            "PLAN_CLEAR"]
 
 SWAP_GUARD = STAGING_BASE + "swap-guard"  # predicate of a load's guard triple; every statement of its swap needs it
@@ -60,8 +60,12 @@ def _counts(release: ReleaseSummary, state: StoreState) -> dict[str, tuple[int, 
     return {graph: (size, state.graphs.get(graph, 0)) for graph, size in release.sizes.items()}
 
 
+Meter = Callable[[str, int, "int | None"], None]  # (what, how many more done, total or None): progress counts
+_TICK = 10_000  # statements between two progress ticks
+
+
 def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: str = "replace",
-                 inferred: bool = True, progress: Progress | None = None) -> LoadReport:
+                 inferred: bool = True, progress: Progress | None = None, meter: Meter | None = None) -> LoadReport:
     """Load the release into the store. Replace: stage every graph, check the sizes, then swap all in one update.
 
     The release is streamed from its files (b12kg.store.stream), never held in memory. The swap is sent once. If
@@ -70,6 +74,7 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
     `SwapOutcomeUnknown` is raised otherwise.
     """
     say = progress or (lambda message: None)
+    tick = meter or (lambda what, done, total: None)
     started = time.monotonic()
     stager = Stager(config, say)
     release = ReleaseSummary()
@@ -89,7 +94,7 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
         say(f"removing {len(first.staging)} staging graph(s) left by an interrupted load")
         drop_prefix(config, STAGING_BASE)  # also cancels that load's swap, should it still arrive (it needs its guard)
     if not first.graphs and not first.checksums:
-        return _first_load(config, graphs_dir, stager, inferred=inferred, say=say, started=started)
+        return _first_load(config, graphs_dir, stager, inferred=inferred, say=say, started=started, tick=tick)
     run = uuid.uuid4().hex[:12]
     prefix = f"{STAGING_BASE}{run}/"
     guard, plan = prefix + "guard", prefix + "plan"
@@ -103,7 +108,7 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
 
     try:
         say(f"staging the release under <{prefix}…>")
-        stager.stage_stream(_streamed(graphs_dir, release, inferred=inferred), rename,
+        stager.stage_stream(_streamed(graphs_dir, release, inferred=inferred, tick=tick), rename,
                             timeout=_upload_timeout(config, graphs_dir, inferred=inferred))
         finish(release, release.checksum)
         say(f"release {release.checksum[:12]}: {release.triples():,} triples in {len(release.sizes):,} graphs")
@@ -150,13 +155,21 @@ def load_release(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, mode: st
     return LoadReport(mode, _counts(release, read_state(config)), time.monotonic() - started, removed, before_text)
 
 
-def _streamed(graphs_dir: Path, release: ReleaseSummary, *, inferred: bool
+def _streamed(graphs_dir: Path, release: ReleaseSummary, *, inferred: bool, tick: Meter
               ) -> Callable[[], Iterator[tuple[str, str]]]:
-    """The release's statements, streamed anew (its counts started again) each time the upload is sent."""
+    """The release's statements, streamed anew (its counts started again) each time the upload is sent; `tick`
+    counts them as they are sent (a progress bar)."""
 
     def pairs() -> Iterator[tuple[str, str]]:
         release.sizes.clear()
-        return stream_release(graphs_dir, release, inferred=inferred)
+        count = 0
+        for pair in stream_release(graphs_dir, release, inferred=inferred):
+            yield pair
+            count += 1
+            if count == _TICK:
+                tick("statements sent", count, None)
+                count = 0
+        tick("statements sent", count, None)
 
     return pairs
 
@@ -168,7 +181,7 @@ def _upload_timeout(config: StoreConfig, graphs_dir: Path, *, inferred: bool) ->
 
 
 def _first_load(config: StoreConfig, graphs_dir: Path, stager: Stager, *, inferred: bool, say: Progress,
-                started: float) -> LoadReport:
+                started: float, tick: Meter) -> LoadReport:
     """Into a store that holds no b12kg graph there is no release to keep: write the graphs in place, the catalog
     (which names the release) last, and count. Readers see the release grow until then (`--status`: mixed). On any
     failure the store is read back: this release complete is kept (exit 6); otherwise every b12kg graph is removed,
@@ -176,7 +189,7 @@ def _first_load(config: StoreConfig, graphs_dir: Path, stager: Stager, *, inferr
     release = ReleaseSummary()
     say("the store holds no b12kg graph: writing the release in place (no previous release to keep)")
     try:
-        stager.stage_stream(_streamed(graphs_dir, release, inferred=inferred), lambda graph: graph,
+        stager.stage_stream(_streamed(graphs_dir, release, inferred=inferred, tick=tick), lambda graph: graph,
                             timeout=_upload_timeout(config, graphs_dir, inferred=inferred))
         finish(release, release.checksum)
         say(f"release {release.checksum[:12]}: {release.triples():,} triples in {len(release.sizes):,} graphs; "
