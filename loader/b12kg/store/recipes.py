@@ -9,7 +9,8 @@ from b12kg.build.writers import staged_files
 from b12kg.errors import MissingPrerequisite
 from b12kg.paths import GRAPHS_DIR
 from b12kg.store.qlever import QLEVER_PORT, QLEVER_SCRIPT, qleverfile
-from b12kg.store.release import RELEASE_SPACE, release_checksum, release_graphs
+from b12kg.store.release import RELEASE_SPACE
+from b12kg.store.stream import ReleaseSummary, catalog_lines, finish, stream_release
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, INFERRED_GRAPH
 
 __all__ = ["RECIPE_STORES", "COUNTS_FILE", "COUNT_QUERY", "DEBIAN_JENA_JARS", "SHIM_JAR", "export_load_script",
@@ -54,36 +55,52 @@ def export_load_script(store: str, out_dir: Path, graphs_dir: Path = GRAPHS_DIR,
     """
     if store not in RECIPE_STORES:
         raise ValueError(f"unknown store {store!r}")
-    graphs = release_graphs(graphs_dir, inferred=inferred)
     folder = out_dir.resolve()
-    files: dict[Path, str] = {}
-    for graph, name in _NAMED_FILES.items():
-        if graph in graphs:
-            files[folder / name] = "".join(graphs[graph])
-            files[folder / f"{name}.graph"] = graph + "\n"
-    claims = [(g, lines) for g, lines in graphs.items() if g not in _NAMED_FILES]
-    files[folder / "claims.nq"] = "".join(f"{line[:-3]} <{g}> .\n" for g, lines in claims for line in lines)
-    files[folder / "b12kg-store.nq"] = "".join(f"{line[:-3]} <{g}> .\n" for g, lines in graphs.items()
-                                               for line in lines)
-    files[folder / COUNTS_FILE] = "".join(f"{g}\t{len(lines)}\n" for g, lines in graphs.items())
-    files[folder / "count-graphs.rq"] = COUNT_QUERY
-    if store == "virtuoso":
-        files[folder / "load.isql"] = _virtuoso_isql(folder, list(graphs))
-        files[folder / "load.sh"] = _script(folder, _VIRTUOSO)
-    elif store == "oxigraph":
-        files[folder / "load.sh"] = _script(folder, _oxigraph_body(folder, list(graphs)))
-    elif store == "jena":
-        files[folder / "load.sh"] = _script(folder, _jena_body())
-    elif store == "qlever":
-        files[folder / "Qleverfile"] = qleverfile(checksum=release_checksum(graphs), graphs=len(graphs),
-                                                  triples=sum(len(lines) for lines in graphs.values()))
-        files[folder / "load.sh"] = _script(folder, QLEVER_SCRIPT.replace("@PORT@", str(QLEVER_PORT)))
-    else:
-        files[folder / "load.sh"] = _script(folder, _GRAPHDB)
-    with staged_files(list(files)) as handles:
-        for path, text in files.items():
+    named = {graph: folder / name for graph, name in _NAMED_FILES.items() if graph != INFERRED_GRAPH or inferred}
+    claims_file, store_file = folder / "claims.nq", folder / "b12kg-store.nq"
+    summary = ReleaseSummary()
+    scripts: dict[Path, str] = {}
+    targets = [*named.values(), *(path.with_name(path.name + ".graph") for path in named.values()), claims_file,
+               store_file, folder / COUNTS_FILE, folder / "count-graphs.rq", folder / "load.sh"]
+    targets += [folder / "load.isql"] if store == "virtuoso" else [folder / "Qleverfile"] if store == "qlever" else []
+    with staged_files(targets) as handles:
+        # one pass over the release's files: each statement to its graph's file and to the all-quads file, the
+        # release never held in memory (only each graph's count)
+        claims_out, store_out = handles[claims_file], handles[store_file]
+        for graph, triple in stream_release(graphs_dir, summary, inferred=inferred):
+            quad = f"{triple} <{graph}> .\n"
+            target = named.get(graph)
+            if target is None:
+                claims_out.write(quad)
+            else:
+                handles[target].write(f"{triple} .\n")
+            store_out.write(quad)
+        checksum = summary.checksum
+        catalog = list(catalog_lines(summary.sizes, checksum))
+        finish(summary, checksum)
+        handles[named[CATALOG_GRAPH]].writelines(catalog)
+        store_out.writelines(f"{line[:-3]} <{CATALOG_GRAPH}> .\n" for line in catalog)
+        for graph, path in named.items():
+            handles[path.with_name(path.name + ".graph")].write(graph + "\n")
+        handles[folder / COUNTS_FILE].writelines(f"{g}\t{n}\n" for g, n in summary.sizes.items())
+        handles[folder / "count-graphs.rq"].write(COUNT_QUERY)
+        graphs = list(summary.sizes)
+        if store == "virtuoso":
+            scripts[folder / "load.isql"] = _virtuoso_isql(folder, graphs)
+            scripts[folder / "load.sh"] = _script(folder, _VIRTUOSO)
+        elif store == "oxigraph":
+            scripts[folder / "load.sh"] = _script(folder, _oxigraph_body(folder, graphs))
+        elif store == "jena":
+            scripts[folder / "load.sh"] = _script(folder, _jena_body())
+        elif store == "qlever":
+            scripts[folder / "Qleverfile"] = qleverfile(checksum=checksum, graphs=len(graphs),
+                                                        triples=summary.triples())
+            scripts[folder / "load.sh"] = _script(folder, QLEVER_SCRIPT.replace("@PORT@", str(QLEVER_PORT)))
+        else:
+            scripts[folder / "load.sh"] = _script(folder, _GRAPHDB)
+        for path, text in scripts.items():
             handles[path].write(text)
-    return list(files)
+    return targets
 
 
 def recipe_usage(store: str, out_dir: Path) -> str:
