@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,26 @@ def test_a_load_counts_every_statement_it_sends_for_the_progress_bar(store: Stor
         sent = sum(done for what, done, _ in ticks if what == "statements sent")
         catalog = report.graphs[CATALOG_GRAPH][0]  # the catalog is written after the stream, from its counts
         assert sent == sum(expected for expected, _ in report.graphs.values()) - catalog > 3000
+
+
+def test_verify_notices_one_arabic_literal_changed_in_the_store(store: Store, inferred_build: Path) -> None:
+    """The Arabic check compares the store's literals with the files' (streamed), not just counts: one literal
+    rewritten in place (same triple count) is found."""
+    config = store.config()
+    _clear(config)
+    assert load_release(config, inferred_build).ok()
+    assert verify_store(config, inferred_build).arabic_identical
+    found = sparql_request(config, f'SELECT ?s ?p ?o WHERE {{ GRAPH <{ASSERTED_GRAPH}> {{ ?s ?p ?o '
+                                   'FILTER(LANG(?o) = "ar") } } LIMIT 1', what="an Arabic literal")
+    row = found["results"]["bindings"][0]
+    s, p, o = row["s"]["value"], row["p"]["value"], row["o"]["value"]
+    changed = o.replace("\u0647", "\u0629", 1) if "\u0647" in o else o + "\u064b"  # one letter: هـ to ة, or a tanween
+    sparql_request(config, f'DELETE DATA {{ GRAPH <{ASSERTED_GRAPH}> {{ <{s}> <{p}> {json.dumps(o)}@ar }} }};'
+                           f'INSERT DATA {{ GRAPH <{ASSERTED_GRAPH}> {{ <{s}> <{p}> {json.dumps(changed)}@ar }} }}',
+                   update=True, what="changing it")
+    check = verify_store(config, inferred_build)
+    assert not check.arabic_identical
+    assert all(release == stored for release, stored in check.counts.values())  # the counts alone would pass
 
 
 def test_insert_data_path_loads_the_same(store: Store, inferred_build: Path) -> None:

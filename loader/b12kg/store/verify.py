@@ -12,8 +12,8 @@ from b12kg.sparql.engines import dataset_query
 from b12kg.sparql.library import library_queries, prepare
 from b12kg.store.config import Progress, StoreConfig
 from b12kg.store.http import sparql_request
-from b12kg.store.release import release_graphs
 from b12kg.store.state import read_state
+from b12kg.store.stream import ReleaseSummary, finish, stream_release
 from b12kg.vocab import ASSERTED_GRAPH
 
 __all__ = ["Verification", "verify_store"]
@@ -35,13 +35,20 @@ def verify_store(config: StoreConfig, graphs_dir: Path = GRAPHS_DIR, *, inferred
                  queries_dir: Path = QUERIES_DIR, progress: Progress | None = None) -> Verification:
     """Per-graph counts, Arabic literals byte for byte, and the whole query library against its expected results."""
     say = progress or (lambda message: None)
-    graphs = release_graphs(graphs_dir, inferred=inferred)
-    stored = read_state(config).graphs  # one GROUP BY, not one count per graph
-    counts = {g: (len(lines), stored.get(g, 0)) for g, lines in graphs.items()}
     from pyoxigraph import Literal, RdfFormat, parse
 
-    wanted = sorted({q.object.value for q in parse("".join(graphs[ASSERTED_GRAPH]), format=RdfFormat.N_TRIPLES)
-                     if isinstance(q.object, Literal) and q.object.language == "ar"})
+    # one streamed pass over the release's files: each graph's count and the asserted graph's Arabic literals (the
+    # release is never held in memory; only the distinct Arabic values are)
+    summary = ReleaseSummary()
+    arabic: set[str] = set()
+    for graph, triple in stream_release(graphs_dir, summary, inferred=inferred):
+        if graph == ASSERTED_GRAPH and triple.endswith('"@ar'):
+            arabic.update(q.object.value for q in parse(triple + " .\n", format=RdfFormat.N_TRIPLES)
+                          if isinstance(q.object, Literal) and q.object.language == "ar")
+    finish(summary, summary.checksum)
+    stored = read_state(config).graphs  # one GROUP BY, not one count per graph
+    counts = {g: (size, stored.get(g, 0)) for g, size in summary.sizes.items()}
+    wanted = sorted(arabic)
     result = sparql_request(config, f'SELECT DISTINCT ?o WHERE {{ GRAPH <{ASSERTED_GRAPH}> {{ ?s ?p ?o '
                                     f'FILTER(LANG(?o) = "ar") }} }}', what="reading Arabic literals back")
     got = sorted(b["o"]["value"] for b in result["results"]["bindings"])
