@@ -115,3 +115,23 @@ def test_the_streamed_layout_holds_the_same_quads_as_the_one_in_memory(inferred:
     assert len(streamed) == len(set(streamed)) and len(held) > 3000
     assert sorted(streamed) == sorted(held)
     assert len(list(parse(path=str(path), format=RdfFormat.N_QUADS))) == len(held)  # it parses
+
+
+def test_serve_loads_the_streamed_layout_whole_or_not_at_all(inferred_build: Path, tmp_path: Path) -> None:
+    """`serve` pipes the layout into `oxigraph load`: a good release arrives whole; a bad line near the end of the
+    N-Quads stops the load before its input ends, and the location holds nothing (not the part before the line)."""
+    from pyoxigraph import Store
+
+    from b12kg.store.release import layout_nquads
+    from b12kg.store.serve import load_location
+
+    good = tmp_path / "good"
+    load_location(good, inferred_build)
+    store = Store.read_only(str(good))
+    assert len(store) == len(layout_nquads(inferred_build).splitlines())
+    del store
+    text = (inferred_build / "b12kg.nq").read_text(encoding="utf-8")
+    folder = _copy(inferred_build, tmp_path / "bad", text + "_:b0 <http://example.org/p> <http://example.org/o> .\n")
+    with pytest.raises(B12kgError, match="blank node"):
+        load_location(tmp_path / "location", folder)
+    assert len(Store.read_only(str(tmp_path / "location"))) == 0

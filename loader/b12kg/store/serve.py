@@ -8,6 +8,7 @@ import ipaddress
 import math
 import socket
 import subprocess
+import tempfile
 import threading
 import urllib.request
 from dataclasses import dataclass
@@ -56,14 +57,26 @@ def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bo
         if not path.is_file():
             raise MissingPrerequisite(f"{path} is missing", fix="run `b12kg build` and `b12kg reason` first")
     location.mkdir(parents=True, exist_ok=True)
-    data = location.parent / f".{location.name}-layout.nq"
-    try:  # one load: atomic
-        with data.open("w", encoding="utf-8", newline="\n") as out:  # streamed: the release is never in memory
-            write_layout(out, graphs_dir, inferred=inferred, edition=edition)
-        done = subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(data)],
-                              capture_output=True, text=True, timeout=3600, preexec_fn=die_with_parent())
-    finally:
-        data.unlink(missing_ok=True)
+    # the layout streamed into `oxigraph load` on its standard input (one load: atomic): no copy of the release on
+    # disk and none in memory, whatever its size; its messages go to a file, so that a full pipe cannot stall it
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as errors:
+        process = subprocess.Popen([oxigraph_binary(), "load", "--location", str(location), "--format", "nq"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors,
+                                   text=True, encoding="utf-8", preexec_fn=die_with_parent())
+        assert process.stdin is not None
+        try:
+            write_layout(process.stdin, graphs_dir, inferred=inferred, edition=edition)
+            process.stdin.close()  # the end of its input: it commits the load
+        except BrokenPipeError:
+            pass  # it stopped reading: its exit status and messages say why
+        except BaseException:
+            process.kill()  # a bad release file (or Ctrl-C): killed before its input ends, it commits nothing
+            process.wait()
+            raise
+        returncode = process.wait()
+        errors.seek(0)
+        stderr = errors.read()
+    done = subprocess.CompletedProcess(process.args, returncode, "", stderr)
     if done.returncode != 0:
         raise StoreError(f"oxigraph could not load the release from {graphs_dir}: {done.stderr.strip()[-500:]}",
                          fix="check the files parse (`b12kg validate`) and the location is writable")
