@@ -69,8 +69,9 @@ class Rows(list[dict[str, Any]]):
 class KnowledgeGraph:
     """The built graph in an embedded pyoxigraph store (with the inferred graph, for hierarchy questions)."""
 
-    def __init__(self, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edition: str = "rdf11") -> None:
-        self._store = open_store(graphs_dir, inferred=inferred, edition=edition)
+    def __init__(self, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edition: str = "rdf11",
+                 location: Path | None = None) -> None:
+        self._store = open_store(graphs_dir, inferred=inferred, edition=edition, location=location)
         self.edition = edition
 
     def queries(self) -> dict[str, str]:
@@ -98,7 +99,9 @@ class KnowledgeGraph:
                     [dict(zip(answer.variables, map(_python, row), strict=True)) for row in answer.rows])
 
 
-def open_graph(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edition: str = "rdf11") -> KnowledgeGraph:
+def open_graph(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, edition: str = "rdf11",
+               location: Path | None = None) -> KnowledgeGraph:
     """Open the built graph (the project's graphs/, or the copy inside an installed package); ``edition="rdf12"``
-    opens the RDF 1.2 edition (each direct triple reified by its claim), which queries 29-31 need."""
-    return KnowledgeGraph(graphs_dir, inferred=inferred, edition=edition)
+    opens the RDF 1.2 edition (each direct triple reified by its claim), which queries 29-31 need. The store is in
+    memory, or on disk in the folder ``location`` (for releases too large for memory: loaded once, then reused)."""
+    return KnowledgeGraph(graphs_dir, inferred=inferred, edition=edition, location=location)

@@ -53,8 +53,11 @@ def _parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
               help="Which edition of the graph the embedded store holds: rdf11 (b12kg.nq) or rdf12 (b12kg.rdf12.nq: "
                    "each direct triple reified by its claim, Arabic literals with @ar--rtl; pyoxigraph only) "
                    "[default: rdf12 for a query whose header says '# Edition: RDF 1.2', else rdf11].")
+@click.option("--store-location", "location", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Keep the embedded store on disk in this folder instead of in memory (for releases too large for "
+                   "memory): loaded from the graphs on first use, reused while they are unchanged.")
 def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None, timeout: float,
-          inferred: bool | None, graphs_dir: Path, engine: str, edition: str | None) -> None:
+          inferred: bool | None, graphs_dir: Path, engine: str, edition: str | None, location: Path | None) -> None:
     """Run QUERY on the built graph in the embedded store (pyoxigraph), or on a SPARQL endpoint.
 
     QUERY is a .rq file, the name or number of a query in queries/ (e.g. 01), or inline SPARQL.
@@ -84,7 +87,7 @@ def query(*, query: str, params: tuple[str, ...], fmt: str, endpoint: str | None
             answer = run_rdflib(graphs_dir, text, inferred=needs if inferred is None else inferred)
         else:
             answer = run_sparql(open_store(graphs_dir, inferred=needs if inferred is None else inferred,
-                                           edition=edition), text)
+                                           edition=edition, location=location), text)
         output = format_answer(answer, fmt)
     except B12kgError as exc:
         fail(exc)

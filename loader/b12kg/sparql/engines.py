@@ -38,10 +38,15 @@ def edition_file(edition: str) -> str:
     return EDITIONS[edition]
 
 
-def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False, edition: str = "rdf11") -> Store:
+def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False, edition: str = "rdf11",
+               location: Path | None = None) -> Store:
     """An in-memory pyoxigraph store holding the release dataset (default graph and named graphs), and with
     ``inferred`` the reasoner's inferences (graphs/b12kg-inferred.nt) added to the default graph. ``edition``
-    "rdf12" holds the RDF 1.2 edition (graphs/b12kg.rdf12.nq) in the same layout."""
+    "rdf12" holds the RDF 1.2 edition (graphs/b12kg.rdf12.nq) in the same layout.
+
+    With ``location``, the same store on disk in that folder (memory stays small whatever the release's size):
+    loaded from the release on first use, reused (read-only) while it holds this release (its checksum and
+    options, recorded beside it), loaded anew when the release changed."""
     from pyoxigraph import RdfFormat, Store
 
     from b12kg.store.release import write_layout
@@ -52,6 +57,8 @@ def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False, edition
     extra = graphs_dir / INFERRED_FILE
     if inferred and not extra.is_file():
         raise MissingPrerequisite(f"the inferred graph {extra} is missing", fix="run `b12kg reason` first")
+    if location is not None:
+        return _on_disk(location, graphs_dir, inferred=inferred, edition=edition)
     store = Store()
     # the same named graphs as a loaded store (so FROM <…/graph/asserted> answers here too), and the asserted graph
     # as the default graph
@@ -63,6 +70,33 @@ def open_store(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = False, edition
     if inferred:
         store.bulk_load(path=str(extra), format=RdfFormat.N_TRIPLES)
     return store
+
+
+_MARK = ".b12kg-release"  # in an on-disk store's folder: which release (checksum, options) it holds
+
+
+def _on_disk(location: Path, graphs_dir: Path, *, inferred: bool, edition: str) -> Store:
+    import shutil
+
+    from pyoxigraph import Store
+
+    from b12kg.store.serve import load_location
+    from b12kg.store.stream import files_checksum
+
+    wanted = f"{files_checksum(graphs_dir, inferred=inferred, edition=edition)} inferred={inferred} {edition}\n"
+    mark = location / _MARK
+    if not (mark.is_file() and mark.read_text(encoding="utf-8") == wanted):
+        if location.exists():
+            if not (mark.is_file() or location.is_dir() and not any(location.iterdir())):
+                raise B12kgError(f"{location} is not an empty folder nor a store b12kg made",
+                                 fix="give a new folder (or remove this one) for the on-disk store")
+            shutil.rmtree(location)
+        staged = location.with_name(location.name + ".loading")
+        shutil.rmtree(staged, ignore_errors=True)
+        load_location(staged, graphs_dir, inferred=inferred, edition=edition, inferred_default=inferred)
+        (staged / _MARK).write_text(wanted, encoding="utf-8")
+        staged.rename(location)  # complete, or not there: a killed load leaves only the .loading folder
+    return Store.read_only(str(location))
 
 
 def dataset_query(sparql: str, *, inferred: bool) -> str:

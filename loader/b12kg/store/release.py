@@ -16,7 +16,7 @@ from b12kg.store.stream import (
     catalog_lines,
     stream_release,
 )
-from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, GRAPH_BASE
+from b12kg.vocab import ASSERTED_GRAPH, BASE, CATALOG_GRAPH, GRAPH_BASE, INFERRED_GRAPH
 
 __all__ = ["release_graphs", "release_checksum", "release_summary", "expected_sizes", "layout_nquads", "write_layout",
            "STAGING_BASE", "RELEASE_SPACE", "RELEASE_CHECKSUM", "DATASET", "HAS_PART", "VOID_TRIPLES"]
@@ -78,16 +78,19 @@ def layout_nquads(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, defau
 
 
 def write_layout(out: IO[str], graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, default_graph: bool = True,
-                 edition: str = "rdf11") -> None:
+                 edition: str = "rdf11", inferred_default: bool = False) -> None:
     """The same statements as `layout_nquads`, streamed to `out` (two passes over the files, nothing held but the
     per-graph counts): what `serve` and the embedded store load, whatever the release's size. Lines come in file
-    order, not layout_nquads' order; the files hold each statement once (the build writes them so)."""
+    order, not layout_nquads' order; the files hold each statement once (the build writes them so).
+    ``inferred_default`` adds the inferred graph to the default graph too (the embedded store's layout)."""
     summary = ReleaseSummary()
     for graph, triple in stream_release(graphs_dir, summary, inferred=inferred, edition=edition):
         out.write(f"{triple} <{graph}> .\n")
     for line in catalog_lines(summary.sizes, summary.checksum):
         out.write(f"{line[:-3]} <{CATALOG_GRAPH}> .\n")
     if default_graph:
-        for graph, triple in stream_release(graphs_dir, ReleaseSummary(), inferred=False, edition=edition):
-            if graph == ASSERTED_GRAPH:
+        into_default = {ASSERTED_GRAPH} | ({INFERRED_GRAPH} if inferred and inferred_default else set())
+        for graph, triple in stream_release(graphs_dir, ReleaseSummary(), inferred=INFERRED_GRAPH in into_default,
+                                            edition=edition):
+            if graph in into_default:
                 out.write(f"{triple} .\n")

@@ -45,11 +45,12 @@ def check_timeout(seconds: float) -> float:
 # --- loading ---------------------------------------------------------------------------------------------------------
 
 def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True,
-                  edition: str = "rdf11") -> None:
+                  edition: str = "rdf11", inferred_default: bool = False) -> None:
     """Load the release into an Oxigraph directory in the store layout every engine holds (b12kg.store.release):
     the named graphs asserted, inferred, examples, catalog and the per-claim graphs, and the asserted graph as the
     default graph (the inferred graph is not mixed into it; name it with FROM <https://w3id.org/b12kg/graph/inferred>).
-    ``edition`` "rdf12" loads the RDF 1.2 edition (b12kg.rdf12.nq) in the same layout."""
+    ``edition`` "rdf12" loads the RDF 1.2 edition (b12kg.rdf12.nq) in the same layout; ``inferred_default`` puts
+    the inferred graph into the default graph too (the embedded store's layout, b12kg.sparql.engines)."""
     from b12kg.store.release import write_layout
 
     files = [graphs_dir / edition_file(edition)] + ([graphs_dir / INFERRED_FILE] if inferred else [])
@@ -65,7 +66,8 @@ def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bo
                                    text=True, encoding="utf-8", preexec_fn=die_with_parent())
         assert process.stdin is not None
         try:
-            write_layout(process.stdin, graphs_dir, inferred=inferred, edition=edition)
+            write_layout(process.stdin, graphs_dir, inferred=inferred, edition=edition,
+                         inferred_default=inferred_default)
             process.stdin.close()  # the end of its input: it commits the load
         except BrokenPipeError:
             pass  # it stopped reading: its exit status and messages say why
