@@ -249,9 +249,13 @@ _LEGEND = ("×/claim: seconds per claim over the smallest size's; mem×1e+04: pe
            "(ru_maxrss of its wait4); server MiB the store's peak (VmHWM) after the load.")
 
 
-def write(results: list[Measurement], folder: Path, *, date: str, options: dict[str, object]) -> Path:
-    """bench/results/DATE-COMMIT.md and .json: the tables, the goals, the machine, the commit, the options."""
-    facts, where = machine(), commit()
+def write(results: list[Measurement], folder: Path, *, date: str, options: dict[str, object],
+          where: str | None = None, facts: dict[str, str] | None = None) -> Path:
+    """bench/results/DATE-COMMIT.md and .json: the tables, the goals, the machine, the commit, the options.
+
+    `where` and `facts` (the commit and the machine, found when omitted) are given by a run that writes its
+    results after every step, so that each write names the commit the run started from."""
+    facts, where = facts or machine(), where or commit()
     folder.mkdir(parents=True, exist_ok=True)
     stem = folder / f"{date}-{where}"
     lines = [f"# b12kg benchmark, {date}, commit {where}", "",

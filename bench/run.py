@@ -18,6 +18,7 @@ import datetime
 import shutil
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import report
@@ -76,6 +77,14 @@ def _steps(only: list[str] | None, skip: list[str]) -> list[str]:
     return [s for s in ORDER if s in wanted]
 
 
+def _ordered(results: list[Measurement]) -> list[Measurement]:
+    """Rows of one stage together, stages in the order they first ran, sizes ascending."""
+    rank: dict[str, int] = {}
+    for m in results:
+        rank.setdefault(m.stage, len(rank))
+    return sorted(results, key=lambda m: (rank[m.stage], m.claims))
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -84,7 +93,8 @@ def _terminated(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _one_size(claims: int, args: argparse.Namespace, steps: list[str]) -> list[Measurement]:
+def _one_size(claims: int, args: argparse.Namespace, steps: list[str],
+              record: Callable[[Measurement], None]) -> list[Measurement]:
     data, generated = corpus(args.results, claims, per_document=args.per_document)
     _say(f"corpus {claims:,} claims in {data.documents:,} document(s): "
          f"{'generated' if generated else 'cached'} in {data.folder}")
@@ -95,7 +105,7 @@ def _one_size(claims: int, args: argparse.Namespace, steps: list[str]) -> list[M
                   slow_query=args.slow_query, query_timeout=args.query_timeout, rdflib_max=args.rdflib_max,
                   formats=args.formats)
     try:
-        return run_size(ctx, steps, _say, max_claims=dict(args.max_claims))
+        return run_size(ctx, steps, _say, max_claims=dict(args.max_claims), record=record)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -106,12 +116,21 @@ def main(argv: list[str] | None = None) -> int:
     steps = _steps(args.only, args.skip)
     results: list[Measurement] = []
     signal.signal(signal.SIGTERM, _terminated)  # so that servers and scratch folders are cleaned up
+    date = datetime.date.today().isoformat()
+    options = {"sizes": sorted(set(args.sizes)), "per_document": args.per_document, "engine": args.engine,
+               "timeout": args.timeout, "repeat": args.repeat, "slow_query": args.slow_query,
+               "query_timeout": args.query_timeout, "rdflib_max": args.rdflib_max, "steps": steps,
+               "formats": args.formats, "max_claims": dict(args.max_claims)}
+    where, facts = report.commit(), report.machine()  # the run's: a commit made while it runs is not its
+
+    def record(m: Measurement) -> None:
+        results.append(m)
+        report.write(_ordered(results), args.results, date=date, where=where, facts=facts,
+                     options={**options, "state": f"running: {len(results)} step(s) measured so far"})
+
     for claims in sorted(set(args.sizes)):
-        results += _one_size(claims, args, steps)
-    rank: dict[str, int] = {}  # stages in the order they ran, so rows of one stage stay together
-    for m in results:
-        rank.setdefault(m.stage, len(rank))
-    results.sort(key=lambda m: (rank[m.stage], m.claims))
+        _one_size(claims, args, steps, record)
+    results = _ordered(results)
     print(report.table(results))
     print()
     print(report.goals_table(results))
@@ -119,12 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     print(report.query_table(results))
     for note in report.notes(results):
         print(f"note: {note}")
-    date = datetime.date.today().isoformat()
-    options = {"sizes": sorted(set(args.sizes)), "per_document": args.per_document, "engine": args.engine,
-               "timeout": args.timeout, "repeat": args.repeat, "slow_query": args.slow_query,
-               "query_timeout": args.query_timeout, "rdflib_max": args.rdflib_max, "steps": steps,
-               "formats": args.formats, "max_claims": dict(args.max_claims)}
-    written = report.write(results, args.results, date=date, options=options)
+    written = report.write(results, args.results, date=date, options={**options, "state": "complete"},
+                           where=where, facts=facts)
     _say(f"wrote {written} and {written.with_suffix('.json')}")
     return 1 if any(m.status in ("failed", "timeout") for m in results) else 0
 

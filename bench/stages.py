@@ -451,7 +451,8 @@ NEEDS: dict[str, tuple[str, ...]] = {
 
 
 def run_size(ctx: Context, names: list[str], say: Callable[[str], None], *,
-             max_claims: dict[str, int] | None = None) -> list[Measurement]:
+             max_claims: dict[str, int] | None = None,
+             record: Callable[[Measurement], None] | None = None) -> list[Measurement]:
     """Run the named stages and peers, in the order given, at one size; a step whose input failed is skipped, and
     a step above its --max-claims is recorded as not run (a MISS of goal 2, never dropped)."""
     steps = {**STAGES, **PEERS}
@@ -463,6 +464,8 @@ def run_size(ctx: Context, names: list[str], say: Callable[[str], None], *,
             failed.add(name)
             results.append(Measurement(name, ctx.corpus.claims, status="not run",
                                        note=f"not run above {cap:,} claims (--max-claims {name}={cap})"))
+            if record is not None:
+                record(results[-1])
             continue
         missing = [need for need in NEEDS[name] if need in failed]
         if missing:
@@ -472,8 +475,10 @@ def run_size(ctx: Context, names: list[str], say: Callable[[str], None], *,
             continue
         say(f"{ctx.corpus.claims:>9} claims: {name} …")
         outcome = steps[name](ctx)
-        for m in [outcome] if isinstance(outcome, Measurement) else list(outcome):
+        for m in [outcome] if isinstance(outcome, Measurement) else outcome:
             results.append(m)
+            if record is not None:
+                record(m)  # written at once: a long run stopped later keeps what it measured
             say(f"{'':>9}         {m.stage}: {m.status} {'' if m.seconds is None else f'{m.seconds:.2f} s'}"
                 f"{'' if m.status == 'ok' else ' — ' + m.note.splitlines()[0][:200]}")
             if m.status not in ("ok", "partial"):
