@@ -244,9 +244,10 @@ def commit() -> str:
     return head + ("+dirty" if dirty else "")
 
 
-_LEGEND = ("×/claim: seconds per claim over the smallest size's; mem×1e+04: peak MiB over the 10,000-claim run's; "
-           "/peer: the stage's seconds over the peer's at the same size. Peak MiB is the measured process's own "
-           "(ru_maxrss of its wait4); server MiB the store's peak (VmHWM) after the load.")
+_LEGEND = ("×/claim: seconds per claim over the 10,000-claim run's (the smallest size's without one); "
+           "mem×1e+04: peak MiB over the 10,000-claim run's; /peer: the stage's seconds over the peer's at the "
+           "same size. Peak MiB is the measured process's own (ru_maxrss of its wait4); server MiB the store's peak "
+           "(VmHWM) after the load.")
 
 
 def write(results: list[Measurement], folder: Path, *, date: str, options: dict[str, object],
