@@ -24,10 +24,10 @@ from pathlib import Path
 import report
 from corpus import CLAIMS_PER_DOCUMENT, ROOT, corpus
 from measure import Measurement
-from stages import NEEDS, PEERS, STAGES, Context, run_size
+from stages import NEEDS, RUN_ORDER, Context, run_size
 
 RESULTS = ROOT / "bench" / "results"
-ORDER = list(STAGES) + list(PEERS)
+ORDER = list(RUN_ORDER)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -24,7 +24,7 @@ import servers
 from corpus import ROOT, Corpus
 from measure import Measurement, StageFailed, run_child, server_peak_mib
 
-__all__ = ["NEEDS", "PEERS", "STAGES", "Context", "run_size"]
+__all__ = ["NEEDS", "PEERS", "RUN_ORDER", "STAGES", "Context", "run_size"]
 
 PROBE = Path(__file__).resolve().parent / "probe.py"
 DIFFBENCH = Path(__file__).resolve().parent / "diffbench.py"
@@ -439,6 +439,14 @@ PEERS: dict[str, Step] = {
     "oxigraph-load": oxigraph_load, "pyoxigraph": pyoxigraph_roundtrip, "gsp-post": gsp_post,
     "virtuoso-bulk": virtuoso_bulk, "rdflib": rdflib_parse,
 }
+# The order steps run in: the build, then the peers on its N-Quads (the ratios need them), then the stages that
+# read the build, the long ones (export, the Virtuoso loads, replaces) last, so that a long run stopped before its
+# end (its results are written after every step) has measured what matters most.
+RUN_ORDER = ("build", "oxigraph-load", "gsp-post", "pyoxigraph", "rdflib", "build-1-worker", "build-all-formats",
+             "reason", "validate-shacl", "validate-pyshacl", "validate-hermit", "validate-hermit-full",
+             "reason-hermit-full", "load-oxigraph", "serve", "query-embedded", "query-embedded-disk", "export",
+             "validate", "release", "diff", "reload-oxigraph", "virtuoso-bulk", "load-virtuoso-recipe",
+             "load-virtuoso")
 # What each step reads, so that it is skipped (not failed) when that did not work, and run.py adds it when asked for
 # the step alone.
 NEEDS: dict[str, tuple[str, ...]] = {
@@ -484,3 +492,6 @@ def run_size(ctx: Context, names: list[str], say: Callable[[str], None], *,
             if m.status not in ("ok", "partial"):
                 failed.add(name)
     return results
+
+
+assert sorted(RUN_ORDER) == sorted([*STAGES, *PEERS]), "RUN_ORDER must name every step once"
