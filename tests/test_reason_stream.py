@@ -144,3 +144,15 @@ def test_datatype_ranges_as_oxigraph_stores_literals() -> None:
     assert in_range(Literal("3", datatype=NamedNode(XSD + "integer")), XSD + "decimal")
     assert not in_range(Literal("3"), XSD + "decimal")
     assert not in_range(NamedNode(A + "x"), XSD + "string")
+
+
+def test_the_schema_pass_reads_blocks_of_whole_lines(tmp_path: Path) -> None:
+    """Blocks of 50 bytes (each line cut somewhere): the same schema, statement count and digest as line by line."""
+    graph = _graph(tmp_path, _filler(30))
+    with graph.open("a", encoding="utf-8") as out:
+        out.write("# a comment among the statements\n" + SCHEMA[0])  # and no newline at the very end
+    small, whole = read_schema(graph, block_size=50), read_schema(graph)
+    assert small.digest == whole.digest == statements_digest(graph)
+    assert small.statements == whole.statements == len(SCHEMA) + 90 + 1
+    assert set(small.schema.triples) == set(whole.schema.triples) and len(whole.schema.triples) == len(SCHEMA)
+    assert small.schema.functional_data == {A + "f"} and small.schema.disjoint == {(A + "C", A + "B")}

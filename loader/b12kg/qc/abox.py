@@ -29,7 +29,7 @@ from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple, parse, serialize
 from b12kg.errors import B12kgError
 from b12kg.vocab import NS
 
-__all__ = ["Schema", "SchemaScan", "read_schema", "schema_of", "write_schema", "UnsupportedSchema", "MB"]
+__all__ = ["Schema", "SchemaScan", "read_schema", "schema_of", "write_schema", "UnsupportedSchema", "MB", "BLOCK"]
 
 _RDF, _RDFS, _OWL, _XSD = NS["rdf"], NS["rdfs"], NS["owl"], NS["xsd"]
 _SCHEMA_PREDICATES = {_RDFS + "subClassOf", _RDFS + "subPropertyOf", _RDFS + "domain", _RDFS + "range",
@@ -46,6 +46,7 @@ _TYPE = _RDF + "type"
 # IRIs spelled out, not escaped (\u) — an escaped one would be skipped.
 _MARKERS = (b"/2002/07/owl#", b"/2000/01/rdf-schema#", b"-rdf-syntax-ns#first", b"-rdf-syntax-ns#rest")
 _BATCH = 20_000  # candidate lines parsed at once
+BLOCK = 1 << 22  # bytes read at once (then to the end of the line)
 MB = 1_000_000  # the schema pass's progress unit (bytes read)
 
 
@@ -90,29 +91,45 @@ def _schema_triples(lines: list[bytes]) -> Iterator[Triple]:
             yield quad.triple
 
 
-def read_schema(graph_file: Path, *, meter: Callable[[str, int, int | None], None] | None = None) -> SchemaScan:
+def _candidates(block: bytes) -> list[bytes]:
+    """The lines of a block (whole lines, no comment among them) that name one of _MARKERS, in file order."""
+    starts: dict[int, int] = {}
+    for marker in _MARKERS:
+        at = block.find(marker)
+        while at >= 0:
+            start = block.rfind(b"\n", 0, at) + 1
+            end = block.find(b"\n", at)
+            end = len(block) if end < 0 else end + 1
+            starts[start] = end
+            at = block.find(marker, end)
+    return [block[start:starts[start]] for start in sorted(starts)]
+
+
+def read_schema(graph_file: Path, *, meter: Callable[[str, int, int | None], None] | None = None,
+                block_size: int = BLOCK) -> SchemaScan:
     """The graph's schema (checked by schema_of), read in one pass over the N-Triples file in constant memory
-    (only lines that can hold a schema triple are parsed), with the digest of its statement lines."""
+    (blocks of whole lines; only the lines that can hold a schema triple are parsed), with the digest and count
+    of its statement lines (those that are not comments)."""
     digest, statements = hashlib.sha256(), 0
     triples: list[Triple] = []
     candidates: list[bytes] = []
     total, unread = -(-graph_file.stat().st_size // MB), 0
     with graph_file.open("rb") as handle:
-        for line in handle:
+        while block := handle.read(block_size):
+            block += handle.readline()  # up to the end of its last line
+            if block.startswith(b"#") or b"\n#" in block:  # a comment line (the header): line by line
+                lines = [line for line in block.splitlines(keepends=True) if not line.startswith(b"#")]
+                block = b"".join(lines)
+            digest.update(block)
+            statements += block.count(b"\n") + (0 if block.endswith(b"\n") or not block else 1)
+            candidates += (line if line.endswith(b"\n") else line + b"\n" for line in _candidates(block))
+            if len(candidates) >= _BATCH:
+                triples.extend(_schema_triples(candidates))
+                candidates = []
             if meter is not None:
-                unread += len(line)
-                if unread >= MB:
-                    meter("MB scanned for the schema", unread // MB, total)
-                    unread %= MB
-            if line.startswith(b"#"):
-                continue
-            digest.update(line)
-            statements += 1
-            if _MARKERS[0] in line or _MARKERS[1] in line or _MARKERS[2] in line or _MARKERS[3] in line:
-                candidates.append(line if line.endswith(b"\n") else line + b"\n")
-                if len(candidates) >= _BATCH:
-                    triples.extend(_schema_triples(candidates))
-                    candidates = []
+                unread += len(block)
+                meter("MB scanned for the schema", unread // MB, total)
+                unread %= MB
     triples.extend(_schema_triples(candidates))
     return SchemaScan(schema_of(triples), statements, digest.hexdigest())
 
