@@ -156,3 +156,13 @@ def test_the_schema_pass_reads_blocks_of_whole_lines(tmp_path: Path) -> None:
     assert small.statements == whole.statements == len(SCHEMA) + 90 + 1
     assert set(small.schema.triples) == set(whole.schema.triples) and len(whole.schema.triples) == len(SCHEMA)
     assert small.schema.functional_data == {A + "f"} and small.schema.disjoint == {(A + "C", A + "B")}
+
+
+def test_the_inferred_types_folder_goes_with_its_object(tmp_path: Path) -> None:
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "types.txt").write_text(f"<{A}x1> <{A}C>\n<{A}x> <{A}C>\n", encoding="utf-8")
+    types = SortedTypes(folder / "types.txt", 2, folder=folder)
+    assert list(types) == [(A + "x1", A + "C"), (A + "x", A + "C")] and (A + "x", A + "C") in types
+    del types
+    assert not folder.exists()

@@ -11,6 +11,8 @@ Memory holds the schema and one sort chunk, never the graph: it does not grow wi
 
 from __future__ import annotations
 
+import shutil
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +41,14 @@ Meter = Callable[[str, int, "int | None"], None]
 class SortedTypes:
     """Inferred rdf:type pairs (individual, class) in canonical N-Triples order, in a file ("<i> <c>" lines).
 
-    Iterable any number of times; the file lives as long as `owner` (a temporary folder) does.
+    Iterable any number of times. With `folder` (a temporary folder holding the file), the folder is removed when
+    the object goes.
     """
 
-    def __init__(self, path: Path, count: int, owner: object = None) -> None:
-        self.path, self.count, self._owner = path, count, owner
+    def __init__(self, path: Path, count: int, *, folder: Path | None = None) -> None:
+        self.path, self.count = path, count
+        if folder is not None:
+            weakref.finalize(self, shutil.rmtree, folder, ignore_errors=True)
 
     def __len__(self) -> int:
         return self.count

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import re
+import shutil
 import tempfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from b12kg.build.outputs import output_set
 from b12kg.build.writers import Row, write_ntriples, write_turtle
 from b12kg.errors import B12kgError
 from b12kg.paths import GRAPHS_DIR
-from b12kg.qc.abox import Schema, read_schema, write_schema
+from b12kg.qc.abox import Schema, SchemaScan, read_schema, write_schema
 from b12kg.qc.abox_stream import REASON_SORT_CHUNK, TYPE_TERM, SortedTypes, type_individuals
 from b12kg.qc.hermit import HermitReport, run_hermit
 from b12kg.vocab import NS
@@ -155,9 +156,17 @@ def type_data(graph_file: Path, imports_dir: Path | None = None, *, meter: Meter
     this ontology's data). Two passes over the file; memory holds the schema and `chunk` sort records.
     """
     scan = read_schema(graph_file, meter=meter)
+    work = Path(tempfile.mkdtemp(prefix="b12kg-reason-"))  # in TMPDIR; removed with the SortedTypes (or on error)
+    try:
+        return _typed(graph_file, imports_dir, scan, work, meter=meter, chunk=chunk)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _typed(graph_file: Path, imports_dir: Path | None, scan: SchemaScan, work: Path, *, meter: Meter | None,
+           chunk: int) -> Typing:
     schema = scan.schema
-    folder = tempfile.TemporaryDirectory(prefix="b12kg-reason-")  # removed when the Typing goes; honours TMPDIR
-    work = Path(folder.name)
     schema_file = work / "schema.nt"
     write_schema(schema, schema_file)
     report = run_hermit(schema_file, imports_dir)
@@ -167,12 +176,12 @@ def type_data(graph_file: Path, imports_dir: Path | None = None, *, meter: Meter
     types_file = work / "inferred-types.txt"
     if not report.consistent:  # HermiT gives no hierarchy; nothing to type
         types_file.touch()
-        return Typing(report, schema, set(), SortedTypes(types_file, 0, folder), (), (), scan.digest)
+        return Typing(report, schema, set(), SortedTypes(types_file, 0, folder=work), (), (), scan.digest)
     runs = work / "runs"
     runs.mkdir()
     found = type_individuals(graph_file, schema, direct, types_file=types_file, workdir=runs, chunk=chunk,
                              meter=meter, statements=scan.statements)
-    return Typing(report, schema, sub, SortedTypes(types_file, found.inferred, folder), found.problems,
+    return Typing(report, schema, sub, SortedTypes(types_file, found.inferred, folder=work), found.problems,
                   found.merged, scan.digest)
 
 
