@@ -89,7 +89,8 @@ def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None,
 @click.option("--engine", type=click.Choice(["hermit", "hermit-full", "owl-rl"]), default="hermit",
               show_default=True,
               help="hermit: the OWL 2 DL reasoner owlready2 ships (needs Java) classifies the ontology and imports "
-                   "once, and SPARQL types the data from it (time linear in the claims); hermit-full: HermiT on "
+                   "once, and a streamed pass over the graph types the data from it (time linear in the claims, "
+                   "memory independent of them; work files in TMPDIR); hermit-full: HermiT on "
                    "ontology and data together (the reference; slower as the data grows); owl-rl: pure-Python "
                    "OWL 2 RL (owlrl).")
 @click.option("--graphs", "graphs_dir", type=click.Path(file_okay=False, path_type=Path), default=GRAPHS_DIR,
@@ -99,6 +100,7 @@ def reason(*, engine: str, graphs_dir: Path) -> None:
 
     Stores without a reasoner then answer hierarchy questions by loading the inferred graph beside the asserted one.
     """
+    from b12kg.cli.progress import progress_bars
     from b12kg.qc.reason import hermit_full_inference, hermit_inference, owlrl_inference, write_inferred
 
     try:
@@ -108,9 +110,12 @@ def reason(*, engine: str, graphs_dir: Path) -> None:
 
             raise MissingPrerequisite(f"the built graph {source} is missing", fix="run `b12kg build` first")
         progress(f"classifying {source.name} with {engine}")
-        engines = {"hermit": hermit_inference, "hermit-full": hermit_full_inference, "owl-rl": owlrl_inference}
-        inference = engines[engine](source)
-        paths = write_inferred(inference, out_dir=graphs_dir)
+        with progress_bars() as bars:  # the streamed passes of --engine hermit over the graph (b12kg.qc.abox_stream)
+            if engine == "hermit":
+                inference = hermit_inference(source, meter=bars)
+            else:
+                inference = (hermit_full_inference if engine == "hermit-full" else owlrl_inference)(source)
+            paths = write_inferred(inference, out_dir=graphs_dir)
     except B12kgError as exc:
         fail(exc)
         return
@@ -231,12 +236,14 @@ def validate(*, graphs_dir: Path, curated_dir: Path, exports_dir: Path | None, s
 
 def _check_consistency(graph: Path) -> None:
     """HermiT on the graph's ontology and imports, and the data-level checks (b12kg.qc.reason.consistency)."""
+    from b12kg.cli.progress import progress_bars
     from b12kg.qc.reason import consistency
 
     progress(f"HermiT on the ontology and imports in {graph.name}, then data checks")
     buffer = io.StringIO()
-    with contextlib.redirect_stderr(buffer):  # owlready2 warns about punned relations; HermiT still sees them
-        report = consistency(graph)
+    with progress_bars() as bars:  # made first: the bars write to the real stderr, not to the buffer
+        with contextlib.redirect_stderr(buffer):  # owlready2 warns about punned relations; HermiT still sees them
+            report = consistency(graph, meter=bars)
     if not report.consistent or report.unsatisfiable:
         detail = "inconsistent" if not report.consistent else f"unsatisfiable: {', '.join(report.unsatisfiable)}"
         click.secho(f"HermiT on the ontology and imports: {detail}", fg="red", err=True)

@@ -1,14 +1,14 @@
-"""The graph split for reasoning that scales: its schema (for HermiT, once) and its data (typed with SPARQL).
+"""The graph split for reasoning that scales: its schema (for HermiT, once), read in one pass over the file.
 
 What HermiT infers about this project's data follows from few kinds of axiom, all of them read here: rdfs:subClassOf
 between named classes, rdfs:subPropertyOf, rdfs:domain and rdfs:range (an individual gets the domain class of each
 property it has and the range class of each object property it is the value of), owl:disjointWith,
 owl:FunctionalProperty and owl:TransitiveProperty (OWL 2 Direct Semantics, https://www.w3.org/TR/owl2-direct-semantics/
 §2.3). A schema with any other construct (restrictions, equivalences, inverses, nominals, …) is refused, so that the
-SPARQL materialisation never silently misses what HermiT would infer; `b12kg reason --engine hermit-full` runs HermiT
-on everything.
+streamed typing (b12kg.qc.abox_stream) never silently misses what HermiT would infer; `b12kg reason --engine
+hermit-full` runs HermiT on everything.
 
-What can make this ontology's data inconsistent (and what data_problems checks, each a query over the data):
+What can make this ontology's data inconsistent (and what b12kg.qc.abox_stream checks, in one pass over the data):
 - an individual in two disjoint classes (asserted, or entailed through the hierarchy, domains and ranges);
 - two different values of a functional data property for one subject;
 - a data property value outside its range datatype (OWL 2 datatype maps: a string where a decimal is due);
@@ -19,17 +19,17 @@ What can make this ontology's data inconsistent (and what data_problems checks, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import BlankNode, NamedNode, RdfFormat, Store, Triple, serialize
+from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple, parse, serialize
 
 from b12kg.errors import B12kgError
 from b12kg.vocab import NS
 
-__all__ = ["Schema", "load_graph", "schema_of", "write_schema", "asserted_and_entailed_types", "data_problems",
-           "UnsupportedSchema"]
+__all__ = ["Schema", "SchemaScan", "read_schema", "schema_of", "write_schema", "UnsupportedSchema", "MB", "BLOCK"]
 
 _RDF, _RDFS, _OWL, _XSD = NS["rdf"], NS["rdfs"], NS["owl"], NS["xsd"]
 _SCHEMA_PREDICATES = {_RDFS + "subClassOf", _RDFS + "subPropertyOf", _RDFS + "domain", _RDFS + "range",
@@ -41,22 +41,17 @@ _OWL_TYPES = {_OWL + n for n in ("Class", "ObjectProperty", "DatatypeProperty", 
                                  "FunctionalProperty", "TransitiveProperty", "Ontology", "NamedIndividual",
                                  "DeprecatedClass", "DeprecatedProperty")}
 _TYPE = _RDF + "type"
-# Range datatypes: which literal datatypes (as Oxigraph stores them: every xsd:integer-derived type folds into
-# xsd:integer) are in their value space, and a bound on the value (XML Schema 1.1 part 2, §3.3).
-_DATATYPE_RANGES: dict[str, tuple[tuple[str, ...], str]] = {
-    _XSD + "decimal": ((_XSD + "decimal", _XSD + "integer"), ""),
-    _XSD + "integer": ((_XSD + "integer",), ""),
-    _XSD + "nonNegativeInteger": ((_XSD + "integer",), "?v >= 0"),
-    _XSD + "boolean": ((_XSD + "boolean",), ""),
-    _XSD + "string": ((_XSD + "string",), ""),
-    _XSD + "date": ((_XSD + "date",), ""),
-    _XSD + "dateTime": ((_XSD + "dateTime",), ""),
-    _XSD + "anyURI": ((_XSD + "anyURI",), ""),
-}
+# A line can hold a schema triple only if it names one of these (the predicates and rdf:type objects _is_schema
+# accepts); the rest of the file is skipped without parsing. The graph is N-Triples as b12kg and rdflib write it:
+# IRIs spelled out, not escaped (\u) — an escaped one would be skipped.
+_MARKERS = (b"/2002/07/owl#", b"/2000/01/rdf-schema#", b"-rdf-syntax-ns#first", b"-rdf-syntax-ns#rest")
+_BATCH = 20_000  # candidate lines parsed at once
+BLOCK = 1 << 22  # bytes read at once (then to the end of the line)
+MB = 1_000_000  # the schema pass's progress unit (bytes read)
 
 
 class UnsupportedSchema(B12kgError):
-    """The schema has a construct whose consequences for the data the SPARQL materialisation does not compute."""
+    """The schema has a construct whose consequences for the data the streamed typing does not compute."""
 
 
 @dataclass
@@ -73,13 +68,6 @@ class Schema:
     functional_data: set[str] = field(default_factory=set)
 
 
-def load_graph(graph_file: Path) -> Store:
-    """The graph file (N-Triples) in an in-memory pyoxigraph store, bulk-loaded."""
-    store = Store()
-    store.bulk_load(path=str(graph_file), format=RdfFormat.N_TRIPLES)
-    return store
-
-
 def _is_schema(triple: Triple) -> bool:
     p = triple.predicate.value
     if p in _SCHEMA_PREDICATES or p.startswith(_OWL):
@@ -88,9 +76,67 @@ def _is_schema(triple: Triple) -> bool:
         and triple.object.value != _OWL + "NamedIndividual"
 
 
-def schema_of(store: Store) -> Schema:
-    """The schema triples of the graph (rdfs/owl axioms and declarations), checked to be of the supported kinds."""
-    triples = [q.triple for q in store.quads_for_pattern(None, None, None, None) if _is_schema(q.triple)]
+@dataclass(frozen=True)
+class SchemaScan:
+    """What the schema pass read: the schema, and the file's statement lines (count and digest)."""
+
+    schema: Schema
+    statements: int  # lines that are not comments (one triple each in N-Triples)
+    digest: str  # SHA-256 of those lines (b12kg.qc.reason.statements_digest)
+
+
+def _schema_triples(lines: list[bytes]) -> Iterator[Triple]:
+    for quad in parse(b"".join(lines), format=RdfFormat.N_TRIPLES):
+        if _is_schema(quad.triple):
+            yield quad.triple
+
+
+def _candidates(block: bytes) -> list[bytes]:
+    """The lines of a block (whole lines, no comment among them) that name one of _MARKERS, in file order."""
+    starts: dict[int, int] = {}
+    for marker in _MARKERS:
+        at = block.find(marker)
+        while at >= 0:
+            start = block.rfind(b"\n", 0, at) + 1
+            end = block.find(b"\n", at)
+            end = len(block) if end < 0 else end + 1
+            starts[start] = end
+            at = block.find(marker, end)
+    return [block[start:starts[start]] for start in sorted(starts)]
+
+
+def read_schema(graph_file: Path, *, meter: Callable[[str, int, int | None], None] | None = None,
+                block_size: int = BLOCK) -> SchemaScan:
+    """The graph's schema (checked by schema_of), read in one pass over the N-Triples file in constant memory
+    (blocks of whole lines; only the lines that can hold a schema triple are parsed), with the digest and count
+    of its statement lines (those that are not comments)."""
+    digest, statements = hashlib.sha256(), 0
+    triples: list[Triple] = []
+    candidates: list[bytes] = []
+    total, unread = -(-graph_file.stat().st_size // MB), 0
+    with graph_file.open("rb") as handle:
+        while block := handle.read(block_size):
+            block += handle.readline()  # up to the end of its last line
+            if block.startswith(b"#") or b"\n#" in block:  # a comment line (the header): line by line
+                lines = [line for line in block.splitlines(keepends=True) if not line.startswith(b"#")]
+                block = b"".join(lines)
+            digest.update(block)
+            statements += block.count(b"\n") + (0 if block.endswith(b"\n") or not block else 1)
+            candidates += (line if line.endswith(b"\n") else line + b"\n" for line in _candidates(block))
+            if len(candidates) >= _BATCH:
+                triples.extend(_schema_triples(candidates))
+                candidates = []
+            if meter is not None:
+                unread += len(block)
+                meter("MB scanned for the schema", unread // MB, total)
+                unread %= MB
+    triples.extend(_schema_triples(candidates))
+    return SchemaScan(schema_of(triples), statements, digest.hexdigest())
+
+
+def schema_of(triples: Iterable[Triple]) -> Schema:
+    """The schema among the triples (rdfs/owl axioms and declarations), checked to be of the supported kinds."""
+    triples = list(dict.fromkeys(t for t in triples if _is_schema(t)))  # a repeated line is one triple
     unsupported = sorted({f"{t.predicate.value} {t.object}" for t in triples
                           if (t.predicate.value.startswith(_OWL) and t.predicate.value not in _OWL_PREDICATES)
                           or (t.predicate.value == _TYPE and isinstance(t.object, NamedNode)
@@ -98,9 +144,9 @@ def schema_of(store: Store) -> Schema:
                           or (t.predicate.value in _SCHEMA_PREDICATES - {_RDF + "first", _RDF + "rest"}
                               and (isinstance(t.object, BlankNode) or isinstance(t.subject, BlankNode)))})
     if unsupported:
-        raise UnsupportedSchema(f"the schema uses constructs the SPARQL materialisation does not reason with: "
+        raise UnsupportedSchema(f"the schema uses constructs the streamed typing does not reason with: "
                                 f"{'; '.join(unsupported[:5])}", fix="use `b12kg reason --engine hermit-full` (HermiT "
-                                "on ontology and data together), or extend b12kg.qc.abox")
+                                "on ontology and data together), or extend b12kg.qc.abox and b12kg.qc.abox_stream")
     schema = Schema(triples)
     declared: dict[str, set[str]] = {}
     superproperties: dict[str, set[str]] = {}
@@ -149,72 +195,3 @@ def write_schema(schema: Schema, target: Path) -> None:
     """The schema triples as N-Triples (HermiT's input for classifying it)."""
     with target.open("wb") as out:
         serialize(schema.triples, out, format=RdfFormat.N_TRIPLES)
-
-
-def _values(props: Iterable[tuple[str, str]]) -> str:
-    return " ".join(f"(<{p}> <{c}>)" for p, c in sorted(props))
-
-
-def asserted_and_entailed_types(store: Store, schema: Schema) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """(asserted rdf:type, types from domains and ranges) of the named individuals, by SPARQL over the store.
-
-    Neither is closed over the class hierarchy yet; built-in OWL/RDFS classes are left out of both.
-    """
-    asserted: set[tuple[str, str]] = set()
-    for row in store.query(f"SELECT ?i ?c WHERE {{ ?i <{_TYPE}> ?c FILTER(isIRI(?i) && isIRI(?c)) }}"):  # type: ignore[union-attr]
-        cls = row["c"].value
-        if not cls.startswith((_OWL, _RDFS, _RDF, _XSD)):
-            asserted.add((row["i"].value, cls))
-    entailed: set[tuple[str, str]] = set()
-    domain_pairs = [(p, c) for p, classes in schema.domains.items() for c in classes]
-    range_pairs = [(p, c) for p, classes in schema.ranges.items() for c in classes]
-    if domain_pairs:
-        query = f"SELECT DISTINCT ?i ?c WHERE {{ VALUES (?p ?c) {{ {_values(domain_pairs)} }} ?i ?p ?x " \
-                "FILTER(isIRI(?i)) }"
-        entailed |= {(row["i"].value, row["c"].value) for row in store.query(query)}  # type: ignore[union-attr]
-    if range_pairs:
-        query = f"SELECT DISTINCT ?i ?c WHERE {{ VALUES (?p ?c) {{ {_values(range_pairs)} }} ?x ?p ?i " \
-                "FILTER(isIRI(?i)) }"
-        entailed |= {(row["i"].value, row["c"].value) for row in store.query(query)}  # type: ignore[union-attr]
-    return asserted, entailed
-
-
-def data_problems(store: Store, schema: Schema, types: dict[str, set[str]]) -> list[str]:
-    """What would make ontology + data inconsistent (or merge individuals), found by queries over the data.
-
-    types: every individual's classes, asserted and entailed, closed over HermiT's classification of the schema.
-    """
-    problems: list[str] = []
-    disjoint = {(a, b) for a, b in schema.disjoint} | {(b, a) for a, b in schema.disjoint}
-    disjoint_classes = {a for a, _ in disjoint}
-    for individual, classes in types.items():
-        if classes & disjoint_classes:
-            clash = sorted((a, b) for a in classes for b in classes if (a, b) in disjoint and a < b)
-            if clash:
-                problems.append(f"<{individual}> is in disjoint classes <{clash[0][0]}> and <{clash[0][1]}>")
-    for props, kind in ((schema.functional_data, "data"), (schema.functional_object, "object")):
-        if not props:
-            continue
-        values = " ".join(f"<{p}>" for p in sorted(props))
-        # two values that are not the same term; data values also not equal as values (1 and 1.0 are one value)
-        same = "COALESCE(?a = ?b, false)" if kind == "data" else "false"
-        query = f"SELECT DISTINCT ?s ?p WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?a, ?b " \
-                f"FILTER(!sameTerm(?a, ?b) && !{same}) }} LIMIT 20"
-        for row in store.query(query):  # type: ignore[union-attr]
-            problems.append(f"{row['s']} has two values of the functional {kind} property <{row['p'].value}>"
-                            + (" (HermiT would make them one individual)" if kind == "object" else ""))
-    for prop, ranges in sorted(schema.datatype_ranges.items()):
-        for datatype in sorted(ranges):
-            if datatype == _RDFS + "Literal":
-                continue
-            if datatype not in _DATATYPE_RANGES:
-                problems.append(f"<{prop}> has the range <{datatype}>, which the data check does not know")
-                continue
-            allowed, bound = _DATATYPE_RANGES[datatype]
-            condition = " || ".join(f"sameTerm(DATATYPE(?v), <{d}>)" for d in allowed)
-            if bound:
-                condition = f"({condition}) && COALESCE({bound}, false)"
-            query = f"SELECT ?s ?v WHERE {{ ?s <{prop}> ?v FILTER(!(isLiteral(?v) && ({condition}))) }} LIMIT 20"
-            for row in store.query(query):  # type: ignore[union-attr]
-                problems.append(f"{row['s']} <{prop}> {row['v']}: not a value of the range <{datatype}>")
-    return problems

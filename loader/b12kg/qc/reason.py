@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import re
+import shutil
 import tempfile
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse
+from pyoxigraph import NamedNode, RdfFormat, parse
 
 from b12kg import __version__
 from b12kg.build.outputs import output_set
-from b12kg.build.writers import canonical_rows, write_ntriples, write_turtle
+from b12kg.build.writers import Row, write_ntriples, write_turtle
 from b12kg.errors import B12kgError
 from b12kg.paths import GRAPHS_DIR
-from b12kg.qc.abox import Schema, asserted_and_entailed_types, load_graph, schema_of, write_schema
+from b12kg.qc.abox import Schema, SchemaScan, read_schema, write_schema
+from b12kg.qc.abox_stream import REASON_SORT_CHUNK, TYPE_TERM, SortedTypes, type_individuals
 from b12kg.qc.hermit import HermitReport, run_hermit
 from b12kg.vocab import NS
+
+if TYPE_CHECKING:
+    from b12kg.build.pipeline import Meter
 
 __all__ = ["Inference", "hermit_inference", "hermit_full_inference", "owlrl_inference", "Typing", "type_data",
            "Consistency", "consistency", "write_inferred", "INFERRED_NAMES", "ENGINES",
@@ -26,6 +34,7 @@ __all__ = ["Inference", "hermit_inference", "hermit_full_inference", "owlrl_infe
 INFERRED_NAMES = ("b12kg-inferred.nt", "b12kg-inferred.ttl")
 ENGINES = ("hermit", "hermit-full", "owl-rl")
 _SUBCLASS = NS["rdfs"] + "subClassOf"
+_SUBCLASS_TERM = f"<{_SUBCLASS}>"
 _TYPE = NS["rdf"] + "type"
 # Built-in OWL/RDFS vocabulary is not part of the hierarchy we materialise.
 _BUILTIN = (NS["owl"], NS["rdfs"], NS["rdf"], NS["xsd"])
@@ -74,11 +83,16 @@ class Inference:
 
     engine: str
     subclass: set[tuple[str, str]]
-    types: set[tuple[str, str]]
+    types: Collection[tuple[str, str]]  # a set, or (engine hermit) SortedTypes: on disk, in canonical order
     source_digest: str = ""  # statements_digest of the asserted graph it was inferred from
 
-    def triples(self) -> set[tuple[str, str, str]]:
-        return {(s, _SUBCLASS, o) for s, o in self.subclass} | {(s, _TYPE, o) for s, o in self.types}
+    def rows(self) -> Iterator[Row]:
+        """The inferred triples as rows in canonical N-Triples order (b12kg.build.writers.Row), streamed when the
+        types are on disk."""
+        subclass = sorted(Row(f"<{s}>", _SUBCLASS_TERM, f"<{o}>", "") for s, o in self.subclass)
+        if isinstance(self.types, SortedTypes):
+            return heapq.merge(subclass, self.types.rows())
+        return heapq.merge(subclass, sorted(Row(f"<{s}>", TYPE_TERM, f"<{o}>", "") for s, o in self.types))
 
 
 def _asserted(graph_file: Path) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
@@ -120,51 +134,70 @@ def _close(direct_sub: set[tuple[str, str]],
 
 @dataclass
 class Typing:
-    """The graph typed the scalable way: HermiT's classification of the schema, and every individual's classes."""
+    """The graph typed the scalable way: HermiT's classification of the schema, every individual's inferred types
+    (on disk) and the data problems found on the way."""
 
     report: HermitReport  # HermiT on the schema alone
     schema: Schema
-    store: Store
     subclass: set[tuple[str, str]]  # closed, named classes, built-ins left out
-    types: set[tuple[str, str]]  # closed, built-ins left out (asserted ones included)
+    inferred: SortedTypes  # closed types minus asserted ones, built-ins left out, in canonical order
+    problems: tuple[str, ...]  # what makes ontology + data inconsistent (b12kg.qc.abox_stream)
+    merged: tuple[str, ...]  # functional object properties with two values
+    source_digest: str  # statements_digest of the graph file
 
 
-def type_data(graph_file: Path, imports_dir: Path | None = None) -> Typing:
-    """Classify the graph's schema (ontology + imports) once with HermiT, then type its individuals with SPARQL.
+def type_data(graph_file: Path, imports_dir: Path | None = None, *, meter: Meter | None = None,
+              chunk: int = REASON_SORT_CHUNK) -> Typing:
+    """Classify the graph's schema (ontology + imports) once with HermiT, then type its individuals in a streamed
+    pass over the file (b12kg.qc.abox_stream).
 
-    HermiT's cost depends on the schema only, not on the number of claims; the data is typed by queries over
-    pyoxigraph (asserted types, domains and ranges, closed over the classified hierarchy: b12kg.qc.abox says why
-    that is all HermiT infers for this ontology's data).
+    HermiT's cost depends on the schema only, not on the number of claims; the data is typed from asserted types,
+    domains and ranges, closed over the classified hierarchy (b12kg.qc.abox says why that is all HermiT infers for
+    this ontology's data). Two passes over the file; memory holds the schema and `chunk` sort records.
     """
-    store = load_graph(graph_file)
-    schema = schema_of(store)
-    with tempfile.TemporaryDirectory(prefix="b12kg-schema-") as tmp:
-        schema_file = Path(tmp) / "schema.nt"
-        write_schema(schema, schema_file)
-        report = run_hermit(schema_file, imports_dir)
-    asserted, entailed = asserted_and_entailed_types(store, schema)
-    sub, types = _close(set(report.subclass) | schema.subclass, asserted | entailed)
-    return Typing(report, schema, store, sub, types)
+    scan = read_schema(graph_file, meter=meter)
+    work = Path(tempfile.mkdtemp(prefix="b12kg-reason-"))  # in TMPDIR; removed with the SortedTypes (or on error)
+    try:
+        return _typed(graph_file, imports_dir, scan, work, meter=meter, chunk=chunk)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
 
 
-def hermit_inference(graph_file: Path) -> Inference:
-    """What HermiT entails for the graph, computed so that its cost grows linearly with the data (type_data):
-    tested to equal hermit_full_inference on the article and on a synthetic multi-document corpus."""
-    typing = type_data(graph_file)
+def _typed(graph_file: Path, imports_dir: Path | None, scan: SchemaScan, work: Path, *, meter: Meter | None,
+           chunk: int) -> Typing:
+    schema = scan.schema
+    schema_file = work / "schema.nt"
+    write_schema(schema, schema_file)
+    report = run_hermit(schema_file, imports_dir)
+    schema_file.unlink()
+    direct = set(report.subclass) | schema.subclass
+    sub, _ = _close(direct, set())
+    types_file = work / "inferred-types.txt"
+    if not report.consistent:  # HermiT gives no hierarchy; nothing to type
+        types_file.touch()
+        return Typing(report, schema, set(), SortedTypes(types_file, 0, folder=work), (), (), scan.digest)
+    runs = work / "runs"
+    runs.mkdir()
+    found = type_individuals(graph_file, schema, direct, types_file=types_file, workdir=runs, chunk=chunk,
+                             meter=meter, statements=scan.statements)
+    return Typing(report, schema, sub, SortedTypes(types_file, found.inferred, folder=work), found.problems,
+                  found.merged, scan.digest)
+
+
+def hermit_inference(graph_file: Path, *, meter: Meter | None = None) -> Inference:
+    """What HermiT entails for the graph, computed so that its cost grows linearly with the data and its memory
+    not at all (type_data): tested to equal hermit_full_inference on the article and on a synthetic
+    multi-document corpus."""
+    typing = type_data(graph_file, meter=meter)
     if not typing.report.consistent:
         raise B12kgError(f"HermiT failed on {graph_file}: the ontology is inconsistent",
                          fix="run `b12kg validate` to see whether the graph is inconsistent")
-    if typing.schema.functional_object:
-        from b12kg.qc.abox import data_problems
-
-        merged = [p for p in data_problems(typing.store, typing.schema, {}) if "one individual" in p]
-        if merged:
-            raise B12kgError(f"{graph_file}: {merged[0]}; the typing by SPARQL does not merge individuals",
-                             fix="give the property one value (the SHACL shapes require it), or use --engine "
-                                 "hermit-full")
-    asserted_sub, asserted_types = _asserted(graph_file)
-    return Inference("hermit", typing.subclass - asserted_sub, typing.types - asserted_types,
-                     statements_digest(graph_file))
+    if typing.merged:
+        raise B12kgError(f"{graph_file}: {typing.merged[0]}; the streamed typing does not merge individuals",
+                         fix="give the property one value (the SHACL shapes require it), or use --engine "
+                             "hermit-full")
+    return Inference("hermit", typing.subclass - typing.schema.subclass, typing.inferred, typing.source_digest)
 
 
 @dataclass(frozen=True)
@@ -177,20 +210,14 @@ class Consistency:
     hermit_seconds: float
 
 
-def consistency(graph_file: Path, imports_dir: Path | None = None) -> Consistency:
-    """Whether ontology + data are consistent, at a cost linear in the data: HermiT classifies the schema, and
-    queries look for what could make this ontology's data inconsistent (disjoint types, functional properties,
-    datatype ranges; b12kg.qc.abox explains why that is all)."""
-    from b12kg.qc.abox import data_problems
-
-    typing = type_data(graph_file, imports_dir)
+def consistency(graph_file: Path, imports_dir: Path | None = None, *, meter: Meter | None = None) -> Consistency:
+    """Whether ontology + data are consistent, at a cost linear in the data and memory independent of it: HermiT
+    classifies the schema, and a streamed pass looks for what could make this ontology's data inconsistent
+    (disjoint types, functional properties, datatype ranges; b12kg.qc.abox explains why that is all)."""
+    typing = type_data(graph_file, imports_dir, meter=meter)
     if not typing.report.consistent:
         return Consistency(False, (), (), typing.report.seconds)
-    by_individual: dict[str, set[str]] = {}
-    for individual, cls in typing.types:
-        by_individual.setdefault(individual, set()).add(cls)
-    problems = tuple(data_problems(typing.store, typing.schema, by_individual))
-    return Consistency(True, typing.report.unsatisfiable, problems, typing.report.seconds)
+    return Consistency(True, typing.report.unsatisfiable, typing.problems, typing.report.seconds)
 
 
 def hermit_full_inference(graph_file: Path) -> Inference:
@@ -231,8 +258,6 @@ def owlrl_inference(graph_file: Path) -> Inference:
 
 def write_inferred(inference: Inference, *, out_dir: Path = GRAPHS_DIR) -> list[Path]:
     """Write the inferred triples as canonical N-Triples and Turtle, with the input's digest in the header."""
-    graph = DefaultGraph()
-    rows = canonical_rows(Quad(NamedNode(s), NamedNode(p), NamedNode(o), graph) for s, p, o in inference.triples())
     header = [f"b12kg inferred graph ({inference.engine}) — GENERATED by `b12kg reason` (b12kg {__version__}); do not",
               "edit. What the reasoner entails beyond the asserted graph (graphs/b12kg.nt): rdfs:subClassOf between",
               "named classes and rdf:type of named individuals, closed transitively. Load it beside the asserted",
@@ -242,9 +267,9 @@ def write_inferred(inference: Inference, *, out_dir: Path = GRAPHS_DIR) -> list[
     targets = [out_dir / name for name in INFERRED_NAMES]
     with output_set(files=targets) as staged:  # both files are replaced together, or neither (b12kg.build.outputs)
         with staged.open(targets[0]) as out:
-            write_ntriples(out, rows, header)
+            write_ntriples(out, inference.rows(), header)
         with staged.open(targets[1]) as out:
-            write_turtle(out, rows, header)
+            write_turtle(out, inference.rows(), header)
     return targets
 
 
