@@ -55,10 +55,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--formats", default="nquads",
                         help="the build step's `b12kg build --formats` (build-all-formats writes every one) "
                              "[default: nquads, i.e. N-Quads and N-Triples, what the later steps read]")
+    parser.add_argument("--virtuoso-buffers", type=_pair, default=None, metavar="N,M",
+                        help="Virtuoso's NumberOfBuffers,MaxDirtyBuffers (its virtuoso.ini suggests 340000,250000 "
+                             "for 4 GB free) [default: the Debian virtuoso.ini's 10000,6000]")
     parser.add_argument("--max-claims", nargs="+", default=[], metavar="STEP=N", type=_cap,
                         help="run STEP only up to N claims; above, it is recorded as not run (a MISS of goal 2), "
                              "e.g. for a step that would not fit in memory or on the disk")
     return parser
+
+
+def _pair(text: str) -> tuple[int, int]:
+    first, _, second = text.partition(",")
+    if not (first.isdigit() and second.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected two numbers, N,M")
+    return int(first), int(second)
 
 
 def _cap(text: str) -> tuple[str, int]:
@@ -103,7 +113,7 @@ def _one_size(claims: int, args: argparse.Namespace, steps: list[str],
     work.mkdir(parents=True)
     ctx = Context(data, work, timeout=args.timeout, engine=args.engine, repeat=args.repeat,
                   slow_query=args.slow_query, query_timeout=args.query_timeout, rdflib_max=args.rdflib_max,
-                  formats=args.formats)
+                  formats=args.formats, virtuoso_buffers=args.virtuoso_buffers)
     try:
         return run_size(ctx, steps, _say, max_claims=dict(args.max_claims), record=record)
     finally:
@@ -120,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     options = {"sizes": sorted(set(args.sizes)), "per_document": args.per_document, "engine": args.engine,
                "timeout": args.timeout, "repeat": args.repeat, "slow_query": args.slow_query,
                "query_timeout": args.query_timeout, "rdflib_max": args.rdflib_max, "steps": steps,
-               "formats": args.formats, "max_claims": dict(args.max_claims)}
+               "formats": args.formats, "max_claims": dict(args.max_claims),
+               "virtuoso_buffers": args.virtuoso_buffers}
     where, facts = report.commit(), report.machine()  # the run's: a commit made while it runs is not its
 
     def record(m: Measurement) -> None:

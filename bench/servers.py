@@ -51,10 +51,12 @@ def oxigraph_server(folder: Path) -> Iterator[OxigraphServer]:
 
 
 @contextlib.contextmanager
-def virtuoso_server(folder: Path, *, allowed: Path) -> Iterator[VirtuosoServer]:
-    """A fresh Virtuoso whose DirsAllowed includes `allowed` (for ld_dir), stopped and removed afterwards."""
+def virtuoso_server(folder: Path, *, allowed: Path,
+                    buffers: tuple[int, int] | None = None) -> Iterator[VirtuosoServer]:
+    """A fresh Virtuoso whose DirsAllowed includes `allowed` (for ld_dir), stopped and removed afterwards;
+    `buffers` (NumberOfBuffers, MaxDirtyBuffers) instead of the Debian virtuoso.ini's small default."""
     shutil.rmtree(folder, ignore_errors=True)
-    server = VirtuosoServer(folder, allowed=allowed).start()
+    server = VirtuosoServer(folder, allowed=allowed, buffers=buffers).start()
     try:
         yield server
     finally:

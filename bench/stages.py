@@ -44,6 +44,7 @@ class Context:
     query_timeout: float  # seconds one library query may take
     rdflib_max: int  # largest size rdflib parses
     formats: str = "nquads"  # the build step's --formats (N-Quads and N-Triples: what the later steps read)
+    virtuoso_buffers: tuple[int, int] | None = None  # NumberOfBuffers, MaxDirtyBuffers (None: the ini's default)
     quads: int | None = None  # N-Quads lines the build wrote
 
     @property
@@ -342,7 +343,8 @@ def load_virtuoso(ctx: Context) -> Iterator[Measurement]:
         yield Measurement("load: Virtuoso server", ctx.corpus.claims, status="skipped",
                           note="Virtuoso is not installed")
         return
-    with servers.virtuoso_server(ctx.work / "virtuoso-load", allowed=ctx.graphs) as server:
+    with servers.virtuoso_server(ctx.work / "virtuoso-load", allowed=ctx.graphs,
+                                 buffers=ctx.virtuoso_buffers) as server:
         env = ctx.env(B12KG_STORE_PASSWORD=servers.VIRTUOSO_LOGIN[1])
         argv = _b12kg("load", "--store", "virtuoso", "--url", server.url, "--user", servers.VIRTUOSO_LOGIN[0],
                       "--no-verify", "--no-inferred", "--timeout", "600", "--graphs", str(ctx.graphs))
@@ -367,7 +369,8 @@ def load_virtuoso_recipe(ctx: Context) -> Iterator[Measurement]:
     yield _measure(ctx, "export-load-script (Virtuoso recipe)", _b12kg(
         "export-load-script", "--store", "virtuoso", "--no-inferred", "--out", str(recipe), "--graphs",
         str(ctx.graphs)))
-    with servers.virtuoso_server(ctx.work / "virtuoso-recipe", allowed=ctx.graphs) as server:
+    with servers.virtuoso_server(ctx.work / "virtuoso-recipe", allowed=ctx.graphs,
+                                 buffers=ctx.virtuoso_buffers) as server:
         env = ctx.env(VIRTUOSO_PASSWORD=servers.VIRTUOSO_LOGIN[1])
         m = _measure(ctx, "load: Virtuoso recipe (load.sh)", ["bash", str(recipe / "load.sh"),
                                                               f"127.0.0.1:{server.sql_port}",
@@ -407,7 +410,8 @@ def virtuoso_bulk(ctx: Context) -> Measurement:
     if not servers.virtuoso_available():
         return Measurement("peer: Virtuoso bulk load", ctx.corpus.claims, status="skipped",
                            note="Virtuoso is not installed")
-    with servers.virtuoso_server(ctx.work / "virtuoso-bulk", allowed=ctx.graphs) as server:
+    with servers.virtuoso_server(ctx.work / "virtuoso-bulk", allowed=ctx.graphs,
+                                 buffers=ctx.virtuoso_buffers) as server:
         script = servers.virtuoso_bulk_script(ctx.graphs, ctx.nquads.name, ASSERTED)
         m = _measure(ctx, "peer: Virtuoso bulk load", servers.virtuoso_isql_argv(server), stdin=script,
                      check=servers.isql_failed)

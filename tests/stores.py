@@ -91,7 +91,7 @@ class OxigraphServer:
 class VirtuosoServer:
     """`virtuoso-t` with its database, ports and DirsAllowed in a temporary folder (admin login dba/dba)."""
 
-    def __init__(self, folder: Path, *, allowed: Path | None = None) -> None:
+    def __init__(self, folder: Path, *, allowed: Path | None = None, buffers: tuple[int, int] | None = None) -> None:
         require_store("Virtuoso (virtuoso-t, isql-vt and " + str(VIRTUOSO_INI) + ")",
                       all(shutil.which(p) for p in ("virtuoso-t", "isql-vt")) and VIRTUOSO_INI.is_file(),
                       install="run scripts/setup.sh '[test]' (apt-get install virtuoso-opensource)")
@@ -106,6 +106,9 @@ class VirtuosoServer:
                                                    f"{folder}, {self.allowed}", text)
         # the default silently truncates results at 10,000 rows (stack-notes.md)
         text = re.sub(r"(?m)^ResultSetMaxRows\s*=.*$", "ResultSetMaxRows = 1000000", text)
+        if buffers is not None:  # (NumberOfBuffers, MaxDirtyBuffers): the ini's own table, e.g. 340000/250000 for 4 GB
+            text = re.sub(r"(?m)^NumberOfBuffers\s*=.*$", f"NumberOfBuffers = {buffers[0]}", text)
+            text = re.sub(r"(?m)^MaxDirtyBuffers\s*=.*$", f"MaxDirtyBuffers = {buffers[1]}", text)
         folder.mkdir(parents=True, exist_ok=True)
         self.ini = folder / "virtuoso.ini"
         self.ini.write_text(text, encoding="utf-8")
