@@ -89,8 +89,8 @@ EXTRA: list[tuple[str, Callable[[rdflib.Graph], URIRef]]] = [
 ALL = CASES + EXTRA
 
 
-def _keys(graph_file: Path, engine: str) -> set[tuple[str, str | None, str]]:
-    return {(v.focus, v.path, v.component) for v in run_shacl(graph_file, engine=engine)}
+def _keys(graph_file: Path, engine: str, *, on_disk: bool | None = None) -> set[tuple[str, str | None, str]]:
+    return {(v.focus, v.path, v.component) for v in run_shacl(graph_file, engine=engine, on_disk=on_disk)}
 
 
 def test_every_constraint_of_the_shapes_compiles(ontology_dir: Path) -> None:
@@ -103,6 +103,8 @@ def test_every_constraint_of_the_shapes_compiles(ontology_dir: Path) -> None:
 
 def test_both_engines_find_the_article_graph_conforms(fresh_build: Path) -> None:
     assert _keys(fresh_build / "b12kg.nt", "sparql") == _keys(fresh_build / "b12kg.nt", "pyshacl") == set()
+    assert _keys(fresh_build / "b12kg.nt", "sparql", on_disk=True) == set()
+    assert not [p for p in fresh_build.iterdir() if p.name.startswith(".b12kg-shacl-")]  # its store was removed
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +124,8 @@ def test_sparql_and_pyshacl_report_the_same_violations(release: rdflib.Graph, tm
     graph.serialize(broken, format="nt", encoding="utf-8")
     compiled, reference = _keys(broken, "sparql"), _keys(broken, "pyshacl")
     assert compiled == reference
+    assert _keys(broken, "sparql", on_disk=True) == compiled  # the on-disk store (big graphs) finds the same
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.nt"]  # and its scratch store is gone
     named = {v.shape for v in run_shacl(broken) if v.focus == str(focus)}
     assert "https://w3id.org/b12kg/shapes#" + shape in named, named
 
