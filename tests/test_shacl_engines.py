@@ -142,3 +142,20 @@ def test_the_violation_names_its_shape_message_and_component(release: rdflib.Gra
     assert violation.shape.endswith("#JournalIssueShape")
     assert violation.message == "an unidentified cited article has no DOI"
     assert violation.component == SH + "MaxCountConstraintComponent"
+
+
+def test_the_on_disk_store_loaded_in_small_chunks_finds_the_same(release: rdflib.Graph, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import b12kg.qc.validate
+
+    graph = rdflib.Graph()
+    for triple in release:
+        graph.add(triple)
+    focuses = {str(_wrong_datatype_start(graph)), str(_two_quote_selectors(graph)), str(_empty_quote(graph))}
+    broken = tmp_path / "broken.nt"
+    graph.serialize(broken, format="nt", encoding="utf-8")
+    in_memory = _keys(broken, "sparql", on_disk=False)
+    assert focuses <= {focus for focus, _, _ in in_memory}
+    monkeypatch.setattr(b12kg.qc.validate, "LOAD_CHUNK", 4096)  # hundreds of bulk loads, cut at line ends
+    assert broken.stat().st_size > 100 * 4096
+    assert _keys(broken, "sparql", on_disk=True) == in_memory

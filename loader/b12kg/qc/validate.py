@@ -6,11 +6,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from b12kg.curation.read import Claim, Document, claim_terms
 from b12kg.errors import CurationError
 from b12kg.rdf.hpo import HpoRelease, hpo_release
 from b12kg.vocab import CONVERTER, NS, Curie
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 __all__ = ["check_ids", "relation_curies", "FREQUENCY_RANGES", "ShaclViolation", "run_shacl", "SHACL_ENGINES",
            "ON_DISK_ABOVE"]
@@ -21,6 +25,7 @@ SHACL_ENGINES = ("sparql", "pyshacl")
 # claims) would be ~180 MiB of RAM, and the in-memory store is faster on the small graphs (the article, the tests'
 # broken copies) where opening and removing a database would dominate.
 ON_DISK_ABOVE = 64 * 1024 * 1024
+LOAD_CHUNK = 16 * 1024 * 1024  # bytes of N-Triples per bulk_load call into the on-disk store
 
 # Proportion ranges of the HPO frequency terms, from their definitions in hp.obo (ontology-ids.md §8).
 FREQUENCY_RANGES: dict[str, tuple[Decimal, Decimal]] = {
@@ -151,10 +156,35 @@ def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str =
         # RocksDB files beside the graphs (the disk that holds them has room for their index), removed afterwards
         with scratch_folder(near=data_file.parent, prefix=".b12kg-shacl-") as folder:
             store = Store(str(folder))
-            store.bulk_load(path=str(data_file), format=fmt)
+            if fmt == RdfFormat.N_TRIPLES:
+                _bulk_load_in_chunks(store, data_file)
+            else:
+                store.bulk_load(path=str(data_file), format=fmt)
             run_compiled(store, data_file, checks, found)
             del store  # closes the database before its folder is removed
     return sorted(violations, key=lambda v: (v.shape, v.focus, v.path or "", v.component))
+
+
+def _bulk_load_in_chunks(store: pyoxigraph.Store, data_file: Path) -> None:
+    """Bulk-load an N-Triples file LOAD_CHUNK bytes at a time, cut at line ends (one triple per line, N-Triples §2).
+
+    Oxigraph's bulk loader holds what it is given in memory while it sorts it into index files: one call on the
+    945 MB N-Triples of 100,000 claims peaked at 1.7 GiB; 16 MiB calls load a 94 MB file at the same speed with a
+    peak of 151 MiB instead of 371 MiB (measured with pyoxigraph 0.5.13). The build writes no blank nodes, so no
+    label is split between two calls' scopes.
+    """
+    from pyoxigraph import RdfFormat
+
+    rest = b""
+    with data_file.open("rb") as handle:
+        for block in iter(lambda: handle.read(LOAD_CHUNK), b""):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            rest = block[cut:]
+            if cut:
+                store.bulk_load(input=block[:cut], format=RdfFormat.N_TRIPLES)
+    if rest.strip():
+        store.bulk_load(input=rest, format=RdfFormat.N_TRIPLES)
 
 
 def _run_pyshacl(data_file: Path, shapes_file: Path) -> list[ShaclViolation]:
