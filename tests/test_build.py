@@ -33,10 +33,10 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def test_two_builds_are_byte_identical(fresh_build: Path, tmp_path: Path) -> None:
     build(out_dir=tmp_path, ontology_out_dir=tmp_path)
     assert _snapshot(fresh_build) == _snapshot(tmp_path)
-    # + ontology RDF/XML, its JSON-LD context, its HTML docs, 3 import modules x 2, and the explorer (its own
-    # folder: tests/test_explorer.py checks what is in it)
+    # + ontology RDF/XML, its JSON-LD context, its HTML docs, 3 import modules x 2, the build record
+    # (b12kg.build.json), and the explorer (its own folder: tests/test_explorer.py checks what is in it)
     files = _snapshot(tmp_path)
-    assert len([name for name in files if not name.startswith("explorer/")]) == len(OUTPUT_NAMES) + 9
+    assert len([name for name in files if not name.startswith("explorer/")]) == len(OUTPUT_NAMES) + 10
 
 
 def test_a_build_that_sorts_on_disk_writes_the_same_bytes(fresh_build: Path, tmp_path: Path,

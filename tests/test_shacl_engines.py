@@ -89,8 +89,8 @@ EXTRA: list[tuple[str, Callable[[rdflib.Graph], URIRef]]] = [
 ALL = CASES + EXTRA
 
 
-def _keys(graph_file: Path, engine: str) -> set[tuple[str, str | None, str]]:
-    return {(v.focus, v.path, v.component) for v in run_shacl(graph_file, engine=engine)}
+def _keys(graph_file: Path, engine: str, *, on_disk: bool | None = None) -> set[tuple[str, str | None, str]]:
+    return {(v.focus, v.path, v.component) for v in run_shacl(graph_file, engine=engine, on_disk=on_disk)}
 
 
 def test_every_constraint_of_the_shapes_compiles(ontology_dir: Path) -> None:
@@ -103,6 +103,8 @@ def test_every_constraint_of_the_shapes_compiles(ontology_dir: Path) -> None:
 
 def test_both_engines_find_the_article_graph_conforms(fresh_build: Path) -> None:
     assert _keys(fresh_build / "b12kg.nt", "sparql") == _keys(fresh_build / "b12kg.nt", "pyshacl") == set()
+    assert _keys(fresh_build / "b12kg.nt", "sparql", on_disk=True) == set()
+    assert not [p for p in fresh_build.iterdir() if p.name.startswith(".b12kg-shacl-")]  # its store was removed
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +124,8 @@ def test_sparql_and_pyshacl_report_the_same_violations(release: rdflib.Graph, tm
     graph.serialize(broken, format="nt", encoding="utf-8")
     compiled, reference = _keys(broken, "sparql"), _keys(broken, "pyshacl")
     assert compiled == reference
+    assert _keys(broken, "sparql", on_disk=True) == compiled  # the on-disk store (big graphs) finds the same
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.nt"]  # and its scratch store is gone
     named = {v.shape for v in run_shacl(broken) if v.focus == str(focus)}
     assert "https://w3id.org/b12kg/shapes#" + shape in named, named
 
@@ -138,3 +142,20 @@ def test_the_violation_names_its_shape_message_and_component(release: rdflib.Gra
     assert violation.shape.endswith("#JournalIssueShape")
     assert violation.message == "an unidentified cited article has no DOI"
     assert violation.component == SH + "MaxCountConstraintComponent"
+
+
+def test_the_on_disk_store_loaded_in_small_chunks_finds_the_same(release: rdflib.Graph, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import b12kg.qc.validate
+
+    graph = rdflib.Graph()
+    for triple in release:
+        graph.add(triple)
+    focuses = {str(_wrong_datatype_start(graph)), str(_two_quote_selectors(graph)), str(_empty_quote(graph))}
+    broken = tmp_path / "broken.nt"
+    graph.serialize(broken, format="nt", encoding="utf-8")
+    in_memory = _keys(broken, "sparql", on_disk=False)
+    assert focuses <= {focus for focus, _, _ in in_memory}
+    monkeypatch.setattr(b12kg.qc.validate, "LOAD_CHUNK", 4096)  # hundreds of bulk loads, cut at line ends
+    assert broken.stat().st_size > 100 * 4096
+    assert _keys(broken, "sparql", on_disk=True) == in_memory

@@ -50,6 +50,7 @@ MEDIA_TYPES = {
     ".html": "text/html",
     ".hpoa": "text/tab-separated-values",
     ".md": "text/markdown",
+    ".json": "application/json",  # the build record (b12kg.build.manifest), described in a release
 }
 UNREGISTERED_FORMATS = {".jsonl": "JSON Lines (https://jsonlines.org/)"}
 

@@ -26,6 +26,7 @@ from b12kg.build.describe import (
     write_description,
 )
 from b12kg.build.docs import DOCS_FILE, ontology_html
+from b12kg.build.manifest import MANIFEST_FILE, BuildInputs, curated_files, write_manifest
 from b12kg.build.outputs import output_set
 from b12kg.build.parts import (
     DocumentPart,
@@ -215,7 +216,12 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
     docs_path = onto_out / DOCS_FILE
     module_names = [onto_out / "imports" / f"{name}.{ext}" for name in ("hp_import", "anatomy_import",
                                                                          "terms_import") for ext in ("ttl", "owl")]
-    outputs = [*targets.values(), owl_path, context_path, docs_path, *module_names]
+    manifest = out_dir / MANIFEST_FILE  # what this build read and wrote, with SHA-256s (b12kg.build.manifest)
+    outputs = [*targets.values(), owl_path, context_path, docs_path, *module_names, manifest]
+    inputs = BuildInputs(curated_dir, tuple(curated_files(curated_dir)), (ontology_dir / ONTOLOGY_SOURCE,
+                                                           ontology_dir / "imports" / ANATOMY_EDGES, changelog,
+                                                           *sorted(queries_dir.glob("*.rq"))),
+                         __version__, hpo_release().version)
     avoid = {path.parent for path in [*outputs, *removed]}
     with scratch_folder(out_dir.parent, avoid=avoid) as workdir:
         say(f"reading, checking and modelling {len(claim_paths)} document(s) in {curated_dir} "
@@ -250,7 +256,7 @@ def build(*, curated_dir: Path = CURATED_DIR, ontology_dir: Path = ONTOLOGY_DIR,
         result = _write(parts, used=used, coverage=coverage, ontology=ontology, ontology_dir=ontology_dir,
                         release=release, targets=targets, onto_out=onto_out, outputs=outputs, workdir=workdir,
                         sort_chunk=sort_chunk, workers=workers, say=say, tick=tick, queries_dir=queries_dir,
-                        explorer=with_explorer, removed=removed)
+                        explorer=with_explorer, removed=removed, record=(manifest, inputs, claims))
     outputs += sorted(p for p in (out_dir / EXPLORER_DIR).rglob("*") if p.is_file())
     return BuildResult(len(parts), claims, result[0], result[1], outputs, modalities)
 
@@ -263,7 +269,8 @@ def _small_lines(quads: Iterable[Quad]) -> list[str]:
 def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], coverage: Path, ontology: list[Quad],
            ontology_dir: Path, release: Release, targets: dict[str, Path], onto_out: Path, outputs: list[Path],
            workdir: Path, sort_chunk: int, workers: int, say: Progress, tick: Meter,
-           queries_dir: Path, explorer: bool, removed: list[Path]) -> tuple[int, int]:
+           queries_dir: Path, explorer: bool, removed: list[Path],
+           record: tuple[Path, BuildInputs, int]) -> tuple[int, int]:
     """Write every output from the documents' sorted files; (triples, quads) of the graph."""
     hp_module = list(hp_import_quads(hpo_release(), used))
     edge_table = ontology_dir / "imports" / ANATOMY_EDGES
@@ -371,6 +378,17 @@ def _write(parts: list[DocumentPart], *, used: dict[str, tuple[Curie, str]], cov
                           _header(f"description of release {release.version} ({release.date}): VoID, DCAT 3, "
                                   "SPARQL Service Description, figures computed by the build"),
                           workdir=workdir, chunk=sort_chunk, sorted_lines=named_entries)
+        manifest, inputs, claims = record
+        files[targets["description"]].flush()
+        written = {path: staged.path(path) for path in outputs if path != manifest}
+        written.update({explorer_dir / page.relative_to(site): page for page in sorted(site.rglob("*"))
+                        if page.is_file()})
+        known = {path: contents[name].sha256 for name, path in
+                 [*((p.name, p) for k, p in targets.items() if k != "description"),
+                  *(("ontology/" + p.relative_to(onto_out).as_posix(), p) for p in (owl_path, docs_path, *modules))]}
+        write_manifest(files[manifest], inputs=inputs, claims=claims, out_dir=explorer_dir.parent,
+                       ontology_dir=onto_out, outputs=written,
+                       ontology_outputs=[owl_path, context_path, docs_path, *modules], known=known, workers=workers)
     return figures.triples, figures.quads
 
 
