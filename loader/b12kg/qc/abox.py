@@ -20,7 +20,7 @@ What can make this ontology's data inconsistent (and what b12kg.qc.abox_stream c
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +29,8 @@ from pyoxigraph import BlankNode, NamedNode, RdfFormat, Triple, parse, serialize
 from b12kg.errors import B12kgError
 from b12kg.vocab import NS
 
-__all__ = ["Schema", "SchemaScan", "read_schema", "schema_of", "write_schema", "UnsupportedSchema", "MB", "BLOCK"]
+__all__ = ["reachable", "Schema", "SchemaScan", "read_schema", "schema_of", "write_schema", "UnsupportedSchema",
+           "MB", "BLOCK"]
 
 _RDF, _RDFS, _OWL, _XSD = NS["rdf"], NS["rdfs"], NS["owl"], NS["xsd"]
 _SCHEMA_PREDICATES = {_RDFS + "subClassOf", _RDFS + "subPropertyOf", _RDFS + "domain", _RDFS + "range",
@@ -66,6 +67,20 @@ class Schema:
     disjoint: set[tuple[str, str]] = field(default_factory=set)
     functional_object: set[str] = field(default_factory=set)
     functional_data: set[str] = field(default_factory=set)
+
+
+
+def reachable(start: str, edges: Mapping[str, Iterable[str]]) -> set[str]:
+    """Every node reachable from `start` along `edges` (child -> parents): its ancestors in a hierarchy of classes
+    or properties (`start` itself only through a cycle)."""
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        for parent in edges.get(stack.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
 
 
 def _is_schema(triple: Triple) -> bool:
@@ -172,12 +187,7 @@ def schema_of(triples: Iterable[Triple]) -> Schema:
         is_object, is_data = _OWL + "ObjectProperty" in kinds, _OWL + "DatatypeProperty" in kinds
         if not (is_object or is_data):
             continue  # annotation properties' domains and ranges have no semantics (OWL 2 mapping, §3.2)
-        above, stack = {prop}, [prop]
-        while stack:
-            for parent in superproperties.get(stack.pop(), ()):
-                if parent not in above:
-                    above.add(parent)
-                    stack.append(parent)
+        above = {prop} | reachable(prop, superproperties)
         domains = set().union(*(direct_domain.get(q, set()) for q in above))
         ranges = set().union(*(direct_range.get(q, set()) for q in above))
         if domains:

@@ -21,7 +21,7 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 
 from b12kg.build.parts import merge_lines, reduce_runs
 from b12kg.build.writers import Row, spill_run
-from b12kg.qc.abox import Schema
+from b12kg.qc.abox import Schema, reachable
 from b12kg.qc.values import DATATYPE_RANGES, in_range, value_key
 from b12kg.vocab import NS
 
@@ -93,13 +93,7 @@ def class_closure(parents: dict[str, set[str]]) -> Callable[[str], frozenset[str
     def closure(cls: str) -> frozenset[str]:
         found = memo.get(cls)
         if found is None:
-            seen, stack = {cls}, [cls]
-            while stack:
-                for parent in parents.get(stack.pop(), ()):
-                    if parent not in seen:
-                        seen.add(parent)
-                        stack.append(parent)
-            found = memo[cls] = frozenset(c for c in seen if _kept(c))
+            found = memo[cls] = frozenset(c for c in {cls} | reachable(cls, parents) if _kept(c))
         return found
     return closure
 

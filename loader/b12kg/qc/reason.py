@@ -19,7 +19,7 @@ from b12kg.build.outputs import output_set
 from b12kg.build.writers import Row, write_ntriples, write_turtle
 from b12kg.errors import B12kgError
 from b12kg.paths import GRAPHS_DIR
-from b12kg.qc.abox import Schema, SchemaScan, read_schema, write_schema
+from b12kg.qc.abox import Schema, SchemaScan, reachable, read_schema, write_schema
 from b12kg.qc.abox_stream import REASON_SORT_CHUNK, TYPE_TERM, SortedTypes, type_individuals
 from b12kg.qc.hermit import HermitReport, run_hermit
 from b12kg.vocab import NS
@@ -117,18 +117,8 @@ def _close(direct_sub: set[tuple[str, str]],
     for child, parent in direct_sub:
         parents.setdefault(child, set()).add(parent)
 
-    def ancestors(cls: str) -> set[str]:
-        seen: set[str] = set()
-        stack = [cls]
-        while stack:
-            for parent in parents.get(stack.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    stack.append(parent)
-        return seen
-
-    sub = {(c, a) for c in parents for a in ancestors(c) if a != c}
-    types = {(i, a) for i, c in direct_types for a in {c} | ancestors(c)}
+    sub = {(c, a) for c in parents for a in reachable(c, parents) if a != c}
+    types = {(i, a) for i, c in direct_types for a in {c} | reachable(c, parents)}
     return ({(c, a) for c, a in sub if _kept(c) and _kept(a)}, {(i, c) for i, c in types if _kept(c)})
 
 
