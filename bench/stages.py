@@ -300,15 +300,28 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float) -> 
     return "timeout"
 
 
-def _stop(process: subprocess.Popen[bytes]) -> float | None:
-    """Ctrl-C the process (as a user stops `b12kg serve`), reap it; its peak MiB (children it waited for too)."""
+def _stop(process: subprocess.Popen[bytes], *, grace: float = 60.0) -> float | None:
+    """Ctrl-C the process (as a user stops `b12kg serve`), reap it; its peak MiB (children it waited for too).
+    If it has not ended after `grace` seconds, SIGTERM, then SIGKILL: the run goes on either way."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGINT)
-    try:
-        _, _, usage = os.wait4(process.pid, 0)
-    except ChildProcessError:
-        return None
-    return usage.ru_maxrss / 1024
+    deadline = time.monotonic() + grace
+    for stop in (signal.SIGTERM, signal.SIGKILL, None):
+        while True:
+            try:
+                pid, _, usage = os.wait4(process.pid, os.WNOHANG)
+            except ChildProcessError:
+                return None
+            if pid:
+                return usage.ru_maxrss / 1024
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        if stop is None:
+            return None
+        os.killpg(process.pid, stop)
+        deadline = time.monotonic() + 30
+    return None
 
 
 def _load_oxigraph(ctx: Context, *, replace: bool) -> Iterator[Measurement]:

@@ -365,3 +365,27 @@ def test_kill_9_takes_the_workers_along_and_the_next_serve_removes_the_folder(in
     finally:
         _stop(second)
     assert second.returncode == 0 and not own.exists()
+
+
+def test_ctrl_c_stops_serve_even_when_started_with_sigint_ignored(inferred_build: Path, tmp_path: Path) -> None:
+    """A process started in a script's background (nohup, `&`) inherits SIGINT ignored, and Python then raises no
+    KeyboardInterrupt: serve installs its own handler, so SIGINT still stops it, workers and folder included
+    (found when a benchmark's SIGINT left serve running)."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-m", "b12kg", "serve", "--port", "0", "--workers", "1", "--graphs",
+                                str(inferred_build)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and "press Ctrl-C to stop" not in process.stdout.readline():
+            pass
+        workers = _children(process.pid)
+        assert workers and list(tmp_path.glob(RUN_PREFIX + "*"))
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert not any(_running(pid) for pid in workers) and list(tmp_path.glob(RUN_PREFIX + "*")) == []

@@ -86,10 +86,12 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
             shutil.rmtree(folder, ignore_errors=True)
         fail(exc)
         return
-    # a stop signal from now on ends it cleanly: a script may send one as soon as it reads the URL below
+    # a stop signal from now on ends it cleanly: a script may send one as soon as it reads the URL below. SIGINT
+    # too: a process started in the background of a script (nohup, `&`) inherits SIGINT ignored, and Python then
+    # raises no KeyboardInterrupt, so Ctrl-C (or a script's SIGINT) would not stop it
     def stopping(*_: object) -> None:
         raise KeyboardInterrupt
-    for name in ("SIGTERM", "SIGHUP"):
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), stopping)
     failure = None
