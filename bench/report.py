@@ -117,6 +117,9 @@ def peer_ratio(m: Measurement, peer: str, results: list[Measurement]) -> float |
 
 def _judge(goal: Goal, m: Measurement, results: list[Measurement]) -> Verdict:
     if goal.kind == "runs":
+        answered = [k for k in m.extra if k != "open"]
+        if m.stage.startswith("query:") and m.status == "partial" and not answered:
+            return Verdict(goal.text, m.stage, m.claims, None, "MISS", "no query answered")
         if m.status in MEASURED:
             return Verdict(goal.text, m.stage, m.claims, None, "PASS", m.status)
         dependency = m.status == "skipped" and "did not succeed" in m.note
