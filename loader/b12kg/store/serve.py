@@ -78,9 +78,8 @@ def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bo
         returncode = process.wait()
         errors.seek(0)
         stderr = errors.read()
-    done = subprocess.CompletedProcess(process.args, returncode, "", stderr)
-    if done.returncode != 0:
-        raise StoreError(f"oxigraph could not load the release from {graphs_dir}: {done.stderr.strip()[-500:]}",
+    if returncode != 0:
+        raise StoreError(f"oxigraph could not load the release from {graphs_dir}: {stderr.strip()[-500:]}",
                          fix="check the files parse (`b12kg validate`) and the location is writable")
 
 
