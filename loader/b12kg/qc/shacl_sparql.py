@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import pyoxigraph
     import rdflib
 
-__all__ = ["CompiledCheck", "compile_shapes", "run_compiled", "SUPPORTED_COMPONENTS"]
+__all__ = ["CompiledCheck", "compile_shapes", "run_compiled", "SUPPORTED_COMPONENTS", "SMALL_FOCUS"]
 
 SH = "http://www.w3.org/ns/shacl#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -53,6 +53,11 @@ class CompiledCheck:
     # (xsd:int, xsd:nonNegativeInteger, ...) as xsd:integer (measured with pyoxigraph 0.5.13), so the query only
     # gives the focus nodes and the (path, datatype) pair is checked while the file streams past.
     datatype: str | None = None
+    # The pieces run_compiled recombines: the shape's PREFIX lines and target pattern (as in `query`), and for a plain
+    # sh:minCount / sh:maxCount its (path, "<" or ">", limit), so that one grouped query per shape answers them all.
+    head: str = ""
+    target: str = ""
+    count: tuple[str, str, int] | None = None
 
 
 def _n3(term: rdflib.term.Node) -> str:
@@ -175,21 +180,22 @@ def _property_checks(shapes: rdflib.Graph, shape: str, prop: rdflib.term.Node, h
 
     def check(component: str, where: str, default: str) -> CompiledCheck:
         return CompiledCheck(shape, str(path), _component(component), str(message) if message else default,
-                             f"{head}\nSELECT DISTINCT ?this WHERE {{ {target} {where} }}")
+                             f"{head}\nSELECT DISTINCT ?this WHERE {{ {target} {where} }}", head=head, target=target)
 
-    def grouped(component: str, pattern: str, having: str, default: str) -> CompiledCheck:
+    def grouped(component: str, pattern: str, having: str, default: str,
+                count: tuple[str, str, int] | None = None) -> CompiledCheck:
         return CompiledCheck(shape, str(path), _component(component), str(message) if message else default,
                              f"{head}\nSELECT ?this WHERE {{ {target} OPTIONAL {{ {pattern} }} }} "
-                             f"GROUP BY ?this HAVING ({having})")
+                             f"GROUP BY ?this HAVING ({having})", head=head, target=target, count=count)
 
     for key, values in keys.items():
         for value in values:
             if key == "minCount":
                 yield grouped(key, f"?this {p} ?v", f"COUNT(DISTINCT ?v) < {int(str(value))}",
-                              f"fewer than {int(str(value))} values of {path}")
+                              f"fewer than {int(str(value))} values of {path}", (p, "<", int(str(value))))
             elif key == "maxCount":
                 yield grouped(key, f"?this {p} ?v", f"COUNT(DISTINCT ?v) > {int(str(value))}",
-                              f"more than {int(str(value))} values of {path}")
+                              f"more than {int(str(value))} values of {path}", (p, ">", int(str(value))))
             elif key == "uniqueLang":
                 if str(value) == "true":
                     yield check(key, f"?this {p} ?a, ?b . FILTER(!sameTerm(?a, ?b) && LANG(?a) != \"\" "
@@ -220,7 +226,8 @@ def _property_checks(shapes: rdflib.Graph, shape: str, prop: rdflib.term.Node, h
             elif key == "datatype":
                 yield CompiledCheck(shape, str(path), _component(key),
                                     str(message) if message else f"a value of {path} is not a well-formed {value}",
-                                    f"{head}\nSELECT DISTINCT ?this WHERE {{ {target} }}", str(value))
+                                    f"{head}\nSELECT DISTINCT ?this WHERE {{ {target} }}", str(value),
+                                    head=head, target=target)
             elif key not in _NOT_CONSTRAINTS:
                 condition = _value_filter(shapes, key, value, "?v")
                 if condition is None:
@@ -254,7 +261,7 @@ def compile_shapes(shapes_file: Path) -> list[CompiledCheck]:
             prefixes = "\n".join(filter(None, [head, _prefixes(shapes, constraint)]))
             checks.append(CompiledCheck(name, None, SH + "SPARQLConstraintComponent", str(message or ""),
                                         f"{prefixes}\nSELECT DISTINCT ?this WHERE {{ {target} "
-                                        f"{_select_body(str(select))} }}"))
+                                        f"{_select_body(str(select))} }}", head=head, target=target))
         node_level = {str(k)[len(SH):] for k in shapes.predicates(shape) if str(k).startswith(SH)} \
             - _NOT_CONSTRAINTS - {"sparql"}
         if node_level - {"closed", "ignoredProperties", "deactivated"}:
@@ -302,15 +309,126 @@ def _badly_typed(data_file: Path, pairs: set[tuple[str, str]]) -> dict[tuple[str
     return bad
 
 
-def run_compiled(store: pyoxigraph.Store, data_file: Path, checks: list[CompiledCheck],
-                 found: Callable[[CompiledCheck, str], None]) -> None:
-    """Run each compiled check on the store (loaded from data_file) and call found(check, focus) per violation."""
-    typed = {(str(c.path), c.datatype) for c in checks if c.datatype is not None}
-    bad = _badly_typed(data_file, typed) if typed else {}
+SMALL_FOCUS = 5_000  # focus nodes a target may have to be written into the queries as VALUES (TermLabelShape: ~200)
+
+
+def _focus_values(store: pyoxigraph.Store, head: str, target: str) -> str | None:
+    """The target's focus nodes as a VALUES block, evaluated once, when there are few and none is a blank node.
+
+    Each constraint of a shape repeats the target pattern; a target that scans every rdf:type triple to find a few
+    hundred terms (the SPARQL target of TermLabelShape) then costs as much as the whole check, once per check.
+    """
+    from pyoxigraph import BlankNode
+
+    rows = store.query(_dedupe_prefixes(f"{head}\nSELECT DISTINCT ?this WHERE {{ {target} }} LIMIT {SMALL_FOCUS + 1}"))
+    nodes = [row["this"] for row in rows]  # type: ignore[union-attr]
+    if len(nodes) > SMALL_FOCUS or any(isinstance(node, BlankNode) for node in nodes):
+        return None
+    return "{ VALUES ?this { " + " ".join(sorted(str(node) for node in nodes)) + " } }"
+
+
+def _counted(head: str, target: str, checks: list[CompiledCheck]) -> str:
+    """One grouped query for every plain sh:minCount and sh:maxCount of a shape: (?this, ?p) pairs that violate one.
+
+    The same condition per path as each check's own query (SHACL §4.2.1-2: the number of distinct value nodes),
+    evaluated in one pass over the shape's focus nodes instead of one pass per constraint.
+    """
+    paths = sorted({check.count[0] for check in checks if check.count is not None})
+    having = " || ".join(f"(sameTerm(?p, {path}) && COUNT(DISTINCT ?v) {op} {limit})"
+                         for path, op, limit in sorted({c.count for c in checks if c.count is not None}))
+    return _dedupe_prefixes(f"{head}\nSELECT ?this ?p (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {target} "
+                            f"VALUES ?p {{ {' '.join(paths)} }} OPTIONAL {{ ?this ?p ?v }} }} "
+                            f"GROUP BY ?this ?p HAVING ({having})")
+
+
+def _run_group(store: pyoxigraph.Store, group: list[CompiledCheck],
+               bad: dict[tuple[str, str], set[str]]) -> list[tuple[int, str]]:
+    """The violations of one shape's checks (all with the same target), as (index in group, focus) pairs.
+
+    The target is evaluated once (written in as VALUES when small) and the plain min/max counts are answered by one
+    grouped query; every other check runs its own query. A datatype check runs only when `bad` lists a badly typed
+    value along its path (no focus node can violate it otherwise: saves listing them all).
+    """
+    head, target = group[0].head, group[0].target
+    focus = _focus_values(store, head, target) if target else None
+    found: list[tuple[int, str]] = []
+    by_path: dict[str, list[int]] = {}
+    for index, check in enumerate(group):
+        if check.count is not None:
+            by_path.setdefault(check.count[0], []).append(index)
+    if by_path:
+        counted = [check for check in group if check.count is not None]
+        for row in store.query(_counted(head, focus or target, counted)):  # type: ignore[union-attr]
+            number = int(row["n"].value)
+            for index in by_path[str(row["p"])]:
+                _, op, limit = group[index].count  # type: ignore[misc]
+                if (number < limit) if op == "<" else (number > limit):
+                    found.append((index, str(row["this"].value)))
+    for index, check in enumerate(group):
+        if check.count is not None:
+            continue
+        wrong = bad.get((str(check.path), check.datatype), set()) if check.datatype is not None else None
+        if wrong is not None and not wrong:
+            continue
+        query = check.query.replace(target, focus, 1) if focus and target else check.query
+        for row in store.query(_dedupe_prefixes(query)):  # type: ignore[union-attr]
+            value = str(row["this"].value)
+            if wrong is None or value in wrong:
+                found.append((index, value))
+    return found
+
+
+_OPENED: dict[str, pyoxigraph.Store] = {}  # in a worker process: the read-only store it opened, by location
+
+
+def _run_group_at(location: str, group: list[CompiledCheck],
+                  bad: dict[tuple[str, str], set[str]]) -> list[tuple[int, str]]:
+    """_run_group in a worker process, on the on-disk store opened read-only once per process."""
+    from pyoxigraph import Store
+
+    if location not in _OPENED:
+        _OPENED[location] = Store.read_only(location)
+    return _run_group(_OPENED[location], group, bad)
+
+
+def _by_shape(checks: list[CompiledCheck]) -> list[list[CompiledCheck]]:
+    """The checks grouped by their shape's target, the groups with most checks first (the longest to run)."""
+    shapes: dict[tuple[str, str], list[CompiledCheck]] = {}
     for check in checks:
-        if check.datatype is not None and not bad[(str(check.path), check.datatype)]:
-            continue  # no badly typed value along the path: no focus node can violate it (saves listing them all)
-        for row in store.query(_dedupe_prefixes(check.query)):  # type: ignore[union-attr]
-            focus = str(row["this"].value)
-            if check.datatype is None or focus in bad[(str(check.path), check.datatype)]:
-                found(check, focus)
+        shapes.setdefault((check.head, check.target), []).append(check)
+    return sorted(shapes.values(), key=len, reverse=True)
+
+
+def run_compiled(store: pyoxigraph.Store | None, data_file: Path, checks: list[CompiledCheck],
+                 found: Callable[[CompiledCheck, str], None], *, location: Path | None = None,
+                 workers: int = 1) -> None:
+    """Run the compiled checks on the store (loaded from data_file) and call found(check, focus) per violation.
+
+    With workers > 1 and the location of an on-disk store (closed by the caller: no process may write it
+    meanwhile), the shapes are checked in that many worker processes, each with the store opened read-only, and the
+    data file is scanned for badly typed values at the same time; the violations are the same as in one process.
+    """
+    typed = {(str(c.path), c.datatype) for c in checks if c.datatype is not None}
+    groups = _by_shape(checks)
+    if workers <= 1 or location is None:
+        if store is None:
+            raise ValueError("run_compiled needs a store, or a location and workers > 1")
+        bad = _badly_typed(data_file, typed) if typed else {}
+        for group in groups:
+            for index, focus in _run_group(store, group, bad):
+                found(group[index], focus)
+        return
+    from b12kg.build.parts import worker_pool
+
+    untyped = [[check for check in group if check.datatype is None] for group in groups]
+    with worker_pool(workers) as pool:
+        scan = pool.apply_async(_badly_typed, (data_file, typed)) if typed else None
+        runs = [(group, pool.apply_async(_run_group_at, (str(location), group, {}))) for group in untyped if group]
+        bad = scan.get() if scan is not None else {}
+        typed_groups = [[check for check in group if check.datatype is not None
+                         and bad.get((str(check.path), check.datatype))] for group in groups]
+        runs += [(group, pool.apply_async(_run_group_at, (str(location), group, bad)))
+                 for group in typed_groups if group]
+        for group, run in runs:
+            for index, focus in run.get():
+                found(group[index], focus)

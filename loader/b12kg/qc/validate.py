@@ -116,7 +116,7 @@ class ShaclViolation:
 
 
 def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str = "sparql",
-              on_disk: bool | None = None) -> list[ShaclViolation]:
+              on_disk: bool | None = None, workers: int | None = None) -> list[ShaclViolation]:
     """Validate a graph file (N-Triples or Turtle; the release carries its ontology) against the SHACL shapes.
 
     engine "sparql" (the default) compiles the shapes to SPARQL queries run over pyoxigraph
@@ -126,6 +126,9 @@ def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str =
     on_disk (sparql engine): load the graph into an on-disk pyoxigraph store in a scratch folder beside the file,
     removed afterwards, instead of one in memory [default: on disk when the file is larger than ON_DISK_ABOVE].
     The violations are the same either way; only where the store's indexes live differs.
+
+    workers (sparql engine, on disk): processes that run the shapes' queries on the store opened read-only
+    [default: the CPUs, at most 8]; the violations are the same with any number.
     """
     from b12kg.paths import ONTOLOGY_DIR
 
@@ -136,10 +139,12 @@ def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str =
         raise ValueError(f"unknown SHACL engine {engine!r}; one of {SHACL_ENGINES}")
     from pyoxigraph import RdfFormat, Store
 
+    from b12kg.build.parts import default_workers
     from b12kg.qc.scratch import scratch_folder
     from b12kg.qc.shacl_sparql import CompiledCheck, compile_shapes, run_compiled
 
     checks = compile_shapes(shapes)
+    processes = default_workers() if workers is None else workers
     violations: set[ShaclViolation] = set()
 
     def found(check: CompiledCheck, focus: str) -> None:
@@ -160,8 +165,12 @@ def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str =
                 _bulk_load_in_chunks(store, data_file)
             else:
                 store.bulk_load(path=str(data_file), format=fmt)
-            run_compiled(store, data_file, checks, found)
-            del store  # closes the database before its folder is removed
+            if processes > 1:
+                del store  # closed: the worker processes open it read-only
+                run_compiled(None, data_file, checks, found, location=folder, workers=processes)
+            else:
+                run_compiled(store, data_file, checks, found)
+                del store  # closes the database before its folder is removed
     return sorted(violations, key=lambda v: (v.shape, v.focus, v.path or "", v.component))
 
 
