@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from b12kg import __version__
-from b12kg.build.manifest import MANIFEST_FILE, read_manifest, same_record
+from b12kg.build.manifest import MANIFEST_FILE, read_manifest, same_record, sha256_of
 from b12kg.build.pipeline import build
 from b12kg.cli import main
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR
@@ -106,3 +106,26 @@ def test_no_record_and_a_left_over_output_are_stale(copy: Path) -> None:
 def test_the_committed_record_is_up_to_date(built: Path) -> None:
     assert same_record(built / "graphs" / MANIFEST_FILE, GRAPHS_DIR / MANIFEST_FILE), \
         "graphs/b12kg.build.json is stale — run `b12kg build`"
+
+
+def test_hermit_and_the_data_checks_run_beside_shacl_and_still_fail_the_run(copy: Path) -> None:
+    """A hand edit the record was made to accept (its hash rewritten): a term typed as both a manifestation and a
+    medical condition (disjoint in the ontology). No shape targets those classes, so SHACL passes; the data checks,
+    run in a second process while SHACL runs, find it and exit 3."""
+    graph, path = copy / "graphs" / "b12kg.nt", copy / "graphs" / MANIFEST_FILE
+    term = "http://purl.obolibrary.org/obo/HP_0004305"  # involuntary movements: a b12o:Manifestation in the graph
+    manifestation = f"<{term}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> " \
+                    "<https://w3id.org/b12kg/ontology#Manifestation> ."
+    assert manifestation in graph.read_text(encoding="utf-8").splitlines()
+    with graph.open("a", encoding="utf-8") as handle:
+        handle.write(f"<{term}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+                     "<https://w3id.org/b12kg/ontology#MedicalCondition> .\n")
+    record = json.loads(path.read_text(encoding="utf-8"))
+    record["outputs"]["b12kg.nt"] = sha256_of(graph)
+    path.write_text(json.dumps(record), encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", "--staleness", "recorded", "--graphs", str(copy / "graphs"),
+                                       "--curated", str(copy / "curated")])
+    assert result.exit_code == 3, result.output
+    assert "SHACL: the release conforms" in result.output
+    assert "problem(s) that make ontology + data inconsistent" in result.output
+    assert term in result.output

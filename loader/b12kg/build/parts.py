@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import fcntl
 import heapq
@@ -11,7 +10,6 @@ import multiprocessing.pool
 import os
 import secrets
 import shutil
-import signal
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +27,7 @@ from b12kg.rdf.document import document_quads
 from b12kg.rdf.hpo import hpo_release
 from b12kg.rdf.imports import used_curies
 from b12kg.vocab import Curie
+from b12kg.workers import die_with_parent
 
 __all__ = ["worker_pool", "DocumentPart", "document_part", "document_parts", "default_workers", "merge_lines",
            "reduce_runs", "coverage_rows", "check_claim_ids", "scratch_folder", "MAX_WORKERS", "FAN_IN"]
@@ -47,23 +46,9 @@ def default_workers() -> int:
     return max(1, min(cpus, MAX_WORKERS))
 
 
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h: a signal the kernel sends this process when its parent dies
-
-
-def _die_with_parent(parent: int) -> None:
-    """In a worker: be killed when the build that forked it dies, so that a killed build (SIGKILL) leaves no
-    process holding its staging locks or writing its files (Linux prctl(2); elsewhere nothing is done)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:  # it died before the line above
-        os._exit(1)
-
-
 def worker_pool(processes: int) -> multiprocessing.pool.Pool:
     """A pool of forked worker processes that die with this one (they inherit what it loaded, such as HPO)."""
-    return multiprocessing.get_context("fork").Pool(processes=processes, initializer=_die_with_parent,
+    return multiprocessing.get_context("fork").Pool(processes=processes, initializer=die_with_parent,
                                                     initargs=(os.getpid(),))
 
 

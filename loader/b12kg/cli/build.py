@@ -18,7 +18,11 @@ from b12kg.errors import B12kgError
 from b12kg.paths import CURATED_DIR, GRAPHS_DIR, ONTOLOGY_DIR, in_checkout
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from concurrent.futures import Future
+
     from b12kg.qc.hermit import HermitReport
+    from b12kg.qc.reason import Consistency
 
 __all__ = ["build", "export_cmd", "reason", "validate", "stats", "release_cmd", "run_all", "EXAMPLES"]
 
@@ -196,21 +200,27 @@ def validate(*, graphs_dir: Path, curated_dir: Path, exports_dir: Path | None, s
         from b12kg.qc.validate import run_shacl
         from b12kg.vocab import compact
 
-        progress(f"SHACL shapes (ontology/shapes.ttl) with {shacl_engine}")
-        started = time.monotonic()
-        violations = run_shacl(graphs_dir / "b12kg.nt", engine=shacl_engine)
-        if violations:
-            click.secho(f"SHACL: {len(violations)} violation(s)", fg="red", err=True)
-            for v in violations[:50]:
-                shape = v.shape.rsplit("#", 1)[-1]
-                where = compact(v.focus) or v.focus
-                along = f" {compact(v.path) or v.path}" if v.path else ""
-                click.echo(f"  {shape}: {where}{along}: {v.message}", err=True)
-            sys.exit(3)
-        click.echo(f"SHACL: the release conforms to every shape ({shacl_engine}, {time.monotonic() - started:.1f} s)")
-        if no_reasoner:
-            return
-        _check_consistency(graphs_dir / "b12kg.nt")
+        with contextlib.ExitStack() as stack:
+            beside = None if no_reasoner else stack.enter_context(_consistency_beside(graphs_dir / "b12kg.nt"))
+            progress(f"SHACL shapes (ontology/shapes.ttl) with {shacl_engine}"
+                     + ("" if beside is None else "; HermiT and the data checks run beside it, in a second process"))
+            started = time.monotonic()
+            violations = run_shacl(graphs_dir / "b12kg.nt", engine=shacl_engine)
+            if violations:
+                click.secho(f"SHACL: {len(violations)} violation(s)", fg="red", err=True)
+                for v in violations[:50]:
+                    shape = v.shape.rsplit("#", 1)[-1]
+                    where = compact(v.focus) or v.focus
+                    along = f" {compact(v.path) or v.path}" if v.path else ""
+                    click.echo(f"  {shape}: {where}{along}: {v.message}", err=True)
+                sys.exit(3)
+            click.echo(f"SHACL: the release conforms to every shape ({shacl_engine}, "
+                       f"{time.monotonic() - started:.1f} s)")
+            if beside is None:
+                return
+            if not beside.done():
+                progress("waiting for HermiT and the data checks")
+            _report_consistency(beside.result())
         if not hermit_full:
             return
         for label, path in (("ontology", ONTOLOGY_DIR / "b12kg.owl"), ("ontology + data", graphs_dir / "b12kg.nt")):
@@ -232,16 +242,34 @@ def _targets(curated_dir: Path, graphs_dir: Path) -> str:
     return curated + ("" if graphs_dir == GRAPHS_DIR else f" --out {graphs_dir}")
 
 
-def _check_consistency(graph: Path) -> None:
-    """HermiT on the graph's ontology and imports, and the data-level checks (b12kg.qc.reason.consistency)."""
-    from b12kg.cli.progress import progress_bars
+@contextlib.contextmanager
+def _consistency_beside(graph: Path) -> Iterator[Future[Consistency]]:
+    """HermiT on the graph's ontology and imports and the data checks (b12kg.qc.reason.consistency), in a forked
+    process while this one runs SHACL: they share no state, and each keeps a core busy on a large graph. The
+    process is stopped if SHACL fails first; if it dies, its result raises a B12kgError."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from b12kg.workers import process_executor
+
+    with process_executor(1) as pool:
+        future = pool.submit(_consistency_quietly, graph)
+        try:
+            yield future
+        except BrokenProcessPool as exc:
+            raise B12kgError("the process running HermiT and the data checks died (killed, or out of memory)",
+                             fix="run `b12kg validate` again; `--no-reasoner` skips HermiT") from exc
+
+
+def _consistency_quietly(graph: Path) -> Consistency:
     from b12kg.qc.reason import consistency
 
-    progress(f"HermiT on the ontology and imports in {graph.name}, then data checks")
     buffer = io.StringIO()
-    with progress_bars() as bars:  # made first: the bars write to the real stderr, not to the buffer
-        with contextlib.redirect_stderr(buffer):  # owlready2 warns about punned relations; HermiT still sees them
-            report = consistency(graph, meter=bars)
+    with contextlib.redirect_stderr(buffer):  # owlready2 warns about punned relations; HermiT still sees them
+        return consistency(graph)
+
+
+def _report_consistency(report: Consistency) -> None:
+    """Print HermiT's and the data checks' verdict; exit 3 on an inconsistency."""
     if not report.consistent or report.unsatisfiable:
         detail = "inconsistent" if not report.consistent else f"unsatisfiable: {', '.join(report.unsatisfiable)}"
         click.secho(f"HermiT on the ontology and imports: {detail}", fg="red", err=True)

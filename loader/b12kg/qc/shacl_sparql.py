@@ -418,17 +418,23 @@ def run_compiled(store: pyoxigraph.Store | None, data_file: Path, checks: list[C
             for index, focus in _run_group(store, group, bad):
                 found(group[index], focus)
         return
-    from b12kg.build.parts import worker_pool
+    from concurrent.futures.process import BrokenProcessPool
+
+    from b12kg.workers import process_executor
 
     untyped = [[check for check in group if check.datatype is None] for group in groups]
-    with worker_pool(workers) as pool:
-        scan = pool.apply_async(_badly_typed, (data_file, typed)) if typed else None
-        runs = [(group, pool.apply_async(_run_group_at, (str(location), group, {}))) for group in untyped if group]
-        bad = scan.get() if scan is not None else {}
-        typed_groups = [[check for check in group if check.datatype is not None
-                         and bad.get((str(check.path), check.datatype))] for group in groups]
-        runs += [(group, pool.apply_async(_run_group_at, (str(location), group, bad)))
-                 for group in typed_groups if group]
-        for group, run in runs:
-            for index, focus in run.get():
-                found(group[index], focus)
+    try:
+        with process_executor(workers) as pool:
+            scan = pool.submit(_badly_typed, data_file, typed) if typed else None
+            runs = [(group, pool.submit(_run_group_at, str(location), group, {})) for group in untyped if group]
+            bad = scan.result() if scan is not None else {}
+            typed_groups = [[check for check in group if check.datatype is not None
+                             and bad.get((str(check.path), check.datatype))] for group in groups]
+            runs += [(group, pool.submit(_run_group_at, str(location), group, bad))
+                     for group in typed_groups if group]
+            for group, run in runs:
+                for index, focus in run.result():
+                    found(group[index], focus)
+    except BrokenProcessPool as exc:
+        raise B12kgError("SHACL: a worker process running the shapes' queries died (killed, or out of memory)",
+                         fix="run `b12kg validate` again; if memory is short, close other programs") from exc
