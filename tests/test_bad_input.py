@@ -223,6 +223,10 @@ BUILD_CASES = [
     Case("impossible-date-value", "author: unidentified", "author: 2026-13-45", "reads as a date"),
     Case("integer-beyond-python-limit", "year: 1997", "year: 1" + "0" * 5000, "cannot read the value"),
     Case("nesting-too-deep", "author: unidentified", "author: " + "[" * 40 + "x" + "]" * 40, "nests more than"),
+    Case("second-yaml-document", "author: unidentified", "author: unidentified\n---\nauthor: x",
+         "more than one YAML document"),
+    Case("list-as-mapping-key", "author: unidentified", "author: unidentified\n? [a, b]\n: c",
+         "mapping key ['a', 'b'] is not a string"),
     Case("non-claims-not-a-list", 'non_claims:\n  - quote: ">فيديو اليوم"\n    reason: page artefact ("video of the '
          'day"), left by scraping the web page; not content (sources.md)\n', "non_claims: 5\n",
          "'non_claims' must be a list"),

@@ -67,78 +67,126 @@ def load_yaml(path: Path) -> tuple[Any, list[Invisible]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CurationError(f"cannot read the claims file: {exc}", fix="check the path and that it is UTF-8",
                             file=path) from exc
+    invisible: list[Invisible] = []
     try:
-        _check_events(text, path)
-        node = yaml.compose(text, Loader=_LOADER)
+        data = _load(text, path, invisible)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise CurationError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}",
                             fix="correct the YAML syntax at that line (indentation, quotes, colons)",
                             file=path, line=line) from exc
-    if node is None:
+    if data is _NOTHING:
         raise CurationError("the claims file is empty", fix="start from an existing claims file", file=path)
-    invisible: list[Invisible] = []
-    return _construct(node, path, invisible), invisible
+    return data, invisible
 
 
-def _check_events(text: str, path: Path) -> None:
-    """Refuse anchors, aliases, explicit tags and deep nesting before anything is built from the file.
+_NOTHING = object()  # a stream with no document in it
+_RESOLVER = yaml.resolver.Resolver()  # the tags plain scalars resolve to (YAML 1.1, as PyYAML's safe loader does)
 
-    An alias repeats a node: nine levels of nine aliases expand to 9**9 values (the "billion laughs"), and an
-    alias inside its own anchor is a cycle. Plain values need neither.
+
+class _Open:
+    """A mapping or sequence being filled while the events stream past, and its mapping's pending key."""
+
+    __slots__ = ("value", "key", "key_line")
+
+    def __init__(self, value: YamlMap | list[Any]) -> None:
+        self.value: YamlMap | list[Any] = value
+        self.key: str | None = None
+        self.key_line = 0
+
+
+def _load(text: str, path: Path, invisible: list[Invisible]) -> Any:
+    """The file's one document built from the parser's events in one pass (no node tree is composed first).
+
+    Anchors, aliases, explicit tags other than the plain value ones and nesting deeper than MAX_DEPTH are refused
+    at the event that has them, before anything is built from it: an alias repeats a node (nine levels of nine
+    aliases expand to 9**9 values, the "billion laughs"; an alias inside its own anchor is a cycle), and plain
+    values need none of them. Built with a stack, not recursion.
     """
-    depth = 0
+    stack: list[_Open] = []
+    result: Any = _NOTHING
+    documents = 0
     for event in yaml.parse(text, Loader=_LOADER):
         line = event.start_mark.line + 1 if event.start_mark else 1
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise CurationError("more than one YAML document in the file (a second '---')",
+                                    fix="keep one document per claims file", file=path, line=line)
+            continue
         if isinstance(event, yaml.AliasEvent):
             raise CurationError(f"YAML alias *{event.anchor}", fix=_NO_ALIAS, file=path, line=line)
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise CurationError(f"YAML anchor &{anchor}", fix=_NO_ALIAS, file=path, line=line)
-        tag = getattr(event, "tag", None)
-        if tag is not None and tag not in _VALUE_TAGS:
-            raise CurationError(f"YAML tag {tag!r} is not allowed in curated files",
-                                fix="remove the tag: write plain text, numbers, lists and mappings", file=path,
-                                line=line)
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise CurationError(f"the YAML nests more than {MAX_DEPTH} levels deep",
-                                    fix="flatten the structure as in the existing claims file", file=path, line=line)
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            depth -= 1
+        if not isinstance(event, yaml.NodeEvent):
+            if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                done = stack.pop()
+                if isinstance(done.value, YamlMap):
+                    done.value.end_line = event.end_mark.line + 1 if event.end_mark else line
+                value: Any = done.value
+            else:
+                continue  # stream and document start and end
+        else:
+            if event.anchor is not None:
+                raise CurationError(f"YAML anchor &{event.anchor}", fix=_NO_ALIAS, file=path, line=line)
+            tag = getattr(event, "tag", None)
+            if tag is not None and tag != "!" and tag not in _VALUE_TAGS:
+                raise CurationError(f"YAML tag {tag!r} is not allowed in curated files",
+                                    fix="remove the tag: write plain text, numbers, lists and mappings", file=path,
+                                    line=line)
+            if isinstance(event, yaml.ScalarEvent):
+                value = _scalar(event, path, line, invisible)
+            else:
+                if len(stack) >= MAX_DEPTH:
+                    raise CurationError(f"the YAML nests more than {MAX_DEPTH} levels deep",
+                                        fix="flatten the structure as in the existing claims file", file=path,
+                                        line=line)
+                if isinstance(event, yaml.MappingStartEvent):
+                    mapping = YamlMap()
+                    mapping.line, mapping.key_lines = line, {}
+                    stack.append(_Open(mapping))
+                else:
+                    stack.append(_Open([]))
+                continue
+        if not stack:
+            result = value
+            continue
+        top = stack[-1]
+        if isinstance(top.value, list):
+            top.value.append(value)
+        elif top.key is None:
+            if not isinstance(value, str):
+                raise CurationError(f"mapping key {value!r} is not a string", fix="quote the key",
+                                    file=path, line=line)
+            if value in top.value:
+                raise CurationError(f"duplicate key {value!r}", fix="remove or rename one of them",
+                                    file=path, line=line)
+            top.key, top.key_line = value, line
+        else:
+            top.value[top.key] = value
+            top.value.key_lines[top.key] = top.key_line
+            top.key = None
+    return result
 
 
-def _construct(node: yaml.Node, path: Path, invisible: list[Invisible]) -> Any:
-    line = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        result = YamlMap()
-        result.line = line
-        result.end_line = node.end_mark.line + 1
-        result.key_lines = {}
-        for key_node, value_node in node.value:
-            key = _construct(key_node, path, invisible)
-            if not isinstance(key, str):
-                raise CurationError(f"mapping key {key!r} is not a string", fix="quote the key",
-                                    file=path, line=key_node.start_mark.line + 1)
-            if key in result:
-                raise CurationError(f"duplicate key {key!r}", fix="remove or rename one of them",
-                                    file=path, line=key_node.start_mark.line + 1)
-            result[key] = _construct(value_node, path, invisible)
-            result.key_lines[key] = key_node.start_mark.line + 1
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [_construct(item, path, invisible) for item in node.value]
-    if node.tag not in _VALUE_TAGS:
-        what = "a date" if node.tag == _TAG + "timestamp" else f"a value tagged {node.tag!r}"
-        raise CurationError(f"{node.value!r} reads as {what}, which curated files do not use",
+def _scalar(event: yaml.ScalarEvent, path: Path, line: int, invisible: list[Invisible]) -> Any:
+    """A scalar's Python value, by the tag it has or resolves to; only plain values' tags are accepted."""
+    tag = event.tag
+    if tag is None or tag == "!":
+        tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+    if tag not in _VALUE_TAGS:
+        what = "a date" if tag == _TAG + "timestamp" else f"a value tagged {tag!r}"
+        raise CurationError(f"{event.value!r} reads as {what}, which curated files do not use",
                             fix="quote it to make it text, or write a plain number", file=path, line=line)
-    try:
-        value = _SCALARS.yaml_constructors[node.tag](_SCALARS, node)
-    except (ValueError, TypeError, yaml.YAMLError) as exc:  # e.g. an integer beyond Python's 4300-digit limit
-        raise CurationError(f"cannot read the value {node.value[:40]!r}: {exc}",
-                            fix="write a plain number or quote the text", file=path, line=line) from exc
+    if tag == _TAG + "str":
+        value: Any = event.value
+    else:
+        try:
+            node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark,  # type: ignore[arg-type]
+                                   event.style)
+            value = _SCALARS.yaml_constructors[tag](_SCALARS, node)
+        except (ValueError, TypeError, yaml.YAMLError) as exc:  # e.g. an integer beyond Python's 4300-digit limit
+            raise CurationError(f"cannot read the value {event.value[:40]!r}: {exc}",
+                                fix="write a plain number or quote the text", file=path, line=line) from exc
     if isinstance(value, str):
         for char in sorted(set(INVISIBLE.findall(value))):
             invisible.append(Invisible(line, char))
