@@ -123,12 +123,18 @@ class _Handler(BaseHTTPRequestHandler):
         assert pool is not None
         worker = pool.acquire(wait=self.server.timeout_s)
         if worker is None:
-            self._reply(503, f"all {pool.size} Oxigraph workers of this endpoint are busy; try again", close=True)
+            outage = pool.outage()
+            if outage is not None:
+                self._reply(503, f"{outage.reason}; try again in {outage.retry_after} s", close=True,
+                            retry_after=outage.retry_after)
+            else:
+                self._reply(503, f"all {pool.size} Oxigraph workers of this endpoint are busy; try again",
+                            close=True, retry_after=1)
             return
         clean = False
         lease = worker.lease(self.server.timeout_s)
         try:
-            clean = self._relay(worker, body, expired=lease.expired)
+            clean = self._relay(worker, body, expired=lease.expired, closed=lambda: pool.closed)
         finally:
             lease.end()
             pool.release(worker, healthy=clean and not lease.expired())
@@ -155,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return body
 
-    def _relay(self, worker: Worker, body: bytes, *, expired: Callable[[], bool]) -> bool:
+    def _relay(self, worker: Worker, body: bytes, *, expired: Callable[[], bool], closed: Callable[[], bool]) -> bool:
         """Send the request to the worker and stream its answer back; True if both sides finished cleanly."""
         connection = worker.connect()
         try:
@@ -170,17 +176,32 @@ class _Handler(BaseHTTPRequestHandler):
             connection.endheaders(body or None)
             response = connection.getresponse()
         except (OSError, http.client.HTTPException):
-            if expired():
-                self._reply(504, f"the query ran longer than this endpoint's timeout ({self.server.timeout_s:g} s) "
-                                 "and was stopped; simplify it, or restart `b12kg serve` with a larger --timeout",
-                            close=True)
-            else:
-                self._reply(502, "the Oxigraph worker behind this endpoint did not answer; try again", close=True)
+            self._failed(worker, expired=expired(), closed=closed())
             return False
         try:
             return self._stream(response)
         finally:
             worker.disconnect()
+
+    def _failed(self, worker: Worker, *, expired: bool, closed: bool) -> None:
+        """Answer a request whose worker gave no answer, saying truthfully why: its deadline (the lease killed the
+        worker, 504), the endpoint stopping, the worker's death by another cause, or a live worker that hung up."""
+        if expired:
+            self._reply(504, f"the query ran longer than this endpoint's timeout ({self.server.timeout_s:g} s) "
+                             "and was stopped; simplify it, or restart `b12kg serve` with a larger --timeout",
+                        close=True)
+            return
+        if closed:
+            self._reply(503, "this endpoint is stopping", close=True)
+            return
+        status = worker.exit_status(wait=1.0)
+        if status is None:
+            self._reply(502, "the Oxigraph worker behind this endpoint closed the connection without answering; "
+                             "try again", close=True)
+            return
+        how = f"killed by signal {-status}" if status < 0 else f"with status {status}"
+        self._reply(502, f"the Oxigraph worker answering this query stopped ({how}) before answering, not because of "
+                         "this endpoint's timeout; it is being replaced; try again", close=True, retry_after=1)
 
     def _stream(self, response: http.client.HTTPResponse) -> bool:
         """Copy status, headers and body; a body cut short stays visibly incomplete (no final chunk, short length)."""
@@ -245,11 +266,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _reply(self, status: int, message: str | bytes, *, close: bool = False,
-               content_type: str = "text/plain; charset=utf-8") -> None:
+               content_type: str = "text/plain; charset=utf-8", retry_after: int | None = None) -> None:
         body = message if isinstance(message, bytes) else (message + "\n").encode("utf-8")
         try:
             self.send_response_only(status)
             self.send_header("Content-Type", content_type)
+            if retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))  # RFC 9110 §10.2.3: seconds
             self.send_header("Content-Length", str(len(body)))
             if close:
                 self.send_header("Connection", "close")
