@@ -131,7 +131,8 @@ def _start_message(errors: IO[bytes]) -> str:
     return " ".join(text.split())[-500:] or "(it wrote nothing)"
 
 
-def _spawn_worker(location: Path, timeout: float, wait_seconds: float) -> Worker:
+def _spawn_worker(location: Path, timeout: float, wait_seconds: float,
+                  stopping: Callable[[], bool] = lambda: False) -> Worker:
     """Start one worker on a port the kernel picks, and wait until that very process answers a query.
 
     The probe waits for its answer as long as the deadline allows: on a large location and a busy machine the first
@@ -145,7 +146,7 @@ def _spawn_worker(location: Path, timeout: float, wait_seconds: float) -> Worker
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
                                preexec_fn=die_with_parent())
     deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stopping():
         if process.poll() is not None:
             message = _start_message(errors)
             errors.close()
@@ -166,6 +167,8 @@ def _spawn_worker(location: Path, timeout: float, wait_seconds: float) -> Worker
     process.kill()
     process.wait()
     errors.close()
+    if stopping():
+        raise StoreError("the endpoint stopped while an Oxigraph worker was starting")
     raise StoreError(f"an Oxigraph worker on {location} did not answer within {wait_seconds:.0f} s",
                      fix="try again; a large database on a busy machine takes longer to open")
 
@@ -234,7 +237,7 @@ class Pool:
                 wait = self.replacement_wait(self._failures) if serving else self.wait_seconds
                 self._changed.release()
                 try:
-                    worker: Worker | None = _spawn_worker(self.location, self.timeout, wait)
+                    worker: Worker | None = _spawn_worker(self.location, self.timeout, wait, lambda: self._closed)
                     error: B12kgError | None = None
                 except B12kgError as exc:
                     worker, error = None, exc
@@ -247,10 +250,12 @@ class Pool:
                     self._workers.add(worker)
                     self._idle.put(worker)
                     if self._failures and serving:
-                        self.report(f"a replacement Oxigraph worker answers again, after {self._failures} failed "
-                                    f"start(s); {self._alive()} of {self.size} worker(s) running")
+                        self._report(f"a replacement Oxigraph worker answers again, after {self._failures} failed "
+                                     f"start(s); {self._alive()} of {self.size} worker(s) running")
                     self._failures = 0
                     continue
+                if self._closed:
+                    break
                 assert error is not None
                 self._failures += 1
                 if not serving:
@@ -263,14 +268,22 @@ class Pool:
                     continue
                 delay = min(_BACKOFF_CAP, 2.0 ** (self._failures - 1))
                 self._next_try = time.monotonic() + delay
-                self.report(f"a replacement Oxigraph worker failed to start (failure {self._failures} in a row): "
-                            f"{error.message}; {self._alive()} of {self.size} worker(s) running; "
-                            f"retrying in {delay:.0f} s")
+                self._report(f"a replacement Oxigraph worker failed to start (failure {self._failures} in a row): "
+                             f"{error.message}; {self._alive()} of {self.size} worker(s) running; "
+                             f"retrying in {delay:.0f} s")
                 while not self._closed and time.monotonic() < self._next_try:
                     self._changed.wait(self._next_try - time.monotonic())
             workers, self._workers = list(self._workers), set()
         for worker in workers:  # before this thread ends, which would SIGKILL them anyway
             worker.kill()
+
+    def _report(self, line: str) -> None:
+        """Report with the lock released: a stalled standard error must not stop the front acquiring workers."""
+        self._changed.release()
+        try:
+            self.report(line)
+        finally:
+            self._changed.acquire()
 
     def _alive(self) -> int:
         return sum(worker.alive() for worker in self._workers)
