@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import selectors
 import signal
@@ -177,6 +178,36 @@ def test_a_worker_killed_by_something_else_than_the_timeout_gets_a_502_that_says
         ((status, text, _),) = answer
         assert status == 502 and "killed by signal 9" in text and "not because of this endpoint's timeout" in text
         assert _get(endpoint.query_url, "ASK {}")[0] == 200  # replaced
+    finally:
+        endpoint.stop()
+
+
+@pytest.mark.store
+def test_a_query_stopped_by_the_workers_own_timeout_never_looks_answered(location: Path) -> None:
+    """Oxigraph's --timeout-s may stop a query before the front's deadline (seen at 10^6 claims): it then answers
+    500 "cancelled", or ends a 200's partial results with that text as if complete. The front's deadline is moved far
+    out here (a public attribute), so that only the worker's own timeout (1 s) can stop these queries."""
+    endpoint = start_endpoint(location, workers=1, timeout=1)
+    endpoint.front.timeout_s = 20
+    try:
+        (worker,) = [pid for pid in _children(os.getpid()) if _command(pid).startswith(b"serve-read-only")
+                     and str(location).encode() in _command(pid)]
+        status, text, _ = _get(endpoint.query_url, 'ASK { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) = CONCAT(STR(?f), "!")) }')
+        assert status == 504 and "was stopped" in text, (status, text)  # not Oxigraph's bare 500
+        counting = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        connection = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=30)
+        try:
+            connection.request("GET", f"/query?{urllib.parse.urlencode({'query': counting})}",
+                               headers={"Accept": "application/sparql-results+json"})
+            response = connection.getresponse()
+            assert response.status == 200  # sent before the query was stopped
+            with pytest.raises(http.client.IncompleteRead) as cut:  # no final chunk: visibly incomplete
+                response.read()
+            assert cut.value.partial.endswith(b"The SPARQL operation has been cancelled")
+        finally:
+            connection.close()
+        assert _get(endpoint.query_url, "ASK {}")[0] == 200
+        assert worker in _children(os.getpid())  # the worker stopped the queries itself: it was kept
     finally:
         endpoint.stop()
 
