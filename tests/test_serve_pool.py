@@ -20,6 +20,7 @@ import pytest
 
 from b12kg.errors import StoreError
 from b12kg.sparql.engines import INFERRED_FILE
+from b12kg.store.pool import Pool
 from b12kg.store.serve import load_location, open_front, start_endpoint
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -159,6 +160,13 @@ def test_serve_with_no_worker_left_answers_503_then_200_once_a_replacement_start
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
     assert code == 0, "".join(errors)
+
+
+def test_a_replacement_may_take_longer_to_start_than_the_start_up_and_longer_after_each_failure(
+        tmp_path: Path) -> None:
+    pool = Pool(tmp_path, size=1, timeout=5, wait_seconds=30)  # not started: no process
+    assert [pool.replacement_wait(failures) for failures in range(5)] == [120, 240, 480, 600, 600]
+    assert Pool(tmp_path, size=1, timeout=5, wait_seconds=300).replacement_wait(0) == 300  # a longer start-up wait
 
 
 # --- truthful answers when a worker dies ------------------------------------------------------------------------------
