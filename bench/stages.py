@@ -261,15 +261,18 @@ def _sum_p50(m: Measurement) -> Measurement:
 
 
 def serve_and_query(ctx: Context) -> Iterator[Measurement]:
-    """`b12kg serve` (seconds until it answers; its peak over its life), then the library's p50s against it."""
+    """`b12kg serve` (seconds until it answers; its peak over its life), then the library's p50s against it.
+    Its standard error goes to a file (a pipe nobody reads would fill up), quoted when a query did not answer."""
     port = servers.free_port()
     argv = _b12kg("serve", "--graphs", str(ctx.graphs), "--port", str(port), "--workers", "1",
                   "--timeout", str(int(min(ctx.query_timeout, 86400))))
+    errors = ctx.work / "serve.stderr"
     started = time.perf_counter()
-    process = subprocess.Popen(argv, env=ctx.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)
+    with errors.open("wb") as sink:
+        process = subprocess.Popen(argv, env=ctx.env(), stdout=subprocess.DEVNULL, stderr=sink,
+                                   start_new_session=True)
     serve = Measurement("serve (until it answers)", ctx.corpus.claims, quads=ctx.quads)
-    ready = _wait_ready(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process, started + ctx.timeout)
+    ready = _wait_ready(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process, started + ctx.timeout, errors)
     serve.seconds = time.perf_counter() - started
     if ready is not None:
         serve.status, serve.note = "failed", ready
@@ -279,16 +282,22 @@ def serve_and_query(ctx: Context) -> Iterator[Measurement]:
     query = _sum_p50(_measure(ctx, "query: Oxigraph server",
                               _query_probe(ctx, "query-endpoint", f"http://127.0.0.1:{port}/query")))
     serve.server_mib = server_peak_mib(process.pid)
+    running = process.poll() is None
     serve.peak_mib = _stop(process)
+    if query.status != "ok" or not running:
+        said = " | ".join(line.strip() for line in errors.read_text("utf-8", "replace").splitlines()
+                          if line.strip() and not line.startswith("  · "))  # all but its progress lines
+        query.note = "; ".join(filter(None, [query.note, "serve had exited before it was stopped" if not running
+                                             else "", f"serve's standard error: {said[-600:]}" if said else ""]))
     yield serve
     yield query
 
 
-def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float) -> str | None:
+def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float, errors: Path) -> str | None:
     """None once the URL answers; else why not (the process ended, or the deadline passed)."""
     while time.perf_counter() < deadline:
         if process.poll() is not None:
-            error = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+            error = errors.read_text("utf-8", "replace")
             return f"exited {process.returncode}: {error[-300:]}"
         try:
             with urllib.request.urlopen(url, timeout=5):

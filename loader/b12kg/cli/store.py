@@ -53,8 +53,9 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
     \b
     Safe to leave running: each query is stopped after --timeout seconds; requests from other web pages
     (Origin) or under other names (Host, DNS rebinding) are refused with 403, and so is SERVICE (federation)
-    unless --allow-service; if `serve` is killed, its Oxigraph processes die with it, and the next `serve`
-    removes the temporary folder it left.
+    unless --allow-service; a stopped Oxigraph process is replaced, and one that fails to start is retried (each
+    failure a line on standard error) while the others answer, 503 when none is left; if `serve` is killed, its
+    Oxigraph processes die with it, and the next `serve` removes the temporary folder it left.
     """
     import shutil
     import signal

@@ -22,6 +22,10 @@ __all__ = ["Front", "MAX_BODY", "MAX_CONNECTIONS"]
 MAX_BODY = 32 * 1024 * 1024  # bytes of a request body; SPARQL queries are far smaller (Oxigraph's own cap is 128 MB)
 MAX_CONNECTIONS = 64  # open client connections; more are answered 503 at once
 _CHUNK = 64 * 1024
+# What Oxigraph 0.5.13 writes when its own --timeout-s stops a query (measured with curl on `oxigraph
+# serve-read-only --timeout-s 2`: a 500 with exactly this body for an ASK, these bytes after the partial results of a
+# 200 for a streamed SELECT); see _Handler._stream
+_CANCELLED = b"The SPARQL operation has been cancelled"
 # RFC 9110 §7.6.1: connection-specific headers are not forwarded; the front frames each side's body itself.
 _HOP = frozenset({"connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te",
                   "trailer", "transfer-encoding", "upgrade", "content-length", "expect", "host"})
@@ -123,12 +127,18 @@ class _Handler(BaseHTTPRequestHandler):
         assert pool is not None
         worker = pool.acquire(wait=self.server.timeout_s)
         if worker is None:
-            self._reply(503, f"all {pool.size} Oxigraph workers of this endpoint are busy; try again", close=True)
+            outage = pool.outage()
+            if outage is not None:
+                self._reply(503, f"{outage.reason}; try again in {outage.retry_after} s", close=True,
+                            retry_after=outage.retry_after)
+            else:
+                self._reply(503, f"all {pool.size} Oxigraph workers of this endpoint are busy; try again",
+                            close=True, retry_after=1)
             return
         clean = False
         lease = worker.lease(self.server.timeout_s)
         try:
-            clean = self._relay(worker, body, expired=lease.expired)
+            clean = self._relay(worker, body, expired=lease.expired, closed=lambda: pool.closed)
         finally:
             lease.end()
             pool.release(worker, healthy=clean and not lease.expired())
@@ -155,7 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return body
 
-    def _relay(self, worker: Worker, body: bytes, *, expired: Callable[[], bool]) -> bool:
+    def _relay(self, worker: Worker, body: bytes, *, expired: Callable[[], bool], closed: Callable[[], bool]) -> bool:
         """Send the request to the worker and stream its answer back; True if both sides finished cleanly."""
         connection = worker.connect()
         try:
@@ -170,22 +180,53 @@ class _Handler(BaseHTTPRequestHandler):
             connection.endheaders(body or None)
             response = connection.getresponse()
         except (OSError, http.client.HTTPException):
-            if expired():
-                self._reply(504, f"the query ran longer than this endpoint's timeout ({self.server.timeout_s:g} s) "
-                                 "and was stopped; simplify it, or restart `b12kg serve` with a larger --timeout",
-                            close=True)
-            else:
-                self._reply(502, "the Oxigraph worker behind this endpoint did not answer; try again", close=True)
+            self._failed(worker, expired=expired(), closed=closed())
             return False
         try:
             return self._stream(response)
         finally:
             worker.disconnect()
 
+    def _failed(self, worker: Worker, *, expired: bool, closed: bool) -> None:
+        """Answer a request whose worker gave no answer, saying truthfully why: its deadline (the lease killed the
+        worker, 504), the endpoint stopping, the worker's death by another cause, or a live worker that hung up."""
+        if expired:
+            self._timed_out()
+            return
+        if closed:
+            self._reply(503, "this endpoint is stopping", close=True)
+            return
+        status = worker.exit_status(wait=1.0)
+        if status is None:
+            self._reply(502, "the Oxigraph worker behind this endpoint closed the connection without answering; "
+                             "try again", close=True)
+            return
+        how = f"killed by signal {-status}" if status < 0 else f"with status {status}"
+        self._reply(502, f"the Oxigraph worker answering this query stopped ({how}) before answering, not because of "
+                         "this endpoint's timeout; it is being replaced; try again", close=True, retry_after=1)
+
+    def _timed_out(self) -> None:
+        self._reply(504, f"the query ran longer than this endpoint's timeout ({self.server.timeout_s:g} s) "
+                         "and was stopped; simplify it, or restart `b12kg serve` with a larger --timeout", close=True)
+
     def _stream(self, response: http.client.HTTPResponse) -> bool:
-        """Copy status, headers and body; a body cut short stays visibly incomplete (no final chunk, short length)."""
+        """Copy status, headers and body; a body cut short stays visibly incomplete (no final chunk, short length).
+
+        Oxigraph's own --timeout-s (which the worker may reach a little before the lease's deadline) answers 500
+        with _CANCELLED before any result, or writes _CANCELLED after a 200's partial results and ends the body
+        as if complete: the first becomes this endpoint's 504, the second a body without its final chunk."""
         bodyless = self.command == "HEAD" or response.status in (204, 304) or response.status < 200
         chunked = not bodyless and response.length is None and self.request_version == "HTTP/1.1"
+        first = b""
+        if response.status == 500 and response.length == len(_CANCELLED) and not bodyless:
+            try:
+                first = response.read()
+            except (OSError, http.client.HTTPException):
+                return False
+            if first == _CANCELLED:
+                self._timed_out()
+                return True  # the worker stopped the query itself and goes on answering
+        tail = b""
         try:
             self.send_response_only(response.status, response.reason)
             for name, value in response.getheaders():
@@ -206,9 +247,11 @@ class _Handler(BaseHTTPRequestHandler):
             if bodyless:
                 response.read()
                 return not response.will_close
-            expected = response.length
-            sent = 0
-            while True:
+            expected = response.length if not first else len(first)
+            sent = len(first)
+            if first:
+                self.wfile.write(first)
+            while not first:
                 try:
                     data = response.read1(_CHUNK)
                 except (OSError, http.client.HTTPException):
@@ -217,10 +260,14 @@ class _Handler(BaseHTTPRequestHandler):
                 if not data:
                     break
                 sent += len(data)
+                tail = (tail + data)[-len(_CANCELLED):]
                 self.wfile.write(b"%x\r\n%b\r\n" % (len(data), data) if chunked else data)
             if expected is not None and sent != expected:
                 self.close_connection = True
                 return False
+            if tail == _CANCELLED and response.status == 200:
+                self.close_connection = True  # stopped by the worker's own timeout: left visibly incomplete
+                return True
             if chunked:
                 self.wfile.write(b"0\r\n\r\n")
             return True
@@ -245,11 +292,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _reply(self, status: int, message: str | bytes, *, close: bool = False,
-               content_type: str = "text/plain; charset=utf-8") -> None:
+               content_type: str = "text/plain; charset=utf-8", retry_after: int | None = None) -> None:
         body = message if isinstance(message, bytes) else (message + "\n").encode("utf-8")
         try:
             self.send_response_only(status)
             self.send_header("Content-Type", content_type)
+            if retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))  # RFC 9110 §10.2.3: seconds
             self.send_header("Content-Length", str(len(body)))
             if close:
                 self.send_header("Connection", "close")

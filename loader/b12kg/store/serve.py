@@ -105,7 +105,8 @@ class Endpoint:
         return f"{self.base}/query"
 
     def wait(self, poll: float = 0.5) -> B12kgError | None:
-        """Block until the endpoint stops; the reason if its workers could not be kept running."""
+        """Block until the endpoint stops; the reason if its workers could not be started. Once started, it does not
+        stop for workers that fail to restart: the pool retries them and the front answers 503 meanwhile."""
         while self.thread.is_alive() and not self.pool.failed.wait(poll):
             pass
         return self.pool.failure

@@ -1,0 +1,238 @@
+"""`b12kg serve` when its Oxigraph workers die or cannot be restarted: the endpoint stays up and says why."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from b12kg.errors import StoreError
+from b12kg.sparql.engines import INFERRED_FILE
+from b12kg.store.pool import Pool
+from b12kg.store.serve import load_location, open_front, start_endpoint
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+COUNT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
+FAILED = "a replacement Oxigraph worker failed to start"
+
+
+def _get(url: str, query: str, timeout: float = 60) -> tuple[int, str, dict[str, str]]:
+    """Status, body and headers of a GET of the query (an HTTP error status is an answer too)."""
+    try:
+        with urllib.request.urlopen(f"{url}?{urllib.parse.urlencode({'query': query})}", timeout=timeout) as answer:
+            return answer.status, answer.read().decode(), dict(answer.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(), dict(exc.headers)
+
+
+def _until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of a process (proc(5): /proc/PID/task/TID/children)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _command(pid: int) -> bytes:
+    """A process's arguments after the program, space-separated (proc(5): /proc/PID/cmdline)."""
+    try:
+        return b" ".join(Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1:])
+    except OSError:
+        return b""
+
+
+@pytest.fixture(scope="module")
+def location(fresh_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("pool") / "db"
+    load_location(folder, fresh_build, inferred=False)
+    return folder
+
+
+@pytest.fixture()
+def moved(location: Path) -> Iterator[Callable[[bool], None]]:
+    """Move the database folder away (replacement workers then exit at start: no database there) and back; running
+    workers keep their open files. Always moved back at the end."""
+    away = location.with_name("db-away")
+
+    def move(gone: bool) -> None:
+        os.rename(*((location, away) if gone else (away, location)))
+    yield move
+    if away.exists():
+        move(False)
+
+
+# --- a running endpoint does not stop when replacements fail ----------------------------------------------------------
+
+@pytest.mark.store
+def test_replacements_that_fail_leave_the_other_worker_answering_and_are_retried(location: Path,
+                                                                                 moved: Callable[[bool], None]) -> None:
+    endpoint = start_endpoint(location, workers=2, timeout=1)
+    lines: list[str] = []
+    endpoint.pool.report = lines.append
+    try:
+        moved(True)
+        status, text, _ = _get(endpoint.query_url, RUNAWAY)
+        assert status == 504 and "timeout (1 s)" in text  # killed by its deadline: the documented answer, not 502
+        assert _until(lambda: sum(FAILED in line for line in lines) >= 2, 20), lines
+        assert "exited at start" in lines[0] and "1 of 2 worker(s) running; retrying in 1 s" in lines[0]
+        assert "retrying in 2 s" in lines[1] and "Stack backtrace" not in lines[0]
+        for _ in range(3):  # the worker still alive answers, again and again
+            status, text, _ = _get(endpoint.query_url, COUNT)
+            assert status == 200 and '"value":"' in text
+        assert endpoint.thread.is_alive() and not endpoint.pool.failed.is_set()
+        moved(False)
+        assert _until(lambda: any("answers again" in line for line in lines), 40), lines
+        assert "2 of 2 worker(s) running" in lines[-1]
+        assert endpoint.pool.outage() is None
+    finally:
+        endpoint.stop()
+
+
+@pytest.mark.store
+def test_serve_with_no_worker_left_answers_503_then_200_once_a_replacement_starts(
+        fresh_build: Path, tmp_path: Path) -> None:
+    """The real `b12kg serve` process, one worker: its replacements fail (no database where it was) more times than
+    the start-up allows; the process stays up and says 503 with Retry-After, then answers once the folder is back."""
+    graphs = tmp_path / "graphs"
+    graphs.mkdir()
+    for path in fresh_build.iterdir():
+        (graphs / path.name).symlink_to(path)
+    (graphs / INFERRED_FILE).write_text("", encoding="utf-8")  # serve loads one; no reasoner (JVM) needed here
+    database = tmp_path / "db"
+    process = subprocess.Popen([sys.executable, "-m", "b12kg", "serve", "--port", "0", "--timeout", "1",
+                                "--workers", "1", "--location", str(database), "--graphs", str(graphs)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "TMPDIR": str(tmp_path)})
+    errors: list[str] = []
+    assert process.stdout is not None and process.stderr is not None
+    threading.Thread(target=lambda: errors.extend(iter(process.stderr.readline, "")), daemon=True).start()
+    try:
+        selector = selectors.DefaultSelector()
+        selector.register(process.stdout, selectors.EVENT_READ)
+        url = ""
+        while not url and selector.select(timeout=90):
+            line = process.stdout.readline()
+            assert line, "".join(errors)
+            url = line.split("SPARQL endpoint:", 1)[1].strip() if "SPARQL endpoint:" in line else ""
+        assert url, "".join(errors)
+        os.rename(database, tmp_path / "away")
+        status, text, _ = _get(url, RUNAWAY)
+        assert status == 504 and "was stopped" in text
+        assert _until(lambda: sum(FAILED in line for line in errors) >= 4, 30), "".join(errors)  # start-up stops at 3
+        assert process.poll() is None  # still serving
+        status, text, headers = _get(url, "ASK {}")
+        assert status == 503 and "no Oxigraph worker of this endpoint is running" in text, text
+        assert "failed to start" in text and int(headers["Retry-After"]) >= 1
+        failures = [line for line in errors if FAILED in line]
+        assert "b12kg serve:" in failures[0] and "0 of 1 worker(s) running; retrying in 1 s" in failures[0]
+        os.rename(tmp_path / "away", database)
+        assert _until(lambda: any("answers again" in line for line in errors), 40), "".join(errors)
+        status, text, _ = _get(url, "ASK {}")
+        assert status == 200 and "true" in text
+        assert process.poll() is None
+    finally:
+        if (tmp_path / "away").exists():
+            os.rename(tmp_path / "away", database)
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+    assert code == 0, "".join(errors)
+
+
+def test_a_replacement_may_take_longer_to_start_than_the_start_up_and_longer_after_each_failure(
+        tmp_path: Path) -> None:
+    pool = Pool(tmp_path, size=1, timeout=5, wait_seconds=30)  # not started: no process
+    assert [pool.replacement_wait(failures) for failures in range(5)] == [120, 240, 480, 600, 600]
+    assert Pool(tmp_path, size=1, timeout=5, wait_seconds=300).replacement_wait(0) == 300  # a longer start-up wait
+
+
+# --- truthful answers when a worker dies ------------------------------------------------------------------------------
+
+@pytest.mark.store
+def test_a_worker_killed_by_something_else_than_the_timeout_gets_a_502_that_says_so(location: Path) -> None:
+    endpoint = start_endpoint(location, workers=1, timeout=60)
+    try:
+        (worker,) = [pid for pid in _children(os.getpid()) if _command(pid).startswith(b"serve-read-only")
+                     and str(location).encode() in _command(pid)]
+        answer: list[tuple[int, str, dict[str, str]]] = []
+        asking = threading.Thread(target=lambda: answer.append(_get(endpoint.query_url, RUNAWAY)))
+        asking.start()
+        time.sleep(1.0)  # the runaway is computing
+        os.kill(worker, signal.SIGKILL)  # as the kernel's OOM killer would
+        asking.join(timeout=30)
+        ((status, text, _),) = answer
+        assert status == 502 and "killed by signal 9" in text and "not because of this endpoint's timeout" in text
+        assert _get(endpoint.query_url, "ASK {}")[0] == 200  # replaced
+    finally:
+        endpoint.stop()
+
+
+@pytest.mark.store
+def test_a_query_stopped_by_the_workers_own_timeout_never_looks_answered(location: Path) -> None:
+    """Oxigraph's --timeout-s may stop a query before the front's deadline (seen at 10^6 claims): it then answers
+    500 "cancelled", or ends a 200's partial results with that text as if complete. The front's deadline is moved far
+    out here (a public attribute), so that only the worker's own timeout (1 s) can stop these queries."""
+    endpoint = start_endpoint(location, workers=1, timeout=1)
+    endpoint.front.timeout_s = 20
+    try:
+        (worker,) = [pid for pid in _children(os.getpid()) if _command(pid).startswith(b"serve-read-only")
+                     and str(location).encode() in _command(pid)]
+        status, text, _ = _get(endpoint.query_url, 'ASK { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) = CONCAT(STR(?f), "!")) }')
+        assert status == 504 and "was stopped" in text, (status, text)  # not Oxigraph's bare 500
+        counting = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+        connection = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=30)
+        try:
+            connection.request("GET", f"/query?{urllib.parse.urlencode({'query': counting})}",
+                               headers={"Accept": "application/sparql-results+json"})
+            response = connection.getresponse()
+            assert response.status == 200  # sent before the query was stopped
+            with pytest.raises(http.client.IncompleteRead) as cut:  # no final chunk: visibly incomplete
+                response.read()
+            assert cut.value.partial.endswith(b"The SPARQL operation has been cancelled")
+        finally:
+            connection.close()
+        assert _get(endpoint.query_url, "ASK {}")[0] == 200
+        assert worker in _children(os.getpid())  # the worker stopped the queries itself: it was kept
+    finally:
+        endpoint.stop()
+
+
+# --- start-up failures stay fatal -------------------------------------------------------------------------------------
+
+@pytest.mark.store
+def test_workers_that_cannot_start_stop_the_endpoint_at_start_up_with_a_clear_error(tmp_path: Path) -> None:
+    front = open_front(port=0)
+    port = front.server_port
+    started = time.monotonic()
+    with pytest.raises(StoreError) as caught:
+        start_endpoint(tmp_path / "no-database", workers=2, front=front)
+    assert time.monotonic() - started < 30  # three failed starts, not a retry forever
+    error = caught.value
+    assert error.exit_code == 4
+    assert "an Oxigraph worker exited at start (status 1)" in error.message and "CURRENT" in error.message
+    assert "Stack backtrace" not in error.message and "holds an Oxigraph database" in error.fix
+    with pytest.raises(OSError):  # the public port was let go
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=5)
