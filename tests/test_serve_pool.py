@@ -22,6 +22,7 @@ from b12kg.errors import StoreError
 from b12kg.sparql.engines import INFERRED_FILE
 from b12kg.store.pool import Pool
 from b12kg.store.serve import load_location, open_front, start_endpoint
+from procs import children
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 COUNT = "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"
@@ -44,17 +45,6 @@ def _until(condition: Callable[[], bool], seconds: float) -> bool:
             return True
         time.sleep(0.1)
     return condition()
-
-
-def _children(pid: int) -> list[int]:
-    """The child processes of a process (proc(5): /proc/PID/task/TID/children)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
 
 
 def _command(pid: int) -> bytes:
@@ -175,7 +165,7 @@ def test_a_replacement_may_take_longer_to_start_than_the_start_up_and_longer_aft
 def test_a_worker_killed_by_something_else_than_the_timeout_gets_a_502_that_says_so(location: Path) -> None:
     endpoint = start_endpoint(location, workers=1, timeout=60)
     try:
-        (worker,) = [pid for pid in _children(os.getpid()) if _command(pid).startswith(b"serve-read-only")
+        (worker,) = [pid for pid in children(os.getpid()) if _command(pid).startswith(b"serve-read-only")
                      and str(location).encode() in _command(pid)]
         answer: list[tuple[int, str, dict[str, str]]] = []
         asking = threading.Thread(target=lambda: answer.append(_get(endpoint.query_url, RUNAWAY)))
@@ -198,7 +188,7 @@ def test_a_query_stopped_by_the_workers_own_timeout_never_looks_answered(locatio
     endpoint = start_endpoint(location, workers=1, timeout=1)
     endpoint.front.timeout_s = 20
     try:
-        (worker,) = [pid for pid in _children(os.getpid()) if _command(pid).startswith(b"serve-read-only")
+        (worker,) = [pid for pid in children(os.getpid()) if _command(pid).startswith(b"serve-read-only")
                      and str(location).encode() in _command(pid)]
         status, text, _ = _get(endpoint.query_url, 'ASK { ?a ?b ?c . ?d ?e ?f FILTER(STR(?c) = CONCAT(STR(?f), "!")) }')
         assert status == 504 and "was stopped" in text, (status, text)  # not Oxigraph's bare 500
@@ -215,7 +205,7 @@ def test_a_query_stopped_by_the_workers_own_timeout_never_looks_answered(locatio
         finally:
             connection.close()
         assert _get(endpoint.query_url, "ASK {}")[0] == 200
-        assert worker in _children(os.getpid())  # the worker stopped the queries itself: it was kept
+        assert worker in children(os.getpid())  # the worker stopped the queries itself: it was kept
     finally:
         endpoint.stop()
 

@@ -25,6 +25,7 @@ from b12kg.cli import main
 from b12kg.store.guard import allowed_hosts, foreign_request, uses_service
 from b12kg.store.processes import OWNER_FILE, RUN_PREFIX
 from b12kg.store.serve import Endpoint, load_location, start_endpoint
+from procs import children, running
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -49,25 +50,6 @@ def _serve(args: list[str], env: dict[str, str] | None = None) -> tuple[subproce
                 break
     process.kill()
     raise AssertionError(f"serve did not start: {process.communicate(timeout=10)[1]}")
-
-
-def _children(pid: int) -> list[int]:
-    """The child processes of a process (proc(5): /proc/PID/task/TID/children)."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(child) for child in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] not in "ZX"
 
 
 def _cpu_seconds(pids: list[int]) -> float:
@@ -158,7 +140,7 @@ def test_an_abandoned_runaway_query_stops_using_cpu_while_others_are_served(infe
     process, url = _serve(["--port", "0", "--timeout", "2", "--workers", "2", "--graphs", str(inferred_build)],
                           env={"TMPDIR": str(tmp_path)})
     try:
-        workers = _children(process.pid)
+        workers = children(process.pid)
         assert len(workers) == 2
         parts = urllib.parse.urlsplit(url)
         runaway = socket.create_connection((parts.hostname, parts.port))
@@ -176,11 +158,11 @@ def test_an_abandoned_runaway_query_stops_using_cpu_while_others_are_served(infe
         assert _cpu_seconds(workers) - before > 0.1  # the runaway really runs
         runaway.close()  # the client gives up
         time.sleep(max(0.0, 2 + 0.5 + 1.0 - (time.monotonic() - started)))  # past the timeout and its grace
-        now = [pid for pid in _children(process.pid) if _running(pid)]
+        now = [pid for pid in children(process.pid) if running(pid)]
         first = _cpu_seconds(now)
         time.sleep(1.5)
         assert _cpu_seconds(now) - first < 0.3  # nobody burns a core any more
-        assert sum(_running(pid) for pid in workers) == 1  # the runaway's worker was killed ...
+        assert sum(running(pid) for pid in workers) == 1  # the runaway's worker was killed ...
         assert len(now) == 2  # ... and replaced
         status, text = _request(f"{url}?query=ASK%7B%7D")
         assert status == 200, text
@@ -347,15 +329,15 @@ def test_kill_9_takes_the_workers_along_and_the_next_serve_removes_the_folder(in
                                                                             tmp_path: Path) -> None:
     env = {"TMPDIR": str(tmp_path)}
     process, _ = _serve(["--port", "0", "--workers", "2", "--graphs", str(inferred_build)], env=env)
-    workers = _children(process.pid)
+    workers = children(process.pid)
     (folder,) = tmp_path.glob(RUN_PREFIX + "*")
     assert len(workers) == 2 and (folder / OWNER_FILE).read_text().split()[0] == str(process.pid)
     process.kill()
     process.wait()
     deadline = time.monotonic() + 5
-    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(_running(pid) for pid in workers)
+    assert not any(running(pid) for pid in workers)
     assert folder.is_dir()  # nobody could remove it: the next serve will
     second, url = _serve(["--port", "0", "--workers", "1", "--graphs", str(inferred_build)], env=env)
     try:
@@ -380,7 +362,7 @@ def test_ctrl_c_stops_serve_even_when_started_with_sigint_ignored(inferred_build
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and "press Ctrl-C to stop" not in process.stdout.readline():
             pass
-        workers = _children(process.pid)
+        workers = children(process.pid)
         assert workers and list(tmp_path.glob(RUN_PREFIX + "*"))
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
@@ -388,4 +370,4 @@ def test_ctrl_c_stops_serve_even_when_started_with_sigint_ignored(inferred_build
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert not any(_running(pid) for pid in workers) and list(tmp_path.glob(RUN_PREFIX + "*")) == []
+    assert not any(running(pid) for pid in workers) and list(tmp_path.glob(RUN_PREFIX + "*")) == []
