@@ -17,7 +17,12 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h: a signal the kernel sends this process w
 
 def die_with_parent(parent: int) -> None:
     """In a worker: be killed when the process that forked it dies, so that a killed run (SIGKILL) leaves no
-    process holding its staging locks or writing its files (Linux prctl(2); elsewhere nothing is done)."""
+    process holding its staging locks or writing its files (Linux prctl(2); elsewhere nothing is done).
+
+    SIGTERM gets its default action back: a handler inherited from the parent (b12kg.qc.scratch turns SIGTERM into
+    SystemExit) runs only between Python bytecodes, never inside a long query in Rust or C, so a worker would
+    outlive the SIGTERM meant to stop it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
@@ -31,8 +36,8 @@ def process_executor(processes: int) -> Iterator[ProcessPoolExecutor]:
     """An executor of `processes` forked workers (they inherit what this process loaded).
 
     A worker that dies (killed, out of memory) fails its futures with BrokenProcessPool instead of leaving them
-    unanswered, and leaving the block early (an error, a violation found, Ctrl-C) stops the workers still running
-    rather than waiting for them.
+    unanswered, and leaving the block early (an error, a violation found, Ctrl-C, SIGTERM) kills the workers still
+    running rather than waiting for them (they hold nothing to clean up: they return their results).
     """
     before = set(multiprocessing.active_children())
     executor = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
@@ -42,5 +47,5 @@ def process_executor(processes: int) -> Iterator[ProcessPoolExecutor]:
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         for child in set(multiprocessing.active_children()) - before:
-            child.terminate()
+            child.kill()
         executor.shutdown(wait=True)
