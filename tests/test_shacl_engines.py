@@ -150,6 +150,7 @@ def test_the_violation_names_its_shape_message_and_component(release: rdflib.Gra
 
 def test_the_on_disk_store_loaded_in_small_chunks_finds_the_same(release: rdflib.Graph, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import b12kg.qc.shacl_sparql
     import b12kg.qc.validate
 
     graph = rdflib.Graph()
@@ -166,3 +167,6 @@ def test_the_on_disk_store_loaded_in_small_chunks_finds_the_same(release: rdflib
     # one process, or three (more processes than shapes with violations): the same violations
     assert _keys(broken, "sparql", on_disk=True, workers=1) == _keys(broken, "sparql", on_disk=True, workers=3) \
         == in_memory
+    # the focus nodes in batches of 7 (hundreds of batches per shape, a violation near every batch's edge)
+    monkeypatch.setattr(b12kg.qc.shacl_sparql, "FOCUS_BATCH", 7)
+    assert _keys(broken, "sparql", on_disk=False) == _keys(broken, "sparql", on_disk=True) == in_memory

@@ -24,7 +24,8 @@ from b12kg.workers import process_executor
 def runaway(_: int) -> int:
     store = Store()
     store.extend([Quad(NamedNode(f"urn:s{i}"), NamedNode("urn:p"), NamedNode(f"urn:o{i}")) for i in range(300)])
-    print(os.getpid(), flush=True)
+    sys.stdout.write(f"{os.getpid()}\\n")  # one write: the two workers' lines never interleave
+    sys.stdout.flush()
     return sum(1 for _ in store.query("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"))
 
 with scratch_folder(near=Path(sys.argv[1]), prefix=".b12kg-test-") as folder:

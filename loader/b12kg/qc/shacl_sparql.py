@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import pyoxigraph
     import rdflib
 
-__all__ = ["CompiledCheck", "compile_shapes", "run_compiled", "SUPPORTED_COMPONENTS", "SMALL_FOCUS"]
+__all__ = ["CompiledCheck", "compile_shapes", "run_compiled", "SUPPORTED_COMPONENTS", "FOCUS_BATCH"]
 
 SH = "http://www.w3.org/ns/shacl#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -309,22 +309,21 @@ def _badly_typed(data_file: Path, pairs: set[tuple[str, str]]) -> dict[tuple[str
     return bad
 
 
-SMALL_FOCUS = 5_000  # focus nodes a target may have to be written into the queries as VALUES (TermLabelShape: ~200)
+FOCUS_BATCH = 5_000  # focus nodes per query, written in as VALUES: bounds each query's hash tables (GROUP BY, DISTINCT)
 
 
-def _focus_values(store: pyoxigraph.Store, head: str, target: str) -> str | None:
-    """The target's focus nodes as a VALUES block, evaluated once, when there are few and none is a blank node.
-
-    Each constraint of a shape repeats the target pattern; a target that scans every rdf:type triple to find a few
-    hundred terms (the SPARQL target of TermLabelShape) then costs as much as the whole check, once per check.
-    """
+def _focus_nodes(store: pyoxigraph.Store, head: str, target: str) -> list[str] | None:
+    """The target's focus nodes as N-Triples terms, listed once per shape; None if one is a blank node (a blank
+    node cannot be named in VALUES: that shape's queries then keep the target pattern)."""
     from pyoxigraph import BlankNode
 
-    rows = store.query(_dedupe_prefixes(f"{head}\nSELECT DISTINCT ?this WHERE {{ {target} }} LIMIT {SMALL_FOCUS + 1}"))
-    nodes = [row["this"] for row in rows]  # type: ignore[union-attr]
-    if len(nodes) > SMALL_FOCUS or any(isinstance(node, BlankNode) for node in nodes):
-        return None
-    return "{ VALUES ?this { " + " ".join(sorted(str(node) for node in nodes)) + " } }"
+    nodes = []
+    for row in store.query(_dedupe_prefixes(f"{head}\nSELECT DISTINCT ?this WHERE {{ {target} }}")):  # type: ignore[union-attr]
+        node = row["this"]
+        if isinstance(node, BlankNode):
+            return None
+        nodes.append(str(node))
+    return nodes
 
 
 def _counted(head: str, target: str, checks: list[CompiledCheck]) -> str:
@@ -341,16 +340,16 @@ def _counted(head: str, target: str, checks: list[CompiledCheck]) -> str:
                             f"GROUP BY ?this ?p HAVING ({having})")
 
 
-def _run_group(store: pyoxigraph.Store, group: list[CompiledCheck],
-               bad: dict[tuple[str, str], set[str]]) -> list[tuple[int, str]]:
-    """The violations of one shape's checks (all with the same target), as (index in group, focus) pairs.
+def _run_group(store: pyoxigraph.Store, group: list[CompiledCheck], bad: dict[tuple[str, str], set[str]],
+               focus: list[str] | None) -> list[tuple[int, str]]:
+    """The violations of one shape's checks (all with the same target) among `focus` (a batch of its focus nodes;
+    None: all of them, by its target pattern), as (index in group, focus) pairs.
 
-    The target is evaluated once (written in as VALUES when small) and the plain min/max counts are answered by one
-    grouped query; every other check runs its own query. A datatype check runs only when `bad` lists a badly typed
-    value along its path (no focus node can violate it otherwise: saves listing them all).
+    The plain min/max counts are answered by one grouped query; every other check runs its own query. A datatype
+    check runs only when `bad` lists a badly typed value along its path (no focus node can violate it otherwise).
     """
     head, target = group[0].head, group[0].target
-    focus = _focus_values(store, head, target) if target else None
+    scope = "{ VALUES ?this { " + " ".join(focus) + " } }" if focus is not None and target else target
     found: list[tuple[int, str]] = []
     by_path: dict[str, list[int]] = {}
     for index, check in enumerate(group):
@@ -358,7 +357,7 @@ def _run_group(store: pyoxigraph.Store, group: list[CompiledCheck],
             by_path.setdefault(check.count[0], []).append(index)
     if by_path:
         counted = [check for check in group if check.count is not None]
-        for row in store.query(_counted(head, focus or target, counted)):  # type: ignore[union-attr]
+        for row in store.query(_counted(head, scope, counted)):  # type: ignore[union-attr]
             number = int(row["n"].value)
             for index in by_path[str(row["p"])]:
                 _, op, limit = group[index].count  # type: ignore[misc]
@@ -370,7 +369,7 @@ def _run_group(store: pyoxigraph.Store, group: list[CompiledCheck],
         wrong = bad.get((str(check.path), check.datatype), set()) if check.datatype is not None else None
         if wrong is not None and not wrong:
             continue
-        query = check.query.replace(target, focus, 1) if focus and target else check.query
+        query = check.query.replace(target, scope, 1) if target else check.query
         for row in store.query(_dedupe_prefixes(query)):  # type: ignore[union-attr]
             value = str(row["this"].value)
             if wrong is None or value in wrong:
@@ -381,22 +380,38 @@ def _run_group(store: pyoxigraph.Store, group: list[CompiledCheck],
 _OPENED: dict[str, pyoxigraph.Store] = {}  # in a worker process: the read-only store it opened, by location
 
 
-def _run_group_at(location: str, group: list[CompiledCheck],
-                  bad: dict[tuple[str, str], set[str]]) -> list[tuple[int, str]]:
+def _run_group_at(location: str, group: list[CompiledCheck], bad: dict[tuple[str, str], set[str]],
+                  focus: list[str] | None) -> list[tuple[int, str]]:
     """_run_group in a worker process, on the on-disk store opened read-only once per process."""
     from pyoxigraph import Store
 
     if location not in _OPENED:
         _OPENED[location] = Store.read_only(location)
-    return _run_group(_OPENED[location], group, bad)
+    return _run_group(_OPENED[location], group, bad, focus)
 
 
 def _by_shape(checks: list[CompiledCheck]) -> list[list[CompiledCheck]]:
-    """The checks grouped by their shape's target, the groups with most checks first (the longest to run)."""
+    """The checks grouped by their shape's target, the groups with most checks first."""
     shapes: dict[tuple[str, str], list[CompiledCheck]] = {}
     for check in checks:
         shapes.setdefault((check.head, check.target), []).append(check)
     return sorted(shapes.values(), key=len, reverse=True)
+
+
+Unit = tuple[list[CompiledCheck], list[str] | None]  # a shape's checks, and a batch of its focus nodes (None: all)
+
+
+def _units(store: pyoxigraph.Store, groups: list[list[CompiledCheck]]) -> Iterator[Unit]:
+    """Each shape's checks over batches of FOCUS_BATCH of its focus nodes: the work of every query is bounded, and
+    the total grows linearly with the focus nodes. A shape whose focus nodes cannot be listed runs whole."""
+    for group in groups:
+        target = group[0].target
+        focus = _focus_nodes(store, group[0].head, target) if target else None
+        if focus is None:
+            yield group, None
+            continue
+        for start in range(0, len(focus), FOCUS_BATCH):
+            yield group, focus[start:start + FOCUS_BATCH]
 
 
 def run_compiled(store: pyoxigraph.Store | None, data_file: Path, checks: list[CompiledCheck],
@@ -404,37 +419,66 @@ def run_compiled(store: pyoxigraph.Store | None, data_file: Path, checks: list[C
                  workers: int = 1) -> None:
     """Run the compiled checks on the store (loaded from data_file) and call found(check, focus) per violation.
 
-    With workers > 1 and the location of an on-disk store (closed by the caller: no process may write it
-    meanwhile), the shapes are checked in that many worker processes, each with the store opened read-only, and the
-    data file is scanned for badly typed values at the same time; the violations are the same as in one process.
+    Each shape's target is listed once and its checks run over batches of its focus nodes (FOCUS_BATCH at a time,
+    as VALUES): memory per query is bounded and the time linear in the focus nodes. With workers > 1 and the
+    location of an on-disk store (closed by the caller: no process may write it meanwhile), the batches run in that
+    many worker processes, each with the store opened read-only, while one of them scans the data file for badly
+    typed values; the violations are the same as in one process.
     """
     typed = {(str(c.path), c.datatype) for c in checks if c.datatype is not None}
     groups = _by_shape(checks)
+    untyped = [g for g in ([c for c in group if c.datatype is None] for group in groups) if g]
     if workers <= 1 or location is None:
         if store is None:
             raise ValueError("run_compiled needs a store, or a location and workers > 1")
         bad = _badly_typed(data_file, typed) if typed else {}
-        for group in groups:
-            for index, focus in _run_group(store, group, bad):
-                found(group[index], focus)
+        needed = [g for g in ([c for c in group if c.datatype is not None and bad.get((str(c.path), c.datatype))]
+                              for group in groups) if g]
+        for group, focus in _units(store, untyped + needed):
+            for index, node in _run_group(store, group, bad, focus):
+                found(group[index], node)
         return
+    _run_in_workers(data_file, groups, untyped, typed, found, location=location, workers=workers)
+
+
+def _run_in_workers(data_file: Path, groups: list[list[CompiledCheck]], untyped: list[list[CompiledCheck]],
+                    typed: set[tuple[str, str]], found: Callable[[CompiledCheck, str], None], *, location: Path,
+                    workers: int) -> None:
+    """run_compiled's batches in worker processes, at most two per worker in flight (the focus lists of one shape
+    at a time are held, not the corpus's)."""
+    from concurrent.futures import FIRST_COMPLETED, Future, wait
     from concurrent.futures.process import BrokenProcessPool
+
+    from pyoxigraph import Store
 
     from b12kg.workers import process_executor
 
-    untyped = [[check for check in group if check.datatype is None] for group in groups]
+    lister = Store.read_only(str(location))
     try:
         with process_executor(workers) as pool:
             scan = pool.submit(_badly_typed, data_file, typed) if typed else None
-            runs = [(group, pool.submit(_run_group_at, str(location), group, {})) for group in untyped if group]
-            bad = scan.result() if scan is not None else {}
-            typed_groups = [[check for check in group if check.datatype is not None
-                             and bad.get((str(check.path), check.datatype))] for group in groups]
-            runs += [(group, pool.submit(_run_group_at, str(location), group, bad))
-                     for group in typed_groups if group]
-            for group, run in runs:
-                for index, focus in run.result():
-                    found(group[index], focus)
+
+            def units() -> Iterator[tuple[Unit, dict[tuple[str, str], set[str]]]]:
+                for unit in _units(lister, untyped):
+                    yield unit, {}
+                bad = scan.result() if scan is not None else {}
+                needed = [g for g in ([c for c in group if c.datatype is not None
+                                       and bad.get((str(c.path), c.datatype))] for group in groups) if g]
+                for unit in _units(lister, needed):
+                    yield unit, bad
+
+            pending: dict[Future[list[tuple[int, str]]], list[CompiledCheck]] = {}
+            for (group, focus), known in units():
+                pending[pool.submit(_run_group_at, str(location), group, known, focus)] = group
+                while len(pending) >= 2 * workers:
+                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        for index, node in future.result():
+                            found(pending[future][index], node)
+                        del pending[future]
+            for future, group in pending.items():
+                for index, node in future.result():
+                    found(group[index], node)
     except BrokenProcessPool as exc:
         raise B12kgError("SHACL: a worker process running the shapes' queries died (killed, or out of memory)",
                          fix="run `b12kg validate` again; if memory is short, close other programs") from exc
