@@ -13,7 +13,7 @@ import threading
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.error import URLError
+from urllib.error import HTTPError, URLError
 
 from b12kg.errors import B12kgError, MissingPrerequisite, StoreError
 from b12kg.paths import GRAPHS_DIR
@@ -171,7 +171,19 @@ def start_endpoint(location: Path, *, host: str = "127.0.0.1", port: int | None 
                 raise StoreError("the endpoint answered its start-up query wrongly", fix="try again")
         graphs, rdf12 = served_graphs(endpoint.query_url, timeout=wait_seconds)
     except (URLError, OSError, http.client.HTTPException, ValueError, KeyError) as exc:
+        said = _said(exc)
         endpoint.stop()
-        raise StoreError(f"the endpoint did not answer its start-up query: {exc}", fix="try again") from exc
+        raise StoreError(f"the endpoint did not answer its start-up query: {exc}{said}", fix="try again") from exc
     front.description = service_description(endpoint.query_url, graphs, rdf12=rdf12)
     return endpoint
+
+
+def _said(exc: BaseException) -> str:
+    """What the front wrote with an HTTP error status (its reason: which 503, for instance), for the message."""
+    if not isinstance(exc, HTTPError):
+        return ""
+    try:
+        text = exc.read(500).decode("utf-8", "replace").strip()
+    except (OSError, http.client.HTTPException):
+        return ""
+    return f" ({text})" if text else ""
