@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import selectors
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -159,6 +161,33 @@ def test_a_replacement_may_take_longer_to_start_than_the_start_up_and_longer_aft
     assert Pool(tmp_path, size=1, timeout=5, wait_seconds=300).replacement_wait(0) == 300  # a longer start-up wait
 
 
+@pytest.mark.store
+def test_clients_that_left_before_the_endpoint_answered_cost_no_worker_and_do_not_stop_its_start(
+        location: Path) -> None:
+    """Seen at 10^6 claims: a readiness probe that times out while serve loads leaves its request in the listen
+    backlog; once serving, each such request ran and killed its worker on the closed socket, the replacements
+    (slow on a large store) left none, and the start-up query got a 503. Here 40 such requests wait in the backlog."""
+    front = open_front()
+    for _ in range(40):
+        with socket.create_connection(("127.0.0.1", front.server_port)) as probe:
+            probe.sendall(f"GET /query?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1:{front.server_port}\r\n"
+                          "\r\n".encode())
+    endpoint = start_endpoint(location, front=front, workers=2, timeout=5)
+    try:
+        for _ in range(5):
+            status, text, _ = _get(endpoint.query_url, COUNT)
+            assert status == 200 and '"value":"' in text
+        assert endpoint.pool.dropped == 0  # no worker was killed for a client that had gone
+        with socket.create_connection(("127.0.0.1", endpoint.port)) as client:  # leaves as its answer streams
+            client.sendall(f"GET /query?query={urllib.parse.quote(COUNT)} HTTP/1.1\r\n"
+                           f"Host: 127.0.0.1:{endpoint.port}\r\n\r\n".encode())
+            client.recv(1)
+        status, _, _ = _get(endpoint.query_url, "ASK {}")
+        assert status == 200 and endpoint.pool.dropped == 0
+    finally:
+        endpoint.stop()
+
+
 # --- truthful answers when a worker dies ------------------------------------------------------------------------------
 
 @pytest.mark.store
@@ -226,3 +255,39 @@ def test_workers_that_cannot_start_stop_the_endpoint_at_start_up_with_a_clear_er
     assert "Stack backtrace" not in error.message and "holds an Oxigraph database" in error.fix
     with pytest.raises(OSError):  # the public port was let go
         urllib.request.urlopen(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout=5)
+
+
+@pytest.mark.store
+def test_above_the_listing_limit_the_service_description_lists_the_release_graphs_and_names_the_catalog(
+        location: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 10^6 claims the catalog holds 2·10^6 per-claim graphs: the description served at the endpoint URL lists
+    the release's own graphs and says how many others the catalog lists (here with the limit lowered to 10)."""
+    from pyoxigraph import RdfFormat, Store
+
+    from b12kg.store import service
+
+    monkeypatch.setattr(service, "LISTED_GRAPHS", 10)
+    endpoint = start_endpoint(location, workers=1, timeout=5)
+    try:
+        with urllib.request.urlopen(endpoint.query_url, timeout=30) as answer:
+            description = Store()
+            description.load(answer.read(), format=RdfFormat.TURTLE)
+        _, catalog, _ = _get(endpoint.query_url, "SELECT ?g ?n { GRAPH <https://w3id.org/b12kg/graph/catalog> { "
+                                                 "?d <http://purl.org/dc/terms/hasPart> ?g . "
+                                                 "?g <http://rdfs.org/ns/void#triples> ?n } }")
+    finally:
+        endpoint.stop()
+    every = {row["g"]["value"]: int(row["n"]["value"]) for row in json.loads(catalog)["results"]["bindings"]}
+    listed = {row[0].value: int(row[1].value) for row in description.query("""
+        PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>
+        PREFIX void: <http://rdfs.org/ns/void#>
+        SELECT ?name ?n { ?s sd:defaultDataset/sd:namedGraph [ sd:name ?name ; sd:graph/void:triples ?n ] }""")}
+    own = {name: n for name, n in every.items() if name.startswith("https://w3id.org/b12kg/graph/")}
+    assert len(every) > 10 and listed == own and "https://w3id.org/b12kg/graph/asserted" in listed
+    comments = [row[0].value for row in description.query("""
+        PREFIX sd: <http://www.w3.org/ns/sparql-service-description#>
+        SELECT ?c { ?s sd:defaultDataset/<http://www.w3.org/2000/01/rdf-schema#comment> ?c }""")]
+    assert comments == [f"Besides the named graphs listed here, the dataset holds {len(every) - len(own):,} more "
+                        "(each claim's assertion and provenance graphs), too many to list in this description: the "
+                        "catalog graph <https://w3id.org/b12kg/graph/catalog> lists every named graph with its size "
+                        "(void:triples)."]

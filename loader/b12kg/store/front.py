@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import select
 import socket
 import socketserver
 import threading
@@ -82,6 +83,17 @@ def _refuse_busy(request: socket.socket) -> None:
         pass
 
 
+def _gone(connection: socket.socket) -> bool:
+    """True if the client has closed its side: its end of stream is readable now (a request it sent before it gave
+    up waiting, e.g. in the listen backlog while the endpoint was starting, is not worth a worker)."""
+    try:
+        readable, _, _ = select.select([connection], [], [], 0)
+        # readable now, so this peek does not wait (a timeout socket's recv would wait for data, MSG_DONTWAIT or not)
+        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True  # reset by the client
+
+
 class _Handler(BaseHTTPRequestHandler):
     """One client connection: keep-alive, checks, then a relay to one worker per request."""
 
@@ -123,6 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
             if problem:
                 self._reply(403, problem)
                 return
+        if _gone(self.connection):
+            self.close_connection = True  # its client left before an answer (a probe that timed out, say): no worker
+            return
         pool = self.server.pool
         assert pool is not None
         worker = pool.acquire(wait=self.server.timeout_s)
@@ -273,7 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         except OSError:  # the client went away or stalled past the socket timeout
             self.close_connection = True
-            return False
+            return response.isclosed()  # the worker had given its whole answer: it stays in the pool
 
     def _file(self, found: StaticFile) -> None:
         from b12kg.store.site import CSP

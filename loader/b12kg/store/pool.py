@@ -206,6 +206,7 @@ class Pool:
         self._workers: set[Worker] = set()
         self._changed = threading.Condition()
         self._closed = False
+        self.dropped = 0  # workers killed or found dead, to be replaced, since the start
         self._failures = 0  # replacements that failed to start in a row, since the last one that started
         self._next_try = 0.0  # time.monotonic() of the next replacement attempt, while failures > 0
         self._keeper = threading.Thread(target=self._keep, name="b12kg-serve-keeper", daemon=True)
@@ -333,6 +334,7 @@ class Pool:
         worker.kill()
         with self._changed:
             self._workers.discard(worker)
+            self.dropped += 1
             self._changed.notify_all()
 
     def close(self) -> None:

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,16 +167,33 @@ def start_endpoint(location: Path, *, host: str = "127.0.0.1", port: int | None 
     thread.start()
     endpoint = Endpoint(front, pool, front.server_name, front.server_port, location, thread)
     try:
-        with urllib.request.urlopen(f"{endpoint.query_url}?query=ASK%7B%7D", timeout=wait_seconds) as answer:
-            if answer.status != 200 or b"true" not in answer.read():
-                raise StoreError("the endpoint answered its start-up query wrongly", fix="try again")
-        graphs, rdf12 = served_graphs(endpoint.query_url, timeout=wait_seconds)
+        _first_answer(endpoint.query_url, wait_seconds=wait_seconds)
+        served = served_graphs(endpoint.query_url, timeout=wait_seconds)
     except (URLError, OSError, http.client.HTTPException, ValueError, KeyError) as exc:
         said = _said(exc)
         endpoint.stop()
         raise StoreError(f"the endpoint did not answer its start-up query: {exc}{said}", fix="try again") from exc
-    front.description = service_description(endpoint.query_url, graphs, rdf12=rdf12)
+    front.description = service_description(endpoint.query_url, served.graphs, rdf12=served.rdf12,
+                                            unlisted=served.unlisted)
     return endpoint
+
+
+def _first_answer(query_url: str, *, wait_seconds: float) -> None:
+    """Ask the trivial start-up query until it is answered; a 503 (clients that came early took every worker) is
+    asked again after its Retry-After, for up to ``wait_seconds``; any other failure is raised."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{query_url}?query=ASK%7B%7D", timeout=wait_seconds) as answer:
+                if answer.status != 200 or b"true" not in answer.read():
+                    raise StoreError("the endpoint answered its start-up query wrongly", fix="try again")
+                return
+        except HTTPError as exc:
+            pause = min(float(exc.headers.get("Retry-After") or 1), 5.0)
+            if exc.code != 503 or time.monotonic() + pause > deadline:
+                raise
+            exc.close()
+            time.sleep(pause)
 
 
 def _said(exc: BaseException) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import urllib.parse
 import urllib.request
+from typing import NamedTuple
 
 from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 
 from b12kg.store.release import DATASET, HAS_PART, VOID_TRIPLES
-from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, EXAMPLES_GRAPH, NS, OUTPUT_PREFIXES
+from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, EXAMPLES_GRAPH, GRAPH_BASE, NS, OUTPUT_PREFIXES
 
-__all__ = ["SD", "service_description", "served_graphs", "is_bare_endpoint"]
+__all__ = ["SD", "LISTED_GRAPHS", "Served", "service_description", "served_graphs", "is_bare_endpoint"]
 
 # SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/), §2: "SPARQL services made
 # available via the SPARQL Protocol should return a service description document at the service endpoint when
@@ -20,6 +21,18 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMATS = "http://www.w3.org/ns/formats/"
 _XSD_INTEGER = NamedNode(NS["xsd"] + "integer")
 _RDF12_PROBE = f"ASK {{ ?reifier <{NS['rdf']}reifies> ?triple }}"
+# Named graphs the description lists one by one, at most: a release has two per claim (assertion, provenance), so a
+# 10^6-claim one has 2·10^6, whose listing (5 triples each) would be a gigabyte of Turtle built at every start-up.
+# Above it, only the release's own graphs (under GRAPH_BASE) are listed, and the catalog graph is named for the rest.
+LISTED_GRAPHS = 10_000
+
+
+class Served(NamedTuple):
+    """What an endpoint serves, from its catalog graph."""
+
+    graphs: dict[str, int]  # the named graphs to list: {IRI: triples}
+    rdf12: bool  # the RDF 1.2 edition (a reifier is stated)
+    unlisted: int  # named graphs the catalog holds besides those (0 up to LISTED_GRAPHS)
 
 
 def is_bare_endpoint(path: str) -> bool:
@@ -28,9 +41,9 @@ def is_bare_endpoint(path: str) -> bool:
     return split.path == "/query" and "query" not in urllib.parse.parse_qs(split.query)
 
 
-def served_graphs(query_url: str, *, timeout: float = 30.0) -> tuple[dict[str, int], bool]:
-    """What the endpoint holds, from its catalog graph: {graph IRI: triples}, and whether it is the RDF 1.2
-    edition (a reifier is stated)."""
+def served_graphs(query_url: str, *, timeout: float = 30.0, limit: int | None = None) -> Served:
+    """What the endpoint holds, from its catalog graph: every named graph with its size, or above ``limit``
+    (default LISTED_GRAPHS) graphs only the release's own graphs and how many others there are."""
     def ask(text: str) -> dict:  # type: ignore[type-arg]
         body = urllib.parse.urlencode({"query": text}).encode()
         request = urllib.request.Request(query_url, data=body, headers={
@@ -38,15 +51,20 @@ def served_graphs(query_url: str, *, timeout: float = 30.0) -> tuple[dict[str, i
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             result: dict = json.loads(answer.read())  # type: ignore[type-arg]
             return result
+    parts = f"GRAPH <{CATALOG_GRAPH}> {{ <{DATASET}> <{HAS_PART}> ?g }}"
+    total = int(ask(f"SELECT (COUNT(?g) AS ?n) WHERE {{ {parts} }}")["results"]["bindings"][0]["n"]["value"])
+    only = "" if total <= (LISTED_GRAPHS if limit is None else limit) else \
+        f'FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}"))'
     rows = ask(f"SELECT ?g ?n WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{DATASET}> <{HAS_PART}> ?g . "
-               f"?g <{VOID_TRIPLES}> ?n }} }}")["results"]["bindings"]
+               f"?g <{VOID_TRIPLES}> ?n }} {only} }}")["results"]["bindings"]
     graphs = {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
-    return graphs, bool(ask(_RDF12_PROBE).get("boolean"))
+    return Served(graphs, bool(ask(_RDF12_PROBE).get("boolean")), total - len(graphs))
 
 
-def service_description(query_url: str, graphs: dict[str, int], *, rdf12: bool) -> bytes:
+def service_description(query_url: str, graphs: dict[str, int], *, rdf12: bool, unlisted: int = 0) -> bytes:
     """Turtle: the service, its endpoint, languages and result formats, and its dataset (the asserted graph as the
-    default graph; every named graph with its size; the SPARQL examples graph said to be one)."""
+    default graph; each named graph of ``graphs`` with its size, and a comment naming the catalog graph for the
+    ``unlisted`` others; the SPARQL examples graph said to be one)."""
     service = NamedNode(query_url + "#service")
     dataset = NamedNode(query_url + "#dataset")
     rdf_type, comment = NamedNode(NS["rdf"] + "type"), NamedNode(NS["rdfs"] + "comment")
@@ -62,6 +80,11 @@ def service_description(query_url: str, graphs: dict[str, int], *, rdf12: bool) 
             + f". The query library is in the named graph <{EXAMPLES_GRAPH}> as SPARQL examples.", language="en")),
         Triple(dataset, rdf_type, NamedNode(SD + "Dataset")),
     ]
+    if unlisted:
+        triples.append(Triple(dataset, comment, Literal(
+            f"Besides the named graphs listed here, the dataset holds {unlisted:,} more (each claim's assertion and "
+            f"provenance graphs), too many to list in this description: the catalog graph <{CATALOG_GRAPH}> lists "
+            "every named graph with its size (void:triples).", language="en")))
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                 "N-Triples", "Turtle"):
         triples.append(Triple(service, NamedNode(SD + "resultFormat"), NamedNode(_FORMATS + fmt)))
