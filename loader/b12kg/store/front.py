@@ -23,6 +23,7 @@ __all__ = ["Front", "MAX_BODY", "MAX_CONNECTIONS"]
 MAX_BODY = 32 * 1024 * 1024  # bytes of a request body; SPARQL queries are far smaller (Oxigraph's own cap is 128 MB)
 MAX_CONNECTIONS = 64  # open client connections; more are answered 503 at once
 _CHUNK = 64 * 1024
+_DRAIN = 8 * 1024 * 1024  # bytes of an answer read to keep its worker when the client left; a longer one is cut
 # What Oxigraph 0.5.13 writes when its own --timeout-s stops a query (measured with curl on `oxigraph
 # serve-read-only --timeout-s 2`: a 500 with exactly this body for an ASK, these bytes after the partial results of a
 # 200 for a streamed SELECT); see _Handler._stream
@@ -85,13 +86,32 @@ def _refuse_busy(request: socket.socket) -> None:
 
 def _gone(connection: socket.socket) -> bool:
     """True if the client has closed its side: its end of stream is readable now (a request it sent before it gave
-    up waiting, e.g. in the listen backlog while the endpoint was starting, is not worth a worker)."""
+    up waiting, e.g. in the listen backlog while the endpoint was starting, is not worth a worker). Like nginx's
+    499, this takes a client that half-closes (shutdown(SHUT_WR)) after its request for one that left."""
+    poller = select.poll()
+    poller.register(connection, select.POLLIN)
     try:
-        readable, _, _ = select.select([connection], [], [], 0)
+        if not poller.poll(0):
+            return False
         # readable now, so this peek does not wait (a timeout socket's recv would wait for data, MSG_DONTWAIT or not)
-        return bool(readable) and connection.recv(1, socket.MSG_PEEK) == b""
+        return connection.recv(1, socket.MSG_PEEK) == b""
     except OSError:
         return True  # reset by the client
+
+
+def _drained(response: http.client.HTTPResponse) -> bool:
+    """After its client left: read the rest of the worker's answer, up to _DRAIN bytes; True if it ended (the
+    worker is idle again and stays in the pool), False if it is longer or broken (the worker is replaced)."""
+    budget = _DRAIN
+    try:
+        while budget > 0 and not response.isclosed():
+            data = response.read1(min(_CHUNK, budget))
+            if not data:
+                break
+            budget -= len(data)
+    except (OSError, http.client.HTTPException):
+        return False
+    return response.isclosed()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -141,6 +161,10 @@ class _Handler(BaseHTTPRequestHandler):
         pool = self.server.pool
         assert pool is not None
         worker = pool.acquire(wait=self.server.timeout_s)
+        if worker is not None and _gone(self.connection):  # it left while every worker was busy
+            pool.release(worker, healthy=True)
+            self.close_connection = True
+            return
         if worker is None:
             outage = pool.outage()
             if outage is not None:
@@ -288,7 +312,7 @@ class _Handler(BaseHTTPRequestHandler):
             return True
         except OSError:  # the client went away or stalled past the socket timeout
             self.close_connection = True
-            return response.isclosed()  # the worker had given its whole answer: it stays in the pool
+            return _drained(response)
 
     def _file(self, found: StaticFile) -> None:
         from b12kg.store.site import CSP

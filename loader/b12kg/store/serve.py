@@ -169,6 +169,9 @@ def start_endpoint(location: Path, *, host: str = "127.0.0.1", port: int | None 
     try:
         _first_answer(endpoint.query_url, wait_seconds=wait_seconds)
         served = served_graphs(endpoint.query_url, timeout=wait_seconds)
+    except StoreError:
+        endpoint.stop()
+        raise
     except (URLError, OSError, http.client.HTTPException, ValueError, KeyError) as exc:
         said = _said(exc)
         endpoint.stop()
@@ -184,12 +187,14 @@ def _first_answer(query_url: str, *, wait_seconds: float) -> None:
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            with urllib.request.urlopen(f"{query_url}?query=ASK%7B%7D", timeout=wait_seconds) as answer:
+            with urllib.request.urlopen(f"{query_url}?query=ASK%7B%7D",
+                                        timeout=max(1.0, deadline - time.monotonic())) as answer:
                 if answer.status != 200 or b"true" not in answer.read():
                     raise StoreError("the endpoint answered its start-up query wrongly", fix="try again")
                 return
         except HTTPError as exc:
-            pause = min(float(exc.headers.get("Retry-After") or 1), 5.0)
+            said = str(exc.headers.get("Retry-After") or "1").strip()
+            pause = min(float(said), 5.0) if said.isdigit() else 1.0  # RFC 9110 §10.2.3: seconds (or a date)
             if exc.code != 503 or time.monotonic() + pause > deadline:
                 raise
             exc.close()

@@ -84,7 +84,7 @@ def service_description(query_url: str, graphs: dict[str, int], *, rdf12: bool, 
         triples.append(Triple(dataset, comment, Literal(
             f"Besides the named graphs listed here, the dataset holds {unlisted:,} more (each claim's assertion and "
             f"provenance graphs), too many to list in this description: the catalog graph <{CATALOG_GRAPH}> lists "
-            "every named graph with its size (void:triples).", language="en")))
+            "each of them with its size (void:triples).", language="en")))
     for fmt in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                 "N-Triples", "Turtle"):
         triples.append(Triple(service, NamedNode(SD + "resultFormat"), NamedNode(_FORMATS + fmt)))
