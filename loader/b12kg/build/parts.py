@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import heapq
 import multiprocessing
 import multiprocessing.pool
 import os
-import secrets
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +23,7 @@ from b12kg.qc.validate import check_ids
 from b12kg.rdf.document import document_quads
 from b12kg.rdf.hpo import hpo_release
 from b12kg.rdf.imports import used_curies
+from b12kg.scratch import locked_folder, remove_dead
 from b12kg.vocab import Curie
 from b12kg.workers import die_with_parent
 
@@ -242,35 +240,6 @@ def check_claim_ids(parts: Sequence[DocumentPart], *, workdir: Path, workers: in
 _SCRATCH = TMP_PREFIX + "parts-"
 
 
-def _remove_dead(folder: Path) -> None:
-    """Remove the work folders killed builds left in `folder` (their lock is free: flock(2) ends with its process)."""
-    for entry in folder.glob(_SCRATCH + "*"):
-        try:
-            fd = os.open(entry / "lock", os.O_RDWR)
-        except OSError:
-            if not _alive(entry.name[len(_SCRATCH):].split("-", 1)[0]):
-                shutil.rmtree(entry, ignore_errors=True)  # killed before it took its lock
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # a live build's
-        finally:
-            os.close(fd)
-        shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: str) -> bool:
-    """Whether the process a work folder is named after still runs (True when that cannot be told)."""
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (ValueError, PermissionError):
-        return True
-    return True
-
-
 @contextmanager
 def scratch_folder(near: Path, *, avoid: Iterable[Path] = ()) -> Iterator[Path]:
     """A work folder for the documents' sorted files, removed afterwards: in `near` or its nearest existing parent
@@ -280,19 +249,12 @@ def scratch_folder(near: Path, *, avoid: Iterable[Path] = ()) -> Iterator[Path]:
     folder = Path(os.path.abspath(near))
     while not folder.is_dir() or folder in skip:
         folder = folder.parent
-    _remove_dead(folder)
-    path = folder / f"{_SCRATCH}{os.getpid()}-{secrets.token_hex(4)}"
-    path.mkdir()
-    fd = os.open(path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    remove_dead(folder, prefix=_SCRATCH)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        os.write(fd, str(os.getpid()).encode())
-        yield path
+        with locked_folder(folder, prefix=_SCRATCH) as path:
+            yield path
     except OSError as exc:  # a full disk while the documents are modelled: no output was touched yet
         clear = as_output_error(exc, [folder])
         if clear is None:
             raise
         raise clear from exc
-    finally:
-        os.close(fd)
-        shutil.rmtree(path, ignore_errors=True)
