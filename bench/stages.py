@@ -302,8 +302,10 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], deadline: float, err
         try:
             with urllib.request.urlopen(url, timeout=5):
                 return None
-        except HTTPError:
-            return None
+        except HTTPError as exc:
+            if exc.code != 503:  # an answer; a 503 (no worker yet, or stopping) is not
+                return None
+            time.sleep(0.5)
         except (URLError, ConnectionError, OSError):
             time.sleep(0.1)
     return "timeout"

@@ -334,3 +334,20 @@ def test_above_the_listing_limit_the_service_description_lists_the_release_graph
                         "(each claim's assertion and provenance graphs), too many to list in this description: the "
                         "catalog graph <https://w3id.org/b12kg/graph/catalog> lists each of them with its size "
                         "(void:triples)."]
+
+
+@pytest.mark.store
+def test_the_counts_the_load_made_describe_what_the_endpoint_serves(fresh_build: Path, tmp_path: Path) -> None:
+    """`serve` describes its endpoint from the load's own counts (no catalog query at start-up: at 10^6 claims it
+    outlasted the start-up wait on the freshly loaded store); they are what the catalog graph says, at any limit."""
+    from b12kg.store.service import listed, served_graphs
+
+    counted = load_location(tmp_path / "db", fresh_build, inferred=False)
+    endpoint = start_endpoint(tmp_path / "db", workers=1, timeout=10, served=counted)
+    try:
+        assert served_graphs(endpoint.query_url) == counted and counted.unlisted == 0 and not counted.rdf12
+        for limit in (3, 10, 1_000):
+            assert served_graphs(endpoint.query_url, limit=limit) == listed(counted.graphs, rdf12=False, limit=limit)
+        assert listed(counted.graphs, rdf12=False, limit=3).unlisted > 0
+    finally:
+        endpoint.stop()

@@ -76,10 +76,10 @@ def serve(*, host: str, port: int, location: Path | None, graphs_dir: Path, time
         elif location.exists() and any(location.iterdir()):
             raise B12kgError(f"{location} is not empty", fix="give a new or empty folder, or leave out --location")
         progress(f"loading {graphs_dir} into {location}")
-        load_location(location, graphs_dir, edition=edition)
+        served = load_location(location, graphs_dir, edition=edition)
         site = site_for(graphs_dir)
         endpoint = start_endpoint(location, front=front, timeout=timeout, workers=workers,
-                                  allow_service=allow_service, site=site)
+                                  allow_service=allow_service, site=site, served=served)
     except B12kgError as exc:
         if front is not None:
             front.server_close()

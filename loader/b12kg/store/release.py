@@ -78,9 +78,10 @@ def layout_nquads(graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, defau
 
 
 def write_layout(out: IO[str], graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True, default_graph: bool = True,
-                 edition: str = "rdf11", inferred_default: bool = False) -> None:
+                 edition: str = "rdf11", inferred_default: bool = False) -> ReleaseSummary:
     """The same statements as `layout_nquads`, streamed to `out` (two passes over the files, nothing held but the
-    per-graph counts): what `serve` and the embedded store load, whatever the release's size. Lines come in file
+    per-graph counts, returned: the catalog's sizes, without the catalog, and the checksum): what `serve` and the
+    embedded store load, whatever the release's size. Lines come in file
     order, not layout_nquads' order; the files hold each statement once (the build writes them so).
     ``inferred_default`` adds the inferred graph to the default graph too (the embedded store's layout)."""
     summary = ReleaseSummary()
@@ -94,3 +95,4 @@ def write_layout(out: IO[str], graphs_dir: Path = GRAPHS_DIR, *, inferred: bool 
                                             edition=edition):
             if graph in into_default:
                 out.write(f"{triple} .\n")
+    return summary

@@ -23,7 +23,7 @@ from b12kg.store.front import Front
 from b12kg.store.guard import allowed_hosts
 from b12kg.store.pool import Pool
 from b12kg.store.processes import die_with_parent, oxigraph_binary
-from b12kg.store.service import served_graphs, service_description
+from b12kg.store.service import Served, listed, served_graphs, service_description
 from b12kg.store.site import StaticSite
 
 __all__ = ["Endpoint", "load_location", "start_endpoint", "open_front", "check_timeout", "DEFAULT_TIMEOUT",
@@ -46,12 +46,14 @@ def check_timeout(seconds: float) -> float:
 # --- loading ---------------------------------------------------------------------------------------------------------
 
 def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bool = True,
-                  edition: str = "rdf11", inferred_default: bool = False) -> None:
+                  edition: str = "rdf11", inferred_default: bool = False) -> Served:
     """Load the release into an Oxigraph directory in the store layout every engine holds (b12kg.store.release):
     the named graphs asserted, inferred, examples, catalog and the per-claim graphs, and the asserted graph as the
     default graph (the inferred graph is not mixed into it; name it with FROM <https://w3id.org/b12kg/graph/inferred>).
     ``edition`` "rdf12" loads the RDF 1.2 edition (b12kg.rdf12.nq) in the same layout; ``inferred_default`` puts
-    the inferred graph into the default graph too (the embedded store's layout, b12kg.sparql.engines)."""
+    the inferred graph into the default graph too (the embedded store's layout, b12kg.sparql.engines).
+    Returns what the location serves, from the counts the load made (for the service description: no query over
+    the catalog graph at start-up, which on a freshly loaded 10^6-claim store outlasted the start-up wait)."""
     from b12kg.store.release import write_layout
 
     files = [graphs_dir / edition_file(edition)] + ([graphs_dir / INFERRED_FILE] if inferred else [])
@@ -67,8 +69,8 @@ def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bo
                                    text=True, encoding="utf-8", preexec_fn=die_with_parent())
         assert process.stdin is not None
         try:
-            write_layout(process.stdin, graphs_dir, inferred=inferred, edition=edition,
-                         inferred_default=inferred_default)
+            summary = write_layout(process.stdin, graphs_dir, inferred=inferred, edition=edition,
+                                   inferred_default=inferred_default)
             process.stdin.close()  # the end of its input: it commits the load
         except BrokenPipeError:
             pass  # it stopped reading: its exit status and messages say why
@@ -82,6 +84,7 @@ def load_location(location: Path, graphs_dir: Path = GRAPHS_DIR, *, inferred: bo
     if returncode != 0:
         raise StoreError(f"oxigraph could not load the release from {graphs_dir}: {stderr.strip()[-500:]}",
                          fix="check the files parse (`b12kg validate`) and the location is writable")
+    return listed(summary.sizes, rdf12=edition == "rdf12")
 
 
 # --- the endpoint ----------------------------------------------------------------------------------------------------
@@ -149,9 +152,11 @@ def open_front(*, host: str = "127.0.0.1", port: int = 0) -> Front:
 
 def start_endpoint(location: Path, *, host: str = "127.0.0.1", port: int | None = None,
                    timeout: float = DEFAULT_TIMEOUT, workers: int = DEFAULT_WORKERS, allow_service: bool = False,
-                   front: Front | None = None, wait_seconds: float = 30.0, site: StaticSite | None = None) -> Endpoint:
+                   front: Front | None = None, wait_seconds: float = 30.0, site: StaticSite | None = None,
+                   served: Served | None = None) -> Endpoint:
     """Start the workers on the location and the front on host:port, and check a query answers through both;
-    with `site`, the front answers GETs of its files itself (the explorer at /, b12kg.store.site)."""
+    with `site`, the front answers GETs of its files itself (the explorer at /, b12kg.store.site). `served` (what
+    `load_location` returns) describes the location; without it, its catalog graph is queried."""
     check_timeout(timeout)
     front = front or open_front(host=host, port=port or 0)
     pool = Pool(location, size=workers, timeout=timeout, wait_seconds=wait_seconds)
@@ -168,7 +173,8 @@ def start_endpoint(location: Path, *, host: str = "127.0.0.1", port: int | None 
     endpoint = Endpoint(front, pool, front.server_name, front.server_port, location, thread)
     try:
         _first_answer(endpoint.query_url, wait_seconds=wait_seconds)
-        served = served_graphs(endpoint.query_url, timeout=wait_seconds)
+        if served is None:
+            served = served_graphs(endpoint.query_url, timeout=wait_seconds)
     except StoreError:
         endpoint.stop()
         raise

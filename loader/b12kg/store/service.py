@@ -12,7 +12,7 @@ from pyoxigraph import Literal, NamedNode, RdfFormat, Triple, serialize
 from b12kg.store.release import DATASET, HAS_PART, VOID_TRIPLES
 from b12kg.vocab import ASSERTED_GRAPH, CATALOG_GRAPH, EXAMPLES_GRAPH, GRAPH_BASE, NS, OUTPUT_PREFIXES
 
-__all__ = ["SD", "LISTED_GRAPHS", "Served", "service_description", "served_graphs", "is_bare_endpoint"]
+__all__ = ["SD", "LISTED_GRAPHS", "Served", "listed", "service_description", "served_graphs", "is_bare_endpoint"]
 
 # SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/), §2: "SPARQL services made
 # available via the SPARQL Protocol should return a service description document at the service endpoint when
@@ -39,6 +39,16 @@ def is_bare_endpoint(path: str) -> bool:
     """A request for /query that carries no query: the service description is its answer."""
     split = urllib.parse.urlsplit(path)
     return split.path == "/query" and "query" not in urllib.parse.parse_qs(split.query)
+
+
+def listed(sizes: dict[str, int], *, rdf12: bool, limit: int | None = None) -> Served:
+    """What the description lists of a release's graph sizes (the catalog's: {IRI: triples}, the catalog itself
+    left out): every graph, or above ``limit`` (default LISTED_GRAPHS) graphs the release's own and a count."""
+    every = {graph: size for graph, size in sizes.items() if graph != CATALOG_GRAPH}
+    if len(every) <= (LISTED_GRAPHS if limit is None else limit):
+        return Served(every, rdf12, 0)
+    own = {graph: size for graph, size in every.items() if graph.startswith(GRAPH_BASE)}
+    return Served(own, rdf12, len(every) - len(own))
 
 
 def served_graphs(query_url: str, *, timeout: float = 30.0, limit: int | None = None) -> Served:
