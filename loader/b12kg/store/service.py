@@ -28,7 +28,7 @@ LISTED_GRAPHS = 10_000
 
 
 class Served(NamedTuple):
-    """What an endpoint serves, from its catalog graph."""
+    """What an endpoint serves, as its service description lists it (`listed`)."""
 
     graphs: dict[str, int]  # the named graphs to list: {IRI: triples}
     rdf12: bool  # the RDF 1.2 edition (a reifier is stated)
@@ -52,8 +52,8 @@ def listed(sizes: dict[str, int], *, rdf12: bool, limit: int | None = None) -> S
 
 
 def served_graphs(query_url: str, *, timeout: float = 30.0, limit: int | None = None) -> Served:
-    """What the endpoint holds, from its catalog graph: every named graph with its size, or above ``limit``
-    (default LISTED_GRAPHS) graphs only the release's own graphs and how many others there are."""
+    """What the endpoint holds, read from its catalog graph (every entry: for endpoints `serve` did not load
+    itself; `load_location` returns the same from its own counts), as `listed` lists it."""
     def ask(text: str) -> dict:  # type: ignore[type-arg]
         body = urllib.parse.urlencode({"query": text}).encode()
         request = urllib.request.Request(query_url, data=body, headers={
@@ -61,14 +61,10 @@ def served_graphs(query_url: str, *, timeout: float = 30.0, limit: int | None = 
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             result: dict = json.loads(answer.read())  # type: ignore[type-arg]
             return result
-    parts = f"GRAPH <{CATALOG_GRAPH}> {{ <{DATASET}> <{HAS_PART}> ?g }}"
-    total = int(ask(f"SELECT (COUNT(?g) AS ?n) WHERE {{ {parts} }}")["results"]["bindings"][0]["n"]["value"])
-    only = "" if total <= (LISTED_GRAPHS if limit is None else limit) else \
-        f'FILTER(STRSTARTS(STR(?g), "{GRAPH_BASE}"))'
     rows = ask(f"SELECT ?g ?n WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{DATASET}> <{HAS_PART}> ?g . "
-               f"?g <{VOID_TRIPLES}> ?n }} {only} }}")["results"]["bindings"]
+               f"?g <{VOID_TRIPLES}> ?n }} }}")["results"]["bindings"]
     graphs = {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
-    return Served(graphs, bool(ask(_RDF12_PROBE).get("boolean")), total - len(graphs))
+    return listed(graphs, rdf12=bool(ask(_RDF12_PROBE).get("boolean")), limit=limit)
 
 
 def service_description(query_url: str, graphs: dict[str, int], *, rdf12: bool, unlisted: int = 0) -> bytes:
