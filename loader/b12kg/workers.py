@@ -10,7 +10,19 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
-__all__ = ["die_with_parent", "process_executor"]
+__all__ = ["default_workers", "die_with_parent", "process_executor", "MAX_WORKERS"]
+
+MAX_WORKERS = 8  # more processes than this rarely help: the build's merge and writers run in one process
+
+def default_workers() -> int:
+    """The processes a stage (build, validate) uses by default: the CPUs this process may run on, at most
+    MAX_WORKERS."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS))
+
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h: a signal the kernel sends this process when its parent dies
 

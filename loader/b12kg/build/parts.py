@@ -27,21 +27,11 @@ from b12kg.scratch import locked_folder, remove_dead
 from b12kg.vocab import Curie
 from b12kg.workers import die_with_parent
 
-__all__ = ["worker_pool", "DocumentPart", "document_part", "document_parts", "default_workers", "merge_lines",
-           "reduce_runs", "coverage_rows", "check_claim_ids", "scratch_folder", "MAX_WORKERS", "FAN_IN"]
+__all__ = ["worker_pool", "DocumentPart", "document_part", "document_parts", "merge_lines",
+           "reduce_runs", "coverage_rows", "check_claim_ids", "scratch_folder", "FAN_IN"]
 
-MAX_WORKERS = 8  # more processes than this rarely help: the merge and the writers run in one process
 SAMPLES = 64  # subjects sampled from each document's sorted quads, to split the writing into even ranges
 FAN_IN = 64  # sorted runs merged at once: open files stay bounded, whatever the number of documents
-
-
-def default_workers() -> int:
-    """The number of processes a build uses by default: the CPUs this process may run on, at most MAX_WORKERS."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, MAX_WORKERS))
 
 
 def worker_pool(processes: int) -> multiprocessing.pool.Pool:

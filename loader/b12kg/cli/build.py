@@ -60,10 +60,10 @@ def build(*, curated_dir: Path, out_dir: Path | None, ontology_out: Path | None,
     Every input is checked first (quotes, offsets, IDs against HPO, windows, sources); on any problem nothing
     is written and the message names the file, line, claim and fix. Outputs are replaced atomically.
     """
-    from b12kg.build.parts import default_workers
     from b12kg.build.pipeline import build as run_build
     from b12kg.cli.progress import progress_bars
     from b12kg.explorer.site import EXPLORER_DIR
+    from b12kg.workers import default_workers
 
     try:
         started = time.monotonic()
@@ -165,8 +165,8 @@ def validate(*, graphs_dir: Path, curated_dir: Path, exports_dir: Path | None, s
     Exit code 3 when the graphs are stale, a SHACL shape is violated, or HermiT or the data checks find an
     inconsistency. --curated, --graphs and --exports point it at another build (the benchmark's corpora).
     """
-    from b12kg.build.parts import default_workers
     from b12kg.qc.staleness import by_rebuild, by_record
+    from b12kg.workers import default_workers
 
     try:
         if staleness == "recorded":
@@ -365,8 +365,8 @@ def release_cmd(*, releases_dir: Path | None, curated_dir: Path, engine: str, ke
     Sign its nanopublications with --key (and --signer); they supersede the previous release's where claims
     changed, and retract the claims that are gone.
     """
-    from b12kg.build.parts import default_workers
     from b12kg.build.release import RELEASES_DIR, make_release
+    from b12kg.workers import default_workers
 
     try:
         if releases_dir is None:

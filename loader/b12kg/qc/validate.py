@@ -139,9 +139,9 @@ def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str =
         raise ValueError(f"unknown SHACL engine {engine!r}; one of {SHACL_ENGINES}")
     from pyoxigraph import RdfFormat, Store
 
-    from b12kg.build.parts import default_workers
     from b12kg.qc.scratch import scratch_folder
     from b12kg.qc.shacl_sparql import CompiledCheck, compile_shapes, run_compiled
+    from b12kg.workers import default_workers
 
     checks = compile_shapes(shapes)
     processes = default_workers() if workers is None else workers
