@@ -414,6 +414,12 @@ def _units(store: pyoxigraph.Store, groups: list[list[CompiledCheck]]) -> Iterat
             yield group, focus[start:start + FOCUS_BATCH]
 
 
+def _needed(groups: list[list[CompiledCheck]], bad: dict[tuple[str, str], set[str]]) -> list[list[CompiledCheck]]:
+    """Per shape, the sh:datatype checks whose path has a badly typed value in the data (the others cannot fail)."""
+    return [g for g in ([c for c in group if c.datatype is not None and bad.get((str(c.path), c.datatype))]
+                        for group in groups) if g]
+
+
 def run_compiled(store: pyoxigraph.Store | None, data_file: Path, checks: list[CompiledCheck],
                  found: Callable[[CompiledCheck, str], None], *, location: Path | None = None,
                  workers: int = 1) -> None:
@@ -432,9 +438,7 @@ def run_compiled(store: pyoxigraph.Store | None, data_file: Path, checks: list[C
         if store is None:
             raise ValueError("run_compiled needs a store, or a location and workers > 1")
         bad = _badly_typed(data_file, typed) if typed else {}
-        needed = [g for g in ([c for c in group if c.datatype is not None and bad.get((str(c.path), c.datatype))]
-                              for group in groups) if g]
-        for group, focus in _units(store, untyped + needed):
+        for group, focus in _units(store, untyped + _needed(groups, bad)):
             for index, node in _run_group(store, group, bad, focus):
                 found(group[index], node)
         return
@@ -462,9 +466,7 @@ def _run_in_workers(data_file: Path, groups: list[list[CompiledCheck]], untyped:
                 for unit in _units(lister, untyped):
                     yield unit, {}
                 bad = scan.result() if scan is not None else {}
-                needed = [g for g in ([c for c in group if c.datatype is not None
-                                       and bad.get((str(c.path), c.datatype))] for group in groups) if g]
-                for unit in _units(lister, needed):
+                for unit in _units(lister, _needed(groups, bad)):
                     yield unit, bad
 
             pending: dict[Future[list[tuple[int, str]]], list[CompiledCheck]] = {}
