@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import rdflib
 from rdflib import Literal, URIRef
 
+import b12kg.paths
 from b12kg.qc.shacl_sparql import compile_shapes
 from b12kg.qc.validate import SHACL_ENGINES, run_shacl
 from test_shapes import B12O, CASES, CLAIM, HALF, ID, OA, TIME
@@ -170,3 +172,90 @@ def test_the_on_disk_store_loaded_in_small_chunks_finds_the_same(release: rdflib
     # the focus nodes in batches of 7 (hundreds of batches per shape, a violation near every batch's edge)
     monkeypatch.setattr(b12kg.qc.shacl_sparql, "FOCUS_BATCH", 7)
     assert _keys(broken, "sparql", on_disk=False) == _keys(broken, "sparql", on_disk=True) == in_memory
+
+
+def _sorted_copy(graph: rdflib.Graph, path: Path) -> Path:
+    """The graph as the build writes N-Triples: one triple per line, lines sorted (so subjects are contiguous)."""
+    lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode().splitlines()) - {""})
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _chunked(graph_file: Path, tmp_path: Path, *, chunk_bytes: int,
+             workers: int = 1) -> set[tuple[str, str | None, str]] | None:
+    """The chunked engine's violations (the lines outside the claims validated whole), None if it refuses."""
+    from b12kg.qc.shacl_chunks import Unchunkable, run_chunked
+    from b12kg.qc.validate import _run_whole
+
+    checks = compile_shapes(Path(b12kg.paths.ONTOLOGY_DIR) / "shapes.ttl")
+    found: set[tuple[str, str | None, str]] = set()
+
+    def add(check: object, focus: str) -> None:
+        found.add((focus, check.path, check.component))  # type: ignore[attr-defined]
+
+    scratch = Path(tempfile.mkdtemp(dir=tmp_path))
+    try:
+        run_chunked(graph_file, checks, add, lambda rest: _run_whole(rest, checks, add, on_disk=False, workers=1),
+                    scratch=scratch, workers=workers, chunk_bytes=chunk_bytes)
+    except Unchunkable:
+        return None
+    return found
+
+
+def test_claims_validated_in_chunks_give_the_whole_graphs_violations(release: rdflib.Graph, tmp_path: Path) -> None:
+    """Every breaker's graph, sorted as the build writes it: chunks of a few claims (hundreds of cuts, claim IDs
+    that are prefixes of others) find exactly what one store over the whole graph finds."""
+    refused = []
+    for _, breaker in ALL:
+        graph = rdflib.Graph()
+        for triple in release:
+            graph.add(triple)
+        focus = breaker(graph)
+        data = _sorted_copy(graph, tmp_path / f"{breaker.__name__.strip('_')}.nt")
+        whole = _keys(data, "sparql", on_disk=False)
+        assert str(focus) in {f for f, _, _ in whole}, breaker.__name__  # the breaker breaks something
+        chunked = _chunked(data, tmp_path, chunk_bytes=3000)
+        if chunked is None:
+            refused.append(breaker.__name__)
+            continue
+        assert chunked == whole, breaker.__name__
+        assert _chunked(data, tmp_path, chunk_bytes=40_000, workers=2) == whole, breaker.__name__
+        assert {(v.focus, v.path, v.component) for v in run_shacl(data, chunk_bytes=3000, workers=2)} == whole
+    assert refused == [], refused  # none of them points a claim into another: every one runs in chunks
+
+
+def test_a_graph_the_chunks_cannot_split_exactly_is_validated_whole(release: rdflib.Graph, tmp_path: Path) -> None:
+    graph = rdflib.Graph()
+    for triple in release:
+        graph.add(triple)
+    other = URIRef(ID + "claim/adults-involuntary-movements-after-treatment")
+    graph.add((HALF, B12O.hasEvidence, URIRef(str(other) + "/evidence")))  # a claim pointing into another claim
+    data = _sorted_copy(graph, tmp_path / "cross.nt")
+    whole = _keys(data, "sparql", on_disk=False)
+    assert _chunked(data, tmp_path, chunk_bytes=3000) is None
+    assert {(v.focus, v.path, v.component) for v in run_shacl(data, chunk_bytes=3000)} == whole
+    unsorted = tmp_path / "unsorted.nt"
+    unsorted.write_text("".join(reversed(data.read_text(encoding="utf-8").splitlines(keepends=True))),
+                        encoding="utf-8")
+    assert _chunked(unsorted, tmp_path, chunk_bytes=3000) is None
+    assert {(v.focus, v.path, v.component) for v in run_shacl(unsorted, chunk_bytes=3000)} == whole
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".b12kg-shacl-")] == []
+
+
+def test_chunks_never_split_a_claim_whose_id_is_a_prefix_of_others(tmp_path: Path) -> None:
+    from b12kg.qc.shacl_chunks import _chunks
+
+    claim = ID + "claim/"
+    subjects = [f"<{claim}{key}{tail}>" for key in ("x", "x0", "x1", "x-2", "x/", "y") for tail in ("/a", "/b", "")]
+    lines = sorted(f"{s} <{B12O.text}> \"t\" .\n" for s in subjects if not s.endswith("//a>"))
+    data = tmp_path / "claims.nt"
+    data.write_text("".join(lines), encoding="utf-8")
+    for size in (1, 50, 200, 400):
+        chunks = list(_chunks(data, 0, data.stat().st_size, size))
+        assert b"".join(chunks).decode() == "".join(lines)
+        owner: dict[str, int] = {}
+        for number, chunk in enumerate(chunks):
+            for line in chunk.decode().splitlines():
+                key = line[len(claim) + 1:].split(">")[0].split("/")[0]
+                assert owner.setdefault(key, number) == number, (size, key)
+        assert size > 50 or len(chunks) == 3  # x-2 | x with x0 and x1 (nested in its lines) | y

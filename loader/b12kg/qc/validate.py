@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +15,8 @@ from b12kg.vocab import CONVERTER, NS, Curie
 
 if TYPE_CHECKING:
     import pyoxigraph
+
+    from b12kg.qc.shacl_sparql import CompiledCheck
 
 __all__ = ["check_ids", "relation_curies", "FREQUENCY_RANGES", "ShaclViolation", "run_shacl", "SHACL_ENGINES",
            "ON_DISK_ABOVE"]
@@ -116,7 +118,8 @@ class ShaclViolation:
 
 
 def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str = "sparql",
-              on_disk: bool | None = None, workers: int | None = None) -> list[ShaclViolation]:
+              on_disk: bool | None = None, workers: int | None = None,
+              chunk_bytes: int | None = None) -> list[ShaclViolation]:
     """Validate a graph file (N-Triples or Turtle; the release carries its ontology) against the SHACL shapes.
 
     engine "sparql" (the default) compiles the shapes to SPARQL queries run over pyoxigraph
@@ -127,8 +130,14 @@ def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str =
     removed afterwards, instead of one in memory [default: on disk when the file is larger than ON_DISK_ABOVE].
     The violations are the same either way; only where the store's indexes live differs.
 
-    workers (sparql engine, on disk): processes that run the shapes' queries on the store opened read-only
-    [default: the CPUs, at most 8]; the violations are the same with any number.
+    workers (sparql engine): processes that run the shapes' queries [default: the CPUs, at most 8]; the
+    violations are the same with any number.
+
+    chunk_bytes (sparql engine, N-Triples): validate a subject-sorted file (as the build writes it) in chunks of
+    whole claims of about this many bytes, each in its own small in-memory store (b12kg.qc.shacl_chunks): time
+    linear in the claims and memory bounded by the chunk [default: shacl_chunks.CHUNK_BYTES for files larger than
+    ON_DISK_ABOVE, else the whole graph in one store]. A file the chunks cannot validate exactly (unsorted, or a
+    claim pointing into another) is validated whole; the violations are the same either way.
     """
     from b12kg.paths import ONTOLOGY_DIR
 
@@ -137,10 +146,11 @@ def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str =
         return _run_pyshacl(data_file, shapes)
     if engine != "sparql":
         raise ValueError(f"unknown SHACL engine {engine!r}; one of {SHACL_ENGINES}")
-    from pyoxigraph import RdfFormat, Store
+    from pyoxigraph import RdfFormat
 
     from b12kg.qc.scratch import scratch_folder
-    from b12kg.qc.shacl_sparql import CompiledCheck, compile_shapes, run_compiled
+    from b12kg.qc.shacl_chunks import CHUNK_BYTES, Unchunkable, run_chunked
+    from b12kg.qc.shacl_sparql import compile_shapes
     from b12kg.workers import default_workers
 
     checks = compile_shapes(shapes)
@@ -151,27 +161,55 @@ def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str =
         violations.add(ShaclViolation(check.shape, focus, check.path, check.message, check.component))
 
     fmt = RdfFormat.N_TRIPLES if data_file.suffix == ".nt" else RdfFormat.TURTLE
+
+    def whole(graph_file: Path) -> None:
+        _run_whole(graph_file, checks, found, on_disk=on_disk, workers=processes)
+
+    if chunk_bytes is None and fmt == RdfFormat.N_TRIPLES and data_file.stat().st_size > ON_DISK_ABOVE:
+        chunk_bytes = CHUNK_BYTES
+    chunked = False
+    if chunk_bytes is not None:
+        with scratch_folder(near=data_file.parent, prefix=".b12kg-shacl-") as folder:
+            try:
+                run_chunked(data_file, checks, found, whole, scratch=folder, workers=processes,
+                            chunk_bytes=chunk_bytes)
+                chunked = True
+            except Unchunkable:
+                violations.clear()
+    if not chunked:
+        whole(data_file)
+    return sorted(violations, key=lambda v: (v.shape, v.focus, v.path or "", v.component))
+
+
+def _run_whole(data_file: Path, checks: list[CompiledCheck], found: Callable[[CompiledCheck, str], None], *,
+               on_disk: bool | None, workers: int) -> None:
+    """The compiled checks over the whole graph file in one store: in memory, or on disk beside the file."""
+    from pyoxigraph import RdfFormat, Store
+
+    from b12kg.qc.scratch import scratch_folder
+    from b12kg.qc.shacl_sparql import run_compiled
+
+    fmt = RdfFormat.N_TRIPLES if data_file.suffix == ".nt" else RdfFormat.TURTLE
     if on_disk is None:
         on_disk = data_file.stat().st_size > ON_DISK_ABOVE
     if not on_disk:
         store = Store()
         store.bulk_load(path=str(data_file), format=fmt)
         run_compiled(store, data_file, checks, found)
-    else:
-        # RocksDB files beside the graphs (the disk that holds them has room for their index), removed afterwards
-        with scratch_folder(near=data_file.parent, prefix=".b12kg-shacl-") as folder:
-            store = Store(str(folder))
-            if fmt == RdfFormat.N_TRIPLES:
-                _bulk_load_in_chunks(store, data_file)
-            else:
-                store.bulk_load(path=str(data_file), format=fmt)
-            if processes > 1:
-                del store  # closed: the worker processes open it read-only
-                run_compiled(None, data_file, checks, found, location=folder, workers=processes)
-            else:
-                run_compiled(store, data_file, checks, found)
-                del store  # closes the database before its folder is removed
-    return sorted(violations, key=lambda v: (v.shape, v.focus, v.path or "", v.component))
+        return
+    # RocksDB files beside the graphs (the disk that holds them has room for their index), removed afterwards
+    with scratch_folder(near=data_file.parent, prefix=".b12kg-shacl-") as folder:
+        store = Store(str(folder))
+        if fmt == RdfFormat.N_TRIPLES:
+            _bulk_load_in_chunks(store, data_file)
+        else:
+            store.bulk_load(path=str(data_file), format=fmt)
+        if workers > 1:
+            del store  # closed: the worker processes open it read-only
+            run_compiled(None, data_file, checks, found, location=folder, workers=workers)
+        else:
+            run_compiled(store, data_file, checks, found)
+            del store  # closes the database before its folder is removed
 
 
 def _bulk_load_in_chunks(store: pyoxigraph.Store, data_file: Path) -> None:
