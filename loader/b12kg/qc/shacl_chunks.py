@@ -117,14 +117,29 @@ def _claim_key(subject: bytes) -> bytes:
     return rest[:match.start()] if match else rest
 
 
-def _cut_ok(chunk: bytes, next_line: bytes) -> bool:
+def _has_line(chunk: bytearray, start: bytes) -> bool:
+    """Whether a line of the sorted `chunk` (a line end, then lines) starts with `start`: a binary search."""
+    low, high = 1, len(chunk)  # low: a line's first byte; the first line >= start begins in [low, high]
+    while low < high:
+        middle = (low + high) // 2
+        begin = chunk.rfind(b"\n", 0, middle) + 1  # the line holding byte `middle`
+        end = chunk.find(b"\n", begin)
+        end = len(chunk) if end < 0 else end
+        if chunk[begin:end] < start:
+            low = end + 1
+        else:
+            high = begin
+    return chunk[low:low + len(start)] == start
+
+
+def _cut_ok(chunk: bytearray, next_line: bytes) -> bool:
     """Whether no claim key has lines both in `chunk` and from `next_line` on (sorted: such a key is a prefix of
     the next subject followed by a character between "/" and ">", and has a line in the chunk)."""
     rest = next_line[len(_CLAIM):next_line.find(b" ")]
     for end in range(1, len(rest)):
         if rest[end] in _BETWEEN:
             key = _CLAIM + rest[:end]
-            if b"\n" + key + b"/" in chunk or b"\n" + key + b">" in chunk:
+            if _has_line(chunk, key + b"/") or _has_line(chunk, key + b">"):
                 return False
     return True
 
@@ -133,7 +148,7 @@ def _chunks(data_file: Path, start: int, end: int, size: int) -> Iterator[bytes]
     """The claim lines in pieces of about `size` bytes, cut only between claims."""
     with data_file.open("rb") as handle:
         handle.seek(start)
-        chunk = b"\n"  # a line end before the first line, for _cut_ok's search
+        chunk = bytearray(b"\n")  # a line end before the first line, for _has_line
         left = end - start
         while left > 0:
             block = handle.read(min(size, left))
@@ -147,12 +162,12 @@ def _chunks(data_file: Path, start: int, end: int, size: int) -> Iterator[bytes]
                 peek = handle.readline()
                 left -= len(peek)
                 if _cut_ok(chunk, peek):
-                    yield chunk[1:]
-                    chunk = b"\n" + peek
+                    yield bytes(chunk[1:])
+                    chunk = bytearray(b"\n" + peek)
                     break
                 chunk += peek
     if len(chunk) > 1:
-        yield chunk[1:]
+        yield bytes(chunk[1:])
 
 
 _STATE: dict[str, object] = {}  # in the (forked) workers: the survey and the checks, set before they start
