@@ -123,7 +123,8 @@ def run_shacl(data_file: Path, shapes_file: Path | None = None, *, engine: str =
     """Validate a graph file (N-Triples or Turtle; the release carries its ontology) against the SHACL shapes.
 
     engine "sparql" (the default) compiles the shapes to SPARQL queries run over pyoxigraph
-    (b12kg.qc.shacl_sparql): linear in the data, and tested to report the same violations as pySHACL.
+    (b12kg.qc.shacl_sparql), big N-Triples graphs in chunks of whole claims (b12kg.qc.shacl_chunks), and tested
+    to report the same violations as pySHACL.
     engine "pyshacl" runs pySHACL with SHACL-AF (SPARQL targets and constraints), for cross-checking.
 
     on_disk (sparql engine): load the graph into an on-disk pyoxigraph store in a scratch folder beside the file,
