@@ -239,6 +239,13 @@ def test_a_graph_the_chunks_cannot_split_exactly_is_validated_whole(release: rdf
                         encoding="utf-8")
     assert _chunked(unsorted, tmp_path, chunk_bytes=3000) is None
     assert {(v.focus, v.path, v.component) for v in run_shacl(unsorted, chunk_bytes=3000)} == whole
+    plain = _sorted_copy(release, tmp_path / "plain.nt")
+    assert _chunked(plain, tmp_path, chunk_bytes=3000) == set()  # it runs in chunks, and conforms
+    lines = plain.read_text(encoding="utf-8").splitlines(keepends=True)
+    spaced = tmp_path / "spaced.nt"
+    spaced.write_text("".join(lines[:len(lines) // 2] + ["\n"] + lines[len(lines) // 2:]), encoding="utf-8")
+    assert _chunked(spaced, tmp_path, chunk_bytes=3000) is None  # a blank line among the claims' lines
+    assert run_shacl(spaced, chunk_bytes=3000) == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".b12kg-shacl-")] == []
 
 

@@ -83,6 +83,8 @@ def _survey(data_file: Path, sparql_predicates: set[bytes]) -> _Survey:
             here, offset = offset, offset + len(line)
             if line[:1] != b"<":
                 if line[:1] in (b"#", b"\n", b"") or not line.strip():
+                    if start >= 0:  # a chunk holds triples only
+                        raise Unchunkable("a comment or blank line among the triples")
                     continue
                 raise Unchunkable("a blank node subject")
             if line < previous and line[:line.find(b" ")] != previous[:previous.find(b" ")]:
