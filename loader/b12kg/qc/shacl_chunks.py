@@ -179,7 +179,7 @@ def _validate_chunk(chunk: bytes) -> list[tuple[int, str]]:
     """One chunk's violations, as (index of the check, focus IRI), focus nodes among the chunk's own subjects."""
     from pyoxigraph import RdfFormat, Store
 
-    from b12kg.qc.shacl_sparql import _by_shape, _needed, _run_group, _well_typed
+    from b12kg.qc.shacl_sparql import _badly_typed, _by_shape, _needed, _run_group
 
     survey: _Survey = _STATE["survey"]  # type: ignore[assignment]
     checks: list[CompiledCheck] = _STATE["checks"]  # type: ignore[assignment]
@@ -213,14 +213,7 @@ def _validate_chunk(chunk: bytes) -> list[tuple[int, str]]:
             raise Unchunkable("a claim points to a node of another claim")
     store = Store()
     store.bulk_load(input=chunk + b"\n" + b"".join(extra), format=RdfFormat.N_TRIPLES)
-    bad: dict[tuple[str, str], set[str]] = {pair: set() for pair in typed}
-    if typed_lines:
-        from pyoxigraph import parse
-
-        for quad in parse(input=b"\n".join(typed_lines), format=RdfFormat.N_TRIPLES):
-            for path, datatype in typed:
-                if quad.predicate.value == path and not _well_typed(quad.object, datatype):
-                    bad[(path, datatype)].add(quad.subject.value)
+    bad = _badly_typed(b"\n".join(typed_lines), typed) if typed_lines else {pair: set() for pair in typed}
     index = {id(check): n for n, check in enumerate(checks)}
     groups = _by_shape(checks)
     untyped = [g for g in ([c for c in group if c.datatype is None] for group in groups) if g]

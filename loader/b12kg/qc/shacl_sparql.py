@@ -291,16 +291,21 @@ def _well_typed(term: object, datatype: str) -> bool:
     return lexical is None or re.match(lexical, term.value) is not None
 
 
-def _badly_typed(data_file: Path, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
-    """For each (path, datatype): the subjects with a value along path that is not a well-formed datatype literal."""
+def _badly_typed(data_file: Path | bytes, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+    """For each (path, datatype): the subjects with a value along path that is not a well-formed datatype literal
+    (in a graph file, or in N-Triples given as bytes)."""
     from pyoxigraph import RdfFormat, parse
 
     wanted: dict[str, list[str]] = {}
     for path, datatype in pairs:
         wanted.setdefault(path, []).append(datatype)
     bad: dict[tuple[str, str], set[str]] = {pair: set() for pair in pairs}
-    fmt = RdfFormat.N_TRIPLES if data_file.suffix == ".nt" else RdfFormat.TURTLE
-    for quad in parse(path=str(data_file), format=fmt):
+    if isinstance(data_file, bytes):
+        quads = parse(input=data_file, format=RdfFormat.N_TRIPLES)
+    else:
+        quads = parse(path=str(data_file), format=RdfFormat.N_TRIPLES if data_file.suffix == ".nt"
+                      else RdfFormat.TURTLE)
+    for quad in quads:
         datatypes = wanted.get(quad.predicate.value)
         if datatypes:
             for datatype in datatypes:
